@@ -1,0 +1,40 @@
+"""Telling a member of staff: an in-app notification plus an email through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from amends.core import writes
+from amends.core.models import Audience, Notification
+from amends.core.outbox import outbox_enqueue
+
+if TYPE_CHECKING:
+    from amends.desk.models import Ticket
+    from amends.people.models import Agent
+
+
+def staff_notify(
+    recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True
+) -> Notification:
+    notification = Notification(recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now)
+    writes.add(notification)
+    if email and recipient.user.email:
+        link = f"{settings.AMENDS_BASE_URL}/requests/{ticket.pk}/" if ticket is not None else settings.AMENDS_BASE_URL
+        outbox_enqueue(
+            audience=Audience.STAFF, to=recipient.user.email, subject=f"[Amends] {message}"[:300],
+            body=f"{message}\n\n{link}\n", now=now, ticket=ticket,
+        )
+    return notification
+
+
+def staff_notify_many(recipients, **kwargs) -> None:
+    """Notify each distinct, present recipient once."""
+    seen: set[int] = set()
+    for agent in recipients:
+        if agent is None or agent.pk in seen:
+            continue
+        seen.add(agent.pk)
+        staff_notify(agent, **kwargs)

@@ -1,0 +1,106 @@
+"""Outbound messages: enqueued in the caller's transaction, delivered afterwards by the worker.
+
+Delivery is at least once with exponential backoff; a row is marked sent only after the mail
+backend accepted it, and only if no one marked it before, so a successful send is never repeated.
+Every message carries a stable Message-ID, so the rare duplicate after a crash between the
+server's acceptance and our UPDATE is recognisable as such by the receiving side.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q
+
+from amends.core import writes
+from amends.core.models import Audience, Outbox
+
+if TYPE_CHECKING:
+    from amends.desk.models import Ticket
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # longer than any SMTP timeout
+MAX_ATTEMPTS = 10
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@{settings.AMENDS_MESSAGE_ID_DOMAIN}>"
+
+
+def outbox_enqueue(
+    *, audience: str, to: str, subject: str, body: str, now: datetime, ticket: Ticket | None = None,
+    in_reply_to: str = "",
+) -> Outbox:
+    message = Outbox(
+        audience=audience, to=to, subject=subject[:300], body=body, message_id=new_message_id(),
+        in_reply_to=in_reply_to, ticket=ticket, created_at=now, next_attempt_at=now,
+    )
+    writes.add(message)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, capped at six hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+def outbox_claim(now: datetime, limit: int = 50) -> list[Outbox]:
+    """Lease up to `limit` due messages to this worker (SKIP LOCKED on PostgreSQL)."""
+    with transaction.atomic():
+        rows = list(
+            Outbox.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for row in rows:
+            row.attempts += 1
+            row.locked_until = now + LEASE
+        Outbox.objects.bulk_update(rows, ["attempts", "locked_until"])
+    return rows
+
+
+def outbox_deliver_one(row: Outbox, now: datetime, connection=None) -> bool:
+    """Send one leased message; True when it went out."""
+    message = EmailMessage(
+        subject=row.subject, body=row.body, to=[row.to], from_email=settings.DEFAULT_FROM_EMAIL,
+        headers={"Message-ID": row.message_id, **({"In-Reply-To": row.in_reply_to} if row.in_reply_to else {})},
+        connection=connection,
+    )
+    try:
+        message.send()
+    except Exception as exc:  # any backend failure is retried later
+        log.warning("outbox %s to %s failed (attempt %s): %s", row.pk, row.to, row.attempts, exc)
+        failed = row.attempts >= MAX_ATTEMPTS
+        Outbox.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+            locked_until=None, last_error=str(exc)[:2000], next_attempt_at=now + backoff(row.attempts),
+            failed_at=now if failed else None,
+        )
+        return False
+    Outbox.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None, last_error="")
+    return True
+
+
+def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
+    """Deliver what is due; returns (sent, failed)."""
+    rows = outbox_claim(now, limit)
+    if not rows:
+        return 0, 0
+    sent = failed = 0
+    with get_connection() as connection:
+        for row in rows:
+            if outbox_deliver_one(row, now, connection):
+                sent += 1
+            else:
+                failed += 1
+    return sent, failed
+
+
+__all__ = ["Audience", "outbox_enqueue", "outbox_deliver_due", "outbox_claim", "outbox_deliver_one", "backoff"]

@@ -1,0 +1,39 @@
+"""Choosing an owner: the account's usual agent, their backup while away, else the least-loaded
+available team member (round robin between equals); the on-duty agent when escalating."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from amends.customers.models import Account
+from amends.people.models import Agent, Team
+from amends.people.queries import agent_is_away, agents_available, backup_for
+from amends.policies.business_time import CalendarSpec
+
+
+def owner_for_intake(team: Team, account: Account, now: datetime, calendar: CalendarSpec) -> tuple[Agent | None, str]:
+    """(owner, why) for a new request; (None, why) when nobody is available right now."""
+    available = agents_available(team, now, calendar)
+    available_ids = {a.pk for a in available}
+    usual = account.usual_agent
+    if usual is not None:
+        if usual.pk in available_ids:
+            return usual, f"usual agent for {account.name}"
+        if agent_is_away(usual, now):
+            backup = backup_for(usual, now)
+            if backup is not None:
+                return backup, f"backup for {usual.name}, who is away"
+    if available:
+        return available[0], "least-loaded available agent"
+    return None, "nobody in the team is available"
+
+
+def owner_for_escalation(team: Team, current: Agent | None, now: datetime) -> Agent | None:
+    """Who takes work away from an owner who let it pass its deadline: the on-duty agent, else the
+    owner's backup, else the lead — never someone who is away, never the current owner."""
+    for candidate in (team.on_duty, backup_for(current, now) if current else None, team.lead):
+        if candidate is None or (current is not None and candidate.pk == current.pk):
+            continue
+        if not agent_is_away(candidate, now):
+            return candidate
+    return None

@@ -1,0 +1,165 @@
+"""Tickets (a customer's "request" on screen) and the promises made on them.
+
+The domain's request is called Ticket in code, because every Django view already has a `request`.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from amends.policies.models import Urgency
+
+
+class Kind(models.TextChoices):
+    QUESTION = "question", "Question"
+    INCIDENT = "incident", "Incident"
+    ORDER = "order", "Order"
+    CALLBACK = "callback", "Callback"
+    COMPLAINT = "complaint", "Complaint"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    WEB = "web", "Web form"
+    API = "api", "API"
+
+
+class State(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    PENDING = "pending", "Pending"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    DISPATCHED = "dispatched", "Dispatched"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED})
+OPEN_STATES = frozenset(set(State) - CLOSED_STATES)
+FULFILMENT_STATES = frozenset({State.DISPATCHED, State.RESOLVED, State.CLOSED})
+OPEN_Q = ~Q(state__in=CLOSED_STATES)
+
+
+class Ticket(models.Model):
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEW)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="tickets")
+    owner = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True, help_text="When the current owner got it.")
+
+    # Deadlines, as the policy gave them (None: not applicable or paused).
+    assign_by = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    resolution_paused_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Business seconds left on the resolution target while paused."
+    )
+    followup_due = models.DateTimeField(null=True, blank=True)
+    need_by = models.DateTimeField(null=True, blank=True, help_text="Orders: when the customer needs it.")
+    at_risk_since = models.DateTimeField(null=True, blank=True)
+
+    chased_count = models.PositiveIntegerField(default=0)
+    last_chased_at = models.DateTimeField(null=True, blank=True)
+
+    # The earliest of the deadlines above and the open promises' due times; what the pages sort by.
+    next_deadline_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_deadline_at"], condition=OPEN_Q, name="ticket_open_next_deadline"),
+            models.Index(fields=["owner", "next_deadline_at"], condition=OPEN_Q, name="ticket_open_owner_deadline"),
+            models.Index(
+                fields=["team", "state", "next_deadline_at"], condition=OPEN_Q, name="ticket_open_team_state"
+            ),
+            models.Index(fields=["account", "created_at"], name="ticket_account_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"AM-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_STATES
+
+    @property
+    def is_chased(self) -> bool:
+        return self.chased_count > 0
+
+    @property
+    def at_risk(self) -> bool:
+        return self.at_risk_since is not None
+
+
+class PromiseKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    CALLBACK = "callback", "Call back"
+    UPDATE = "update", "Send an update"
+    DELIVER = "deliver", "Deliver"
+    INFORM = "inform", "Inform"
+
+
+class PromiseState(models.TextChoices):
+    OPEN = "open", "Open"
+    BROKEN = "broken", "Broken"
+    KEPT = "kept", "Kept"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+LIVE_PROMISE_STATES = frozenset({PromiseState.OPEN, PromiseState.BROKEN})
+LIVE_PROMISE_Q = Q(state__in=LIVE_PROMISE_STATES)
+
+
+class PromiseSource(models.TextChoices):
+    AGENT = "agent", "Agent"
+    POLICY = "policy", "Policy"
+    SYSTEM = "system", "System"
+
+
+class Promise(models.Model):
+    """Something the business said it would do by a time. Broken promises stay live until kept or withdrawn."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="promises")
+    kind = models.CharField(max_length=20, choices=PromiseKind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField()
+    owner = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="promises")
+    source = models.CharField(max_length=10, choices=PromiseSource.choices, default=PromiseSource.AGENT)
+    state = models.CharField(max_length=10, choices=PromiseState.choices, default=PromiseState.OPEN)
+    created_at = models.DateTimeField()
+    warned_at = models.DateTimeField(null=True, blank=True)
+    broken_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    kept_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["owner", "due_at"], condition=LIVE_PROMISE_Q, name="promise_live_owner_due"),
+            models.Index(fields=["due_at"], condition=LIVE_PROMISE_Q, name="promise_live_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_PROMISE_STATES

@@ -1,0 +1,136 @@
+"""Making, keeping, breaking and withdrawing promises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from amends.core.errors import DomainError
+from amends.core.events import event_record
+from amends.core.notify import staff_notify_many
+from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
+from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
+from amends.people.models import Agent
+from amends.watchdog.agenda import PROMISE_KINDS, timers_cancel, timers_schedule
+from amends.watchdog.models import TimerKind
+
+
+def _local(ts: datetime) -> str:
+    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
+
+
+def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
+    """Warn the owner before, tell the lead at, reassign after: the escalation chain around the due time.
+    Promises run on wall time: "call you back within 30 minutes" means 30 real minutes."""
+    chain = rules.chain
+    warn_at = promise.due_at - (chain.warn_before if chain else rules.policy.first_response_within / 4)
+    escalate_at = promise.due_at + (chain.reassign_after if chain else rules.policy.first_response_within)
+    moments = [(TimerKind.PROMISE_DUE, promise.due_at), (TimerKind.PROMISE_ESCALATE, escalate_at)]
+    if warn_at > now:
+        moments.append((TimerKind.PROMISE_WARN, warn_at))
+    timers_schedule(promise.ticket, moments, promise=promise)
+
+
+def promise_make(
+    ticket: Ticket, *, kind: str, due_at: datetime, now: datetime, actor: Agent | None = None,
+    description: str = "", source: str = PromiseSource.AGENT, rules: Rules | None = None, save_ticket: bool = True,
+) -> Promise:
+    if kind not in PromiseKind.values:
+        raise DomainError(f"unknown kind {kind!r}; choose one of {', '.join(PromiseKind.values)}", field="kind")
+    if timezone.is_naive(due_at):
+        raise DomainError("give a time zone with the due time, e.g. 2026-03-06T10:00+00:00", field="due_at")
+    if due_at <= now:
+        raise DomainError("a promise must be due in the future", field="due_at")
+    if ticket.state in CLOSED_STATES:
+        raise DomainError(f"{ticket.reference} is {ticket.get_state_display().lower()}; reopen it first", field="ticket")
+    with transaction.atomic():
+        promise = Promise.objects.create(
+            ticket=ticket, kind=kind, due_at=due_at, owner=ticket.owner, source=source,
+            description=description[:300], created_at=now,
+        )
+        label = promise.get_kind_display()
+        event_record(
+            ticket=ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
+            message=f"{label} promised by {_local(due_at)}" + (f": {description}" if description else ""),
+            data={"promise": promise.pk, "kind": kind, "due_at": due_at.isoformat()},
+        )
+        promise_schedule(promise, rules or rules_for(ticket), now)
+        if save_ticket:
+            ticket_refresh_deadline(ticket)
+            ticket.updated_at = now
+            ticket.save(update_fields=["next_deadline_at", "updated_at"])
+    return promise
+
+
+def _settle(promise: Promise, actor: Agent | None) -> None:
+    if not promise.is_live:
+        raise DomainError(f"this promise is already {promise.get_state_display().lower()}", field="promise", status=409)
+
+
+def promise_keep(promise: Promise, *, now: datetime, actor: Agent | None = None, note: str = "") -> Promise:
+    with transaction.atomic():
+        promise = Promise.objects.select_for_update().select_related("ticket").get(pk=promise.pk)
+        _settle(promise, actor)
+        late = promise.state == PromiseState.BROKEN or now > promise.due_at
+        promise.state = PromiseState.KEPT
+        promise.kept_at = now
+        promise.save(update_fields=["state", "kept_at"])
+        timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
+        event_record(
+            ticket=promise.ticket, kind="promise_kept", now=now, actor=actor, customer_visible=True,
+            message=f"{promise.get_kind_display()} done" + (" (late)" if late else "") + (f": {note}" if note else ""),
+            data={"promise": promise.pk, "late": late},
+        )
+        _refresh(promise.ticket, now)
+    return promise
+
+
+def promise_withdraw(promise: Promise, *, now: datetime, reason: str, actor: Agent | None = None) -> Promise:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("say why the promise is withdrawn; the customer may ask", field="reason")
+    with transaction.atomic():
+        promise = Promise.objects.select_for_update().select_related("ticket").get(pk=promise.pk)
+        _settle(promise, actor)
+        promise.state = PromiseState.WITHDRAWN
+        promise.withdrawn_at = now
+        promise.withdraw_reason = reason[:300]
+        promise.save(update_fields=["state", "withdrawn_at", "withdraw_reason"])
+        timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
+        event_record(
+            ticket=promise.ticket, kind="promise_withdrawn", now=now, actor=actor, customer_visible=True,
+            message=f"{promise.get_kind_display()} withdrawn: {reason}", data={"promise": promise.pk},
+        )
+        _refresh(promise.ticket, now)
+    return promise
+
+
+def promise_mark_broken(promise: Promise, *, now: datetime) -> bool:
+    """The watchdog's step at the due time. False when there is nothing to do (already settled)."""
+    if promise.state != PromiseState.OPEN:
+        return False
+    promise.state = PromiseState.BROKEN
+    promise.broken_at = now
+    promise.save(update_fields=["state", "broken_at"])
+    ticket = promise.ticket
+    event_record(
+        ticket=ticket, kind="promise_broken", now=now,
+        message=f"{promise.get_kind_display()} promised by {_local(promise.due_at)} was not kept in time",
+        data={"promise": promise.pk},
+    )
+    lead = ticket.team.lead
+    staff_notify_many(
+        [lead, promise.owner], kind="promise_broken", now=now, ticket=ticket,
+        message=f"Broken promise on {ticket.reference} ({ticket.account.name}): {promise.get_kind_display().lower()} "
+        f"was due {_local(promise.due_at)}, owner {promise.owner.name if promise.owner else 'nobody'}",
+    )
+    return True
+
+
+def _refresh(ticket: Ticket, now: datetime) -> None:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket_refresh_deadline(ticket)
+    ticket.updated_at = now
+    ticket.save(update_fields=["next_deadline_at", "updated_at"])

@@ -1,0 +1,134 @@
+"""Agents, teams, absences and the business calendars deadlines are computed on."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from amends.policies.business_time import CalendarSpec
+
+
+def parse_hours(raw: dict) -> dict[int, tuple[tuple[time, time], ...]]:
+    """{"0": [["09:00", "17:00"]], ...} -> {0: ((time(9), time(17)),), ...}; "24:00" is end of day."""
+    out: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day, intervals in (raw or {}).items():
+        out[int(day)] = tuple(
+            (time.fromisoformat(a), time(0, 0) if b == "24:00" else time.fromisoformat(b)) for a, b in intervals
+        )
+    return out
+
+
+WEEKDAYS_9_TO_5 = {str(d): [["09:00", "17:00"]] for d in range(5)}
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours in a time zone, public holidays from the `holidays` library, custom closures."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    hours = models.JSONField(
+        default=dict, help_text='Weekday (0 = Monday) to opening intervals, e.g. {"0": [["09:00", "17:00"]]}'
+    )
+    holiday_country = models.CharField(max_length=8, blank=True, help_text="ISO country code, e.g. GB, DE, US")
+    holiday_subdivision = models.CharField(max_length=16, blank=True, help_text="Region, e.g. ENG, BY, CA")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def spec(self) -> CalendarSpec:
+        closures = frozenset(c.day for c in self.closures.all())
+        return CalendarSpec(
+            tz=self.time_zone,
+            hours=parse_hours(self.hours),
+            holiday_country=self.holiday_country or None,
+            holiday_subdivision=self.holiday_subdivision or None,
+            closures=closures,
+        )
+
+
+class Closure(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closures")
+    day = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["calendar", "day"], name="closure_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.reason}"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="teams")
+    lead = models.ForeignKey("Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    manager = models.ForeignKey("Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    on_duty = models.ForeignKey(
+        "Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Receives work the escalation chain takes away from its owner.",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", "Agent"
+    LEAD = "lead", "Lead"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Admin"
+
+
+class Agent(models.Model):
+    """A member of staff. Shares its primary key with its Django user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    working_hours = models.JSONField(
+        default=dict, blank=True, help_text="Same form as a calendar's hours; empty means the team's hours."
+    )
+    backup = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="backing_up",
+        help_text="Default backup while this agent is absent.",
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__first_name", "user__username"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
+class Absence(models.Model):
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    backup = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    handed_over_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the agent's open work moved to the backup."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agent", "ends_at"], name="absence_agent_ends"),
+            models.Index(fields=["starts_at"], condition=Q(handed_over_at__isnull=True), name="absence_handover_due"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} away {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,60 @@
+"""Deadline arithmetic: business time where the policy says so, wall time where urgency demands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from amends.policies.business_time import (
+    CalendarSpec,
+    add_business_time,
+    business_time_between,
+    subtract_business_time,
+)
+from amends.policies.models import EscalationChain, Policy
+
+
+def deadline_after(start: datetime, within: timedelta, *, business: bool, calendar: CalendarSpec) -> datetime:
+    if not business:
+        return start + within
+    return add_business_time(calendar, start, within)
+
+
+def time_left(now: datetime, due: datetime, *, business: bool, calendar: CalendarSpec) -> timedelta:
+    """What is left on a target, counted the way the target is counted (never negative)."""
+    if due <= now:
+        return timedelta(0)
+    return business_time_between(calendar, now, due) if business else due - now
+
+
+def escalation_times(
+    due: datetime, chain: EscalationChain | None, *, business: bool, calendar: CalendarSpec
+) -> tuple[datetime, datetime]:
+    """(warn the owner at, reassign at) around a deadline, on the same clock as the deadline."""
+    warn_before = chain.warn_before if chain else timedelta(minutes=15)
+    reassign_after = chain.reassign_after if chain else timedelta(minutes=30)
+    if business:
+        return subtract_business_time(calendar, due, warn_before), add_business_time(calendar, due, reassign_after)
+    return due - warn_before, due + reassign_after
+
+
+def policy_for(tier: str, urgency: str) -> Policy:
+    """The policy for a tier and urgency; a missing one falls back to the standard tier's, then to defaults."""
+    policy = Policy.objects.filter(tier=tier, urgency=urgency).first()
+    if policy is None:
+        policy = Policy.objects.filter(tier="standard", urgency=urgency).first()
+    return policy or DEFAULT_POLICIES[urgency]
+
+
+def _default(urgency: str, assign: int, first: int, resolve: int, business: bool) -> Policy:
+    return Policy(
+        tier="standard", urgency=urgency, assign_minutes=assign, first_response_minutes=first,
+        resolution_minutes=resolve, business_hours=business,
+    )
+
+
+DEFAULT_POLICIES = {
+    "low": _default("low", 120, 16 * 60, 10 * 8 * 60, True),
+    "normal": _default("normal", 60, 8 * 60, 5 * 8 * 60, True),
+    "high": _default("high", 30, 2 * 60, 2 * 8 * 60, True),
+    "urgent": _default("urgent", 10, 30, 8 * 60, False),
+}

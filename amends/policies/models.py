@@ -1,0 +1,87 @@
+"""Response targets per urgency and tier, and each team's escalation chain."""
+
+from datetime import timedelta
+
+from django.db import models
+
+from amends.customers.models import Tier
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+URGENCY_ORDER = [Urgency.LOW, Urgency.NORMAL, Urgency.HIGH, Urgency.URGENT]
+
+
+def urgency_raised(urgency: str) -> str:
+    i = URGENCY_ORDER.index(Urgency(urgency))
+    return URGENCY_ORDER[min(i + 1, len(URGENCY_ORDER) - 1)]
+
+
+class Policy(models.Model):
+    """Targets for one (tier, urgency). Business-hours policies count only the team's open time."""
+
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    assign_minutes = models.PositiveIntegerField(help_text="Longest a request may stay unowned.")
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(
+        default=True, help_text="Count only the team's opening hours (off: wall-clock time, e.g. for urgent)."
+    )
+    waiting_followup_minutes = models.PositiveIntegerField(
+        default=3 * 8 * 60, help_text="While waiting on the customer, when the owner must follow up."
+    )
+    order_lead_minutes = models.PositiveIntegerField(
+        default=4 * 60, help_text="An order not yet dispatched this close to its need-by time is at risk."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tier", "urgency"], name="policy_unique_tier_urgency")]
+        verbose_name_plural = "policies"
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} / {self.get_urgency_display()}"
+
+    @property
+    def assign_within(self) -> timedelta:
+        return timedelta(minutes=self.assign_minutes)
+
+    @property
+    def first_response_within(self) -> timedelta:
+        return timedelta(minutes=self.first_response_minutes)
+
+    @property
+    def resolution_within(self) -> timedelta:
+        return timedelta(minutes=self.resolution_minutes)
+
+    @property
+    def waiting_followup_within(self) -> timedelta:
+        return timedelta(minutes=self.waiting_followup_minutes)
+
+    @property
+    def order_lead(self) -> timedelta:
+        return timedelta(minutes=self.order_lead_minutes)
+
+
+class EscalationChain(models.Model):
+    """Warn the owner before a deadline; at the deadline tell the lead; later reassign and tell the manager."""
+
+    team = models.OneToOneField("people.Team", on_delete=models.CASCADE, related_name="chain")
+    warn_before_minutes = models.PositiveIntegerField(default=15)
+    reassign_after_minutes = models.PositiveIntegerField(default=30)
+
+    def __str__(self) -> str:
+        return f"Escalation chain of {self.team}"
+
+    @property
+    def warn_before(self) -> timedelta:
+        return timedelta(minutes=self.warn_before_minutes)
+
+    @property
+    def reassign_after(self) -> timedelta:
+        return timedelta(minutes=self.reassign_after_minutes)

@@ -1,0 +1,27 @@
+"""Putting moments on the watchdog's agenda and taking them off again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from amends.desk.models import Promise, Ticket
+from amends.watchdog.models import Timer, TimerKind
+
+PROMISE_KINDS = (TimerKind.PROMISE_WARN, TimerKind.PROMISE_DUE, TimerKind.PROMISE_ESCALATE)
+RESOLUTION_KINDS = (TimerKind.RESOLUTION_WARN, TimerKind.RESOLUTION_DUE, TimerKind.RESOLUTION_ESCALATE)
+
+
+def timers_schedule(ticket: Ticket, moments: Iterable[tuple[str, datetime]], promise: Promise | None = None) -> None:
+    Timer.objects.bulk_create(
+        [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
+    )
+
+
+def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: Promise | None = None) -> None:
+    timers = Timer.objects.filter(ticket=ticket)
+    if kinds is not None:
+        timers = timers.filter(kind__in=list(kinds))
+    if promise is not None:
+        timers = timers.filter(promise=promise)
+    timers.delete()

@@ -1,0 +1,259 @@
+"""One watchdog tick: act on everything whose moment has come, and nothing else.
+
+Due timers are read through the `fire_at` index and handled in batches, each batch one transaction
+that locks its timers (SKIP LOCKED, so workers running side by side take disjoint batches) and
+their tickets, applies the steps through the desk services, bulk-writes the events, notifications
+and outbox rows, and deletes the timers it handled. Running the tick again at the same `now`
+finds nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from amends.core import writes
+from amends.core.events import event_record
+from amends.core.notify import staff_notify, staff_notify_many
+from amends.desk.assignment import owner_for_escalation, owner_for_intake
+from amends.desk.models import PromiseState, Ticket
+from amends.desk.promises import promise_mark_broken
+from amends.desk.rules import rules_for
+from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction, ticket_save
+from amends.people.services import absence_hand_over, absences_due_for_handover
+from amends.watchdog.agenda import timers_schedule
+from amends.watchdog.models import Timer, TimerKind
+
+REPEAT_UNOWNED_MINUTES = 15
+
+
+def _local(ts: datetime) -> str:
+    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
+
+
+def _hm(ts: datetime) -> str:
+    return timezone.localtime(ts).strftime("%H:%M")
+
+
+@dataclass
+class Batch:
+    now: datetime
+    lines: list[str] = field(default_factory=list)
+    warned_promises: list[int] = field(default_factory=list)
+    dirty: dict[int, Ticket] = field(default_factory=dict)
+
+    def say(self, ticket: Ticket, text: str) -> None:
+        self.lines.append(f"{self.now.isoformat(timespec='minutes')} {ticket.reference} {text}")
+
+
+def _who(agent) -> str:
+    return agent.name if agent is not None else "nobody"
+
+
+# --- Promise steps ----------------------------------------------------------------------------
+
+def on_promise_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    promise = timer.promise
+    if promise.state != PromiseState.OPEN:
+        return
+    batch.warned_promises.append(promise.pk)
+    recipient = promise.owner or ticket.team.lead
+    label = promise.get_kind_display().lower()
+    if recipient is not None:
+        staff_notify(
+            recipient, kind="warning", now=batch.now, ticket=ticket,
+            message=f"Due at {_hm(promise.due_at)}: {label} for {ticket.account.name} on {ticket.reference}",
+        )
+    batch.say(ticket, f"warned {_who(recipient)}: {label} due {_hm(promise.due_at)}")
+
+
+def on_promise_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    promise = timer.promise
+    promise.ticket = ticket
+    if promise_mark_broken(promise, now=batch.now):
+        batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {_hm(promise.due_at)}; told lead {_who(ticket.team.lead)}")
+
+
+def on_promise_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    promise = timer.promise
+    if promise.state != PromiseState.BROKEN:
+        return
+    promise.escalated_at = batch.now
+    promise.save(update_fields=["escalated_at"])
+    reason = f"{promise.get_kind_display().lower()} due {_hm(promise.due_at)} still not done"
+    _reassign_and_tell_manager(ticket, batch, reason, breached_at=promise.broken_at or promise.due_at)
+
+
+def _reassign_and_tell_manager(ticket: Ticket, batch: Batch, reason: str, breached_at: datetime) -> None:
+    """Take the work from the owner who let the deadline pass; an owner who got it after the breach
+    (an earlier escalation, a hand-over) keeps it."""
+    now = batch.now
+    previous = ticket.owner
+    if previous is not None and ticket.assigned_at is not None and ticket.assigned_at > breached_at:
+        batch.say(ticket, f"still overdue ({reason}); {previous.name} has had it since {_hm(ticket.assigned_at)}")
+        return
+    new_owner = owner_for_escalation(ticket.team, previous, now)
+    manager = ticket.team.manager
+    if new_owner is not None:
+        assign_within_transaction(ticket, new_owner, now=now, actor=None, reason=f"escalated: {reason}")
+        batch.dirty[ticket.pk] = ticket
+        text = f"{ticket.reference} ({ticket.account.name}) moved from {_who(previous)} to {new_owner.name}: {reason}"
+    else:
+        event_record(ticket=ticket, kind="escalated", now=now, message=f"Escalated, nobody free to take it: {reason}")
+        text = f"{ticket.reference} ({ticket.account.name}) needs you: {reason}, and nobody is free to take it"
+    staff_notify_many([manager], kind="escalation", now=now, ticket=ticket, message=text)
+    batch.say(ticket, f"escalated: reassigned {_who(previous)} -> {_who(new_owner)}; told manager {_who(manager)}")
+
+
+# --- Ticket steps -----------------------------------------------------------------------------
+
+def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if ticket.owner_id is not None or not ticket.is_open:
+        return
+    now = batch.now
+    owner, _ = owner_for_intake(ticket.team, ticket.account, now, ticket.team.calendar.spec())
+    owner = owner or owner_for_escalation(ticket.team, None, now)
+    lead = ticket.team.lead
+    if owner is not None:
+        assign_within_transaction(ticket, owner, now=now, actor=None, reason="unowned at its assignment deadline")
+        batch.dirty[ticket.pk] = ticket
+        staff_notify_many(
+            [lead], kind="escalation", now=now, ticket=ticket,
+            message=f"{ticket.reference} ({ticket.account.name}) had no owner by its deadline; given to {owner.name}",
+        )
+        batch.say(ticket, f"unowned past {_hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {_who(lead)}")
+        return
+    ticket.assign_by = now + timezone.timedelta(minutes=REPEAT_UNOWNED_MINUTES)
+    timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
+    batch.dirty[ticket.pk] = ticket
+    staff_notify_many(
+        [lead, ticket.team.manager], kind="escalation", now=now, ticket=ticket,
+        message=f"{ticket.reference} ({ticket.account.name}) still has no owner and nobody is available to take it",
+    )
+    batch.say(ticket, "unowned and nobody available: told lead and manager, asking again in 15 min")
+
+
+def on_resolution_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if ticket.resolution_due is None:
+        return
+    recipient = ticket.owner or ticket.team.lead
+    staff_notify_many(
+        [recipient], kind="warning", now=batch.now, ticket=ticket,
+        message=f"{ticket.reference} ({ticket.account.name}) must be resolved by {_local(ticket.resolution_due)}",
+    )
+    batch.say(ticket, f"warned {_who(recipient)}: resolution due {_hm(ticket.resolution_due)}")
+
+
+def on_resolution_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if ticket.resolution_due is None:
+        return
+    lead = ticket.team.lead
+    event_record(ticket=ticket, kind="target_missed", now=batch.now,
+                 message=f"Resolution target {_local(ticket.resolution_due)} missed")
+    staff_notify_many(
+        [lead, ticket.owner], kind="target_missed", now=batch.now, ticket=ticket,
+        message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {_local(ticket.resolution_due)}; "
+        f"owner {_who(ticket.owner)}",
+    )
+    batch.say(ticket, f"resolution target missed; told lead {_who(lead)}")
+
+
+def on_resolution_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if ticket.resolution_due is None:
+        return
+    _reassign_and_tell_manager(
+        ticket, batch, f"resolution target {_hm(ticket.resolution_due)} passed", breached_at=ticket.resolution_due
+    )
+
+
+def on_followup_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if ticket.followup_due is None:
+        return
+    rules = rules_for(ticket)
+    recipient = ticket.owner or ticket.team.lead
+    staff_notify_many(
+        [recipient], kind="followup", now=batch.now, ticket=ticket,
+        message=f"{ticket.reference}: {ticket.account.name} has not answered since {_local(ticket.updated_at)}; follow up",
+    )
+    ticket.followup_due = rules.after(batch.now, rules.policy.waiting_followup_within)
+    timers_schedule(ticket, [(TimerKind.FOLLOWUP_DUE, ticket.followup_due)])
+    batch.dirty[ticket.pk] = ticket
+    batch.say(ticket, f"waiting on customer too long: told {_who(recipient)}")
+
+
+def on_order_at_risk(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+    if flag_at_risk_within_transaction(ticket, now=batch.now):
+        batch.dirty[ticket.pk] = ticket
+        batch.say(ticket, f"order at risk: needed by {_local(ticket.need_by)}, still {ticket.get_state_display().lower()}")
+
+
+HANDLERS: dict[str, Callable[[Timer, Ticket, Batch], None]] = {
+    TimerKind.PROMISE_WARN: on_promise_warn,
+    TimerKind.PROMISE_DUE: on_promise_due,
+    TimerKind.PROMISE_ESCALATE: on_promise_escalate,
+    TimerKind.ASSIGN_DUE: on_assign_due,
+    TimerKind.RESOLUTION_WARN: on_resolution_warn,
+    TimerKind.RESOLUTION_DUE: on_resolution_due,
+    TimerKind.RESOLUTION_ESCALATE: on_resolution_escalate,
+    TimerKind.FOLLOWUP_DUE: on_followup_due,
+    TimerKind.ORDER_AT_RISK: on_order_at_risk,
+}
+
+
+def _run_batch(now: datetime, size: int) -> tuple[int, list[str]]:
+    batch = Batch(now=now)
+    with transaction.atomic(), writes.batched():
+        timers = list(
+            Timer.objects.select_for_update(skip_locked=True)
+            .filter(fire_at__lte=now)
+            .order_by("fire_at", "id")[:size]
+        )
+        if not timers:
+            return 0, []
+        tickets = {
+            t.pk: t
+            for t in Ticket.objects.select_for_update(of=("self",))
+            .filter(pk__in=sorted({t.ticket_id for t in timers}))
+            .select_related("team__lead__user", "team__manager__user", "team__on_duty__user", "team__calendar",
+                            "account", "owner__user")
+            .order_by("pk")
+        }
+        promise_ids = [t.promise_id for t in timers if t.promise_id]
+        if promise_ids:
+            from amends.desk.models import Promise
+
+            promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids).select_related("owner__user")}
+            for timer in timers:
+                if timer.promise_id:
+                    timer.promise = promises[timer.promise_id]
+        for timer in timers:
+            ticket = tickets[timer.ticket_id]
+            if timer.promise_id:
+                timer.promise.ticket = ticket
+            HANDLERS[timer.kind](timer, ticket, batch)
+        if batch.warned_promises:
+            from amends.desk.models import Promise
+
+            Promise.objects.filter(pk__in=batch.warned_promises).update(warned_at=now)
+        Timer.objects.filter(pk__in=[t.pk for t in timers]).delete()
+        for ticket in batch.dirty.values():
+            ticket_save(ticket, now)
+    return len(timers), batch.lines
+
+
+def tick(now: datetime, *, batch_size: int = 500) -> list[str]:
+    """Run one tick as if at `now`; returns one line per action taken."""
+    lines: list[str] = []
+    for absence in absences_due_for_handover(now):
+        moved = absence_hand_over(absence, now=now)
+        backup = absence.backup.name if absence.backup else "available agents"
+        lines.append(f"{now.isoformat(timespec='minutes')} {absence.agent.name} away: {len(moved)} request(s) to {backup}")
+    while True:
+        handled, batch_lines = _run_batch(now, batch_size)
+        lines.extend(batch_lines)
+        if handled < batch_size:
+            return lines

@@ -1,0 +1,19 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an asyncio loop in the test thread; the ORM refuses that without this.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _mail_to_memory(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def cast(db):
+    from tests.cast import make_cast
+
+    return make_cast()
