@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "amends.watchdog",
     "amends.api",
     "amends.web",
+    "amends.bench",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "amends.web.context.workspace",
             ],
         },
     },
@@ -151,11 +153,17 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Source maps (swagger-ui ships large ones) are for developers: compressing them costs most of collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv", "woff", "woff2",
+    "map",
+]
 
 # --- Email ----------------------------------------------------------------------------------
 # Outbound mail goes through the outbox; the worker hands it to this backend. The embedded
@@ -171,6 +179,8 @@ AMENDS_MESSAGE_ID_DOMAIN = env.str("AMENDS_MESSAGE_ID_DOMAIN", default="amends.l
 # --- Background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 AMENDS_TICK_SECONDS = env.int("AMENDS_TICK_SECONDS", default=30)
+# Set only by `amends bench` for its gunicorn: mounts the one-row floor endpoint at /bench/.
+AMENDS_BENCH_FLOOR = env.bool("AMENDS_BENCH_FLOOR", default=False)
 
 LOGGING = {
     "version": 1,

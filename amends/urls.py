@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("amends.api.urls")),
     path("", include("amends.web.urls")),
 ]
+
+if settings.AMENDS_BENCH_FLOOR:  # only inside `amends bench`: the one-row floor endpoint
+    urlpatterns.append(path("bench/", include("amends.bench.floor")))

@@ -94,13 +94,29 @@ def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
     if not rows:
         return 0, 0
     sent = failed = 0
-    with get_connection() as connection:
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # server unreachable: each message fails below and waits its backoff
+        log.warning("outbox: mail server unavailable: %s", exc)
+    try:
         for row in rows:
             if outbox_deliver_one(row, now, connection):
                 sent += 1
             else:
                 failed += 1
+                connection.close()  # the next message starts on a fresh connection
+    finally:
+        connection.close()
     return sent, failed
 
 
-__all__ = ["Audience", "outbox_enqueue", "outbox_deliver_due", "outbox_claim", "outbox_deliver_one", "backoff"]
+def outbox_retry(ids, now: datetime) -> int:
+    """Make unsent messages due again at once (also those that gave up); sent ones are never touched,
+    so a retry cannot send anything twice. Returns how many will be retried."""
+    return Outbox.objects.filter(pk__in=list(ids), sent_at__isnull=True).update(
+        next_attempt_at=now, failed_at=None, locked_until=None
+    )
+
+
+__all__ = ["Audience", "outbox_enqueue", "outbox_deliver_due", "outbox_claim", "outbox_deliver_one", "outbox_retry", "backoff"]

@@ -21,7 +21,7 @@ def owner_for_intake(team: Team, account: Account, now: datetime, calendar: Cale
             return usual, f"usual agent for {account.name}"
         if agent_is_away(usual, now):
             backup = backup_for(usual, now)
-            if backup is not None:
+            if backup is not None and backup.pk in available_ids:  # a backup who is off now is no owner now
                 return backup, f"backup for {usual.name}, who is away"
     if available:
         return available[0], "least-loaded available agent"

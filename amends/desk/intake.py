@@ -3,11 +3,12 @@ its policy's deadlines, a first-response promise, and a callback promise when on
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from amends.core import writes
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify
@@ -79,7 +80,7 @@ def ticket_create(
         policy=policy_for(account.tier, urgency), calendar=calendar,
         chain=EscalationChain.objects.filter(team_id=team.pk).first(),
     )
-    with transaction.atomic():
+    with transaction.atomic(), writes.batched():
         owner, why = owner_for_intake(team, account, now, calendar)
         ticket = Ticket(
             kind=kind, channel=channel, urgency=urgency, state=State.NEW, subject=subject, body=body,
@@ -97,7 +98,7 @@ def ticket_create(
             data={"channel": channel, "urgency": urgency, "kind": kind},
         )
         if owner is not None:
-            assign_within_transaction(ticket, owner, now=now, actor=actor, reason=why)
+            assign_within_transaction(ticket, owner, now=now, actor=actor, reason=why, new_ticket=True)
         else:
             timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
             event_record(
@@ -109,9 +110,9 @@ def ticket_create(
                     team.lead, kind="unowned", now=now, ticket=ticket,
                     message=f"New {urgency} request {ticket.reference} from {account.name} has no owner yet: {why}",
                 )
-        schedule_resolution(ticket, rules, now)
+        schedule_resolution(ticket, rules, now, new_ticket=True)
         first_response_due = rules.after(now, rules.policy.first_response_within)
-        if callback_within is None or now + callback_within > first_response_due:
+        if callback_within is None or now.astimezone(UTC) + callback_within > first_response_due:
             # A callback due sooner than the first-response target is itself the first response.
             promise_make(
                 ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due,
@@ -119,12 +120,12 @@ def ticket_create(
             )
         if callback_within is not None:
             promise_make(
-                ticket, kind=PromiseKind.CALLBACK, due_at=now + callback_within, now=now, actor=actor,
+                ticket, kind=PromiseKind.CALLBACK, due_at=now.astimezone(UTC) + callback_within, now=now, actor=actor,
                 description=f"Call {who} back" + (f" on {contact.phone}" if contact and contact.phone else ""),
                 source=PromiseSource.AGENT, rules=rules, save_ticket=False,
             )
         if kind == Kind.ORDER and need_by is not None:
-            at_risk_at = need_by - rules.policy.order_lead
+            at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
             if at_risk_at <= now:
                 flag_at_risk_within_transaction(ticket, now=now)
             else:

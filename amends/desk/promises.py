@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,8 +25,9 @@ def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
     """Warn the owner before, tell the lead at, reassign after: the escalation chain around the due time.
     Promises run on wall time: "call you back within 30 minutes" means 30 real minutes."""
     chain = rules.chain
-    warn_at = promise.due_at - (chain.warn_before if chain else rules.policy.first_response_within / 4)
-    escalate_at = promise.due_at + (chain.reassign_after if chain else rules.policy.first_response_within)
+    due = promise.due_at.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
+    warn_at = due - (chain.warn_before if chain else rules.policy.first_response_within / 4)
+    escalate_at = due + (chain.reassign_after if chain else rules.policy.first_response_within)
     moments = [(TimerKind.PROMISE_DUE, promise.due_at), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.PROMISE_WARN, warn_at))
@@ -43,9 +44,12 @@ def promise_make(
         raise DomainError("give a time zone with the due time, e.g. 2026-03-06T10:00+00:00", field="due_at")
     if due_at <= now:
         raise DomainError("a promise must be due in the future", field="due_at")
-    if ticket.state in CLOSED_STATES:
-        raise DomainError(f"{ticket.reference} is {ticket.get_state_display().lower()}; reopen it first", field="ticket")
-    with transaction.atomic():
+    given = ticket
+    with transaction.atomic(savepoint=save_ticket):
+        if save_ticket:  # called on its own: work on the current row (owner, state, deadlines), locked
+            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team", "account").get(pk=ticket.pk)
+        if ticket.state in CLOSED_STATES:
+            raise DomainError(f"{ticket.reference} is {ticket.get_state_display().lower()}; reopen it first", field="ticket")
         promise = Promise.objects.create(
             ticket=ticket, kind=kind, due_at=due_at, owner=ticket.owner, source=source,
             description=description[:300], created_at=now,
@@ -61,6 +65,7 @@ def promise_make(
             ticket_refresh_deadline(ticket)
             ticket.updated_at = now
             ticket.save(update_fields=["next_deadline_at", "updated_at"])
+            given.next_deadline_at, given.updated_at = ticket.next_deadline_at, now
     return promise
 
 

@@ -59,8 +59,9 @@ def _local(ts: datetime) -> str:
     return timezone.localtime(ts).strftime("%a %d %b %H:%M")
 
 
-def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
-    timers_cancel(ticket, RESOLUTION_KINDS)
+def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime, new_ticket: bool = False) -> None:
+    if not new_ticket:
+        timers_cancel(ticket, RESOLUTION_KINDS)
     if ticket.resolution_due is None:
         return
     warn_at, escalate_at = rules.around(ticket.resolution_due)
@@ -73,7 +74,8 @@ def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
 # --- Ownership --------------------------------------------------------------------------------
 
 def assign_within_transaction(
-    ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str, notify: bool = True
+    ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str, notify: bool = True,
+    new_ticket: bool = False,
 ) -> None:
     """Give the ticket and its live promises to `agent` (caller holds the lock and saves)."""
     previous = ticket.owner
@@ -82,8 +84,9 @@ def assign_within_transaction(
     ticket.assign_by = None
     if ticket.state == State.NEW:
         ticket.state = State.OPEN
-    ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
-    timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
+    if not new_ticket:  # a ticket being created has no promises or timers yet
+        ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
+        timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
     Agent.objects.filter(pk=agent.pk).update(last_assigned_at=now)
     message = f"Assigned to {agent.name}" + (f" (was {previous.name})" if previous else "") + f": {reason}"
     event_record(
@@ -143,8 +146,6 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         ticket.state = state
         if old == State.WAITING_ON_CUSTOMER:
             _resume(ticket, rules, now)
-        if state == State.WAITING_ON_CUSTOMER:
-            _pause(ticket, rules, now)
         if state in FULFILMENT_STATES:
             timers_cancel(ticket, [TimerKind.ORDER_AT_RISK])
             ticket.at_risk_since = None
@@ -156,6 +157,8 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
             ticket.closed_at = None
             ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
             schedule_resolution(ticket, rules, now)
+        if state == State.WAITING_ON_CUSTOMER:  # after a reopen, which restarts the resolution clock
+            _pause(ticket, rules, now)
         event_record(
             ticket=ticket, kind="state_changed", now=now, actor=actor, customer_visible=True,
             message=f"{State(old).label} → {State(state).label}" + (f": {note}" if note else ""),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from amends.policies.business_time import (
     CalendarSpec,
@@ -15,7 +15,7 @@ from amends.policies.models import EscalationChain, Policy
 
 def deadline_after(start: datetime, within: timedelta, *, business: bool, calendar: CalendarSpec) -> datetime:
     if not business:
-        return start + within
+        return start.astimezone(UTC) + within  # real elapsed time, also across a DST change
     return add_business_time(calendar, start, within)
 
 
@@ -23,7 +23,7 @@ def time_left(now: datetime, due: datetime, *, business: bool, calendar: Calenda
     """What is left on a target, counted the way the target is counted (never negative)."""
     if due <= now:
         return timedelta(0)
-    return business_time_between(calendar, now, due) if business else due - now
+    return business_time_between(calendar, now, due) if business else due.astimezone(UTC) - now.astimezone(UTC)
 
 
 def escalation_times(
@@ -34,6 +34,7 @@ def escalation_times(
     reassign_after = chain.reassign_after if chain else timedelta(minutes=30)
     if business:
         return subtract_business_time(calendar, due, warn_before), add_business_time(calendar, due, reassign_after)
+    due = due.astimezone(UTC)
     return due - warn_before, due + reassign_after
 
 

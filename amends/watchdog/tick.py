@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,10 +20,11 @@ from amends.core import writes
 from amends.core.events import event_record
 from amends.core.notify import staff_notify, staff_notify_many
 from amends.desk.assignment import owner_for_escalation, owner_for_intake
-from amends.desk.models import PromiseState, Ticket
+from amends.desk.models import Promise, PromiseState, Ticket
 from amends.desk.promises import promise_mark_broken
 from amends.desk.rules import rules_for
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction, ticket_save
+from amends.people.models import Agent, Team
 from amends.people.services import absence_hand_over, absences_due_for_handover
 from amends.watchdog.agenda import timers_schedule
 from amends.watchdog.models import Timer, TimerKind
@@ -127,9 +128,11 @@ def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
         )
         batch.say(ticket, f"unowned past {_hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {_who(lead)}")
         return
-    ticket.assign_by = now + timezone.timedelta(minutes=REPEAT_UNOWNED_MINUTES)
+    ticket.assign_by = now.astimezone(UTC) + timedelta(minutes=REPEAT_UNOWNED_MINUTES)
     timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
     batch.dirty[ticket.pk] = ticket
+    event_record(ticket=ticket, kind="unassigned", now=now,
+                 message=f"Still no owner and nobody available; asking again at {_hm(ticket.assign_by)}")
     staff_notify_many(
         [lead, ticket.team.manager], kind="escalation", now=now, ticket=ticket,
         message=f"{ticket.reference} ({ticket.account.name}) still has no owner and nobody is available to take it",
@@ -182,6 +185,8 @@ def on_followup_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     ticket.followup_due = rules.after(batch.now, rules.policy.waiting_followup_within)
     timers_schedule(ticket, [(TimerKind.FOLLOWUP_DUE, ticket.followup_due)])
     batch.dirty[ticket.pk] = ticket
+    event_record(ticket=ticket, kind="followup_reminder", now=batch.now,
+                 message=f"{_who(recipient)} reminded to follow up; next reminder {_local(ticket.followup_due)}")
     batch.say(ticket, f"waiting on customer too long: told {_who(recipient)}")
 
 
@@ -204,6 +209,59 @@ HANDLERS: dict[str, Callable[[Timer, Ticket, Batch], None]] = {
 }
 
 
+class _Agents(dict):
+    """Agents (with their users) by id, each loaded once per batch."""
+
+    def __init__(self, teams) -> None:
+        super().__init__()
+        for team in teams:
+            for agent in (team.lead, team.manager, team.on_duty):
+                if agent is not None:
+                    self[agent.pk] = agent
+
+    def load(self, ids) -> None:
+        missing = {i for i in ids if i is not None and i not in self}
+        if missing:
+            self.update({a.pk: a for a in Agent.objects.filter(pk__in=missing).select_related("user")})
+
+
+def _tickets_locked(timers: list[Timer]) -> tuple[dict[int, Ticket], _Agents]:
+    """The timers' tickets, locked. Each team (with its lead, manager, on-duty agent and calendar) and
+    each agent is loaded once and shared: a batch builds two objects per ticket, not a dozen."""
+    tickets = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted({t.ticket_id for t in timers}))
+        .select_related("account")
+        .order_by("pk")
+    }
+    teams = Team.objects.filter(pk__in={t.team_id for t in tickets.values()}).select_related(
+        "lead__user", "manager__user", "on_duty__user", "calendar"
+    )
+    teams_by_id = {team.pk: team for team in teams}
+    agents = _Agents(teams_by_id.values())
+    agents.load({t.owner_id for t in tickets.values()})
+    for ticket in tickets.values():
+        ticket.team = teams_by_id[ticket.team_id]
+        ticket.owner = agents.get(ticket.owner_id)
+    return tickets, agents
+
+
+def _promises_attach(timers: list[Timer], tickets: dict[int, Ticket], agents: _Agents) -> None:
+    """Give promise timers their promise and its owner (agents already loaded are reused)."""
+    promise_ids = [t.promise_id for t in timers if t.promise_id]
+    if not promise_ids:
+        return
+    promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids)}
+    agents.load({p.owner_id for p in promises.values()})
+    for timer in timers:
+        if timer.promise_id:
+            promise = promises[timer.promise_id]
+            if promise.owner_id is not None:
+                promise.owner = agents[promise.owner_id]
+            timer.promise = promise
+
+
 def _run_batch(now: datetime, size: int) -> tuple[int, list[str]]:
     batch = Batch(now=now)
     with transaction.atomic(), writes.batched():
@@ -214,30 +272,14 @@ def _run_batch(now: datetime, size: int) -> tuple[int, list[str]]:
         )
         if not timers:
             return 0, []
-        tickets = {
-            t.pk: t
-            for t in Ticket.objects.select_for_update(of=("self",))
-            .filter(pk__in=sorted({t.ticket_id for t in timers}))
-            .select_related("team__lead__user", "team__manager__user", "team__on_duty__user", "team__calendar",
-                            "account", "owner__user")
-            .order_by("pk")
-        }
-        promise_ids = [t.promise_id for t in timers if t.promise_id]
-        if promise_ids:
-            from amends.desk.models import Promise
-
-            promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids).select_related("owner__user")}
-            for timer in timers:
-                if timer.promise_id:
-                    timer.promise = promises[timer.promise_id]
+        tickets, agents = _tickets_locked(timers)
+        _promises_attach(timers, tickets, agents)
         for timer in timers:
             ticket = tickets[timer.ticket_id]
             if timer.promise_id:
                 timer.promise.ticket = ticket
             HANDLERS[timer.kind](timer, ticket, batch)
         if batch.warned_promises:
-            from amends.desk.models import Promise
-
             Promise.objects.filter(pk__in=batch.warned_promises).update(warned_at=now)
         Timer.objects.filter(pk__in=[t.pk for t in timers]).delete()
         for ticket in batch.dirty.values():

@@ -1,0 +1,66 @@
+"""Agents and their absences: who is in, who is away until when, and who covers."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from amends.api import lookups
+from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.outputs import absence_out, agent_out
+from amends.api.schemas import AbsenceCreated, AbsenceIn, AbsenceOut, AgentFilters, AgentList
+from amends.core.clock import wall_now
+from amends.desk.models import OPEN_Q, Ticket
+from amends.people.models import Absence, Agent
+from amends.people.services import absence_end, absence_set
+
+router = Router(tags=["agents"])
+
+
+def _agents_with_absences(now: datetime, team_id: int | None) -> list[tuple[Agent, datetime | None]]:
+    """Active agents and when their current absence ends (None: in). Two queries."""
+    agents = Agent.objects.filter(user__is_active=True).select_related("user", "team", "backup__user")
+    if team_id is not None:
+        agents = agents.filter(team_id=team_id)
+    agents = list(agents)
+    away = dict(
+        Absence.objects.filter(agent__in=agents, starts_at__lte=now, ends_at__gt=now)
+        .values("agent_id").annotate(until=Max("ends_at")).values_list("agent_id", "until")
+    )
+    return [(agent, away.get(agent.pk)) for agent in agents]
+
+
+@router.get("/agents", response={200: AgentList, **READ_ERRORS}, summary="List agents")
+def agent_list(request: HttpRequest, filters: Query[AgentFilters]):
+    rows = _agents_with_absences(wall_now(), filters.team)
+    return {"items": [agent_out(agent, until) for agent, until in rows]}
+
+
+@router.post("/agents/{agent_id}/absences", response={201: AbsenceCreated, **WRITE_ERRORS},
+             summary="Set an absence")
+def agent_absence_set(request: HttpRequest, agent_id: int, payload: AbsenceIn):
+    """Mark an agent away. When the absence has already begun, their open requests move to the backup
+    now (listed in `handed_over`); otherwise the watchdog moves them when it begins."""
+    now = wall_now()
+    agent = lookups.agent_at(agent_id)
+    backup = lookups.agent_named(payload.backup, field="backup") if payload.backup is not None else None
+    with transaction.atomic():
+        owned = list(Ticket.objects.filter(OPEN_Q, owner=agent).values_list("pk", flat=True))
+        absence = absence_set(
+            agent, starts_at=payload.starts_at, ends_at=payload.ends_at, backup=backup, reason=payload.reason,
+            now=now, actor=None,
+        )
+        still_owned = set(Ticket.objects.filter(pk__in=owned, owner=agent).values_list("pk", flat=True))
+    absence.refresh_from_db(fields=["handed_over_at"])
+    handed_over = [pk for pk in owned if pk not in still_owned]
+    return Status(201, {"absence": absence_out(absence), "handed_over": handed_over})
+
+
+@router.post("/absences/{absence_id}/end", response={200: AbsenceOut, **WRITE_ERRORS}, summary="End an absence")
+def agent_absence_end(request: HttpRequest, absence_id: int):
+    """The agent is back: a running absence ends now; one that has not begun is cancelled."""
+    absence = absence_end(lookups.absence_at(absence_id), now=wall_now(), actor=None)
+    cancelled = not Absence.objects.filter(pk=absence.pk).exists()
+    return absence_out(absence, cancelled=cancelled)

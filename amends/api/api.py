@@ -1,0 +1,43 @@
+"""The REST API at /api/v1: routers only, bearer tokens, one error shape for every 4xx.
+
+Schema at /api/v1/openapi.json, docs at /api/v1/docs (both public; swagger is served locally).
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+from pydantic_core import to_jsonable_python
+
+from amends.api import actions, agents, board, errors, promises, requests
+from amends.api.auth import BearerToken
+
+
+class _Encoder(NinjaJSONEncoder):
+    """Times as pydantic writes them (full precision, "Z" for UTC), so a stored answer replays byte for byte."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime | date | time | timedelta):
+            return to_jsonable_python(o)
+        return super().default(o)
+
+
+class _Renderer(JSONRenderer):
+    encoder_class = _Encoder
+
+
+api = NinjaAPI(
+    title="Amends API",
+    version="1",
+    description="Requests, promises, agents and the needs-attention board for trusted staff integrations. "
+    "Every call needs `Authorization: Bearer <key>` (create a key with `amends token create NAME`). "
+    'Every 4xx answers `{"error": {"code", "message", "field", "details"?}}`.',
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    renderer=_Renderer(),
+)
+errors.install(api)
+for module in (requests, actions, promises, agents, board):
+    api.add_router("", module.router)

@@ -1,0 +1,20 @@
+"""Bearer-token authentication for every API endpoint (the schema and docs are public)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from amends.core.clock import wall_now
+from amends.core.models import ApiToken
+from amends.core.tokens import token_authenticate
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <key>`; a missing, unknown or revoked key gives 401.
+
+    Bearer keys are not sent by browsers on their own, so these endpoints need no CSRF token
+    (ninja's views are CSRF-exempt; only its cookie-based auth checks CSRF)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return token_authenticate(token.strip(), now=wall_now())

@@ -1,0 +1,72 @@
+"""Idempotency keys: a client's retry of a creating call gets the first answer again, never a duplicate.
+
+The key row is inserted first, in the same transaction as the creation, so a concurrent twin with
+the same key waits on the unique index; when the first commits, the twin's insert fails and it
+replays the stored answer. Nothing is answered before the transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from amends.core.errors import DomainError
+from amends.core.models import ApiToken, IdempotencyKey
+
+HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def fingerprint(operation: str, payload: dict) -> str:
+    """Same operation and same parsed body (whatever the whitespace or key order) -> same fingerprint."""
+    canonical = json.dumps([operation, payload], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _earlier(token: ApiToken, key: str, request_hash: str) -> Answer | None:
+    row = IdempotencyKey.objects.filter(token=token, key=key).first()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise DomainError(
+            f"this {HEADER} was already used for a different request; use a new key for a new request",
+            field=HEADER, code="idempotency_key_reused", status=422,
+        )
+    return Answer(row.status_code, row.response, replayed=True)
+
+
+def idempotent(
+    *, token: ApiToken, key: str | None, request_hash: str, now: datetime, create: Callable[[], tuple[int, dict]]
+) -> Answer:
+    """Run `create` (returning status and a JSON-ready body) once per (token, key), in one transaction."""
+    if not key:
+        with transaction.atomic():
+            return Answer(*create())
+    earlier = _earlier(token, key, request_hash)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(
+                token=token, key=key, request_hash=request_hash, status_code=0, response={}, created_at=now
+            )
+            status, body = create()
+            row.status_code, row.response = status, body
+            row.save(update_fields=["status_code", "response"])
+    except IntegrityError:
+        earlier = _earlier(token, key, request_hash)  # a concurrent twin committed first
+        if earlier is None:
+            raise
+        return earlier
+    return Answer(status, body)

@@ -1,0 +1,75 @@
+"""Finding what a call names. An id in the path that matches nothing is a 404; an id in the body
+that matches nothing is a 422 naming the field (the address was right, the content was not)."""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+
+from amends.api.fields import MAX_ID
+from amends.core.errors import DomainError, NotFound
+from amends.customers.models import Account, Contact
+from amends.desk.models import Promise, Ticket
+from amends.people.models import Absence, Agent, Team
+
+
+def _one(queryset: QuerySet, pk: int) -> Model | None:
+    return queryset.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
+
+
+def _found(queryset: QuerySet, pk: int, what: str) -> Model:
+    found = _one(queryset, pk)
+    if found is None:
+        raise NotFound(f"no {what} {pk}")
+    return found
+
+
+def _named(queryset: QuerySet, pk: int, what: str, field: str) -> Model:
+    found = _one(queryset, pk)
+    if found is None:
+        raise DomainError(f"no {what} {pk}", field=field)
+    return found
+
+
+# --- in the path (404) ----------------------------------------------------------------------------
+
+def ticket_at(ticket_id: int) -> Ticket:
+    return _found(Ticket.objects.select_related("account", "team", "owner__user"), ticket_id, "request")
+
+
+def promise_at(promise_id: int) -> Promise:
+    return _found(Promise.objects.all(), promise_id, "promise")
+
+
+def agent_at(agent_id: int) -> Agent:
+    return _found(Agent.objects.select_related("user", "backup__user"), agent_id, "agent")
+
+
+def absence_at(absence_id: int) -> Absence:
+    return _found(Absence.objects.all(), absence_id, "absence")
+
+
+def check_id(pk: int, what: str) -> int:
+    if not 1 <= pk <= MAX_ID:
+        raise NotFound(f"no {what} {pk}")
+    return pk
+
+
+# --- in the body (422) ------------------------------------------------------------------------------
+
+def account_named(account_id: int, field: str = "account") -> Account:
+    return _named(Account.objects.select_related("team"), account_id, "account", field)
+
+
+def team_named(team_id: int, field: str = "team") -> Team:
+    return _named(Team.objects.all(), team_id, "team", field)
+
+
+def contact_named(contact_id: int, field: str = "contact") -> Contact:
+    return _named(Contact.objects.all(), contact_id, "contact", field)
+
+
+def agent_named(agent_id: int, field: str = "agent") -> Agent:
+    """Only agents who can take work: a disabled account is 'no active agent'."""
+    return _named(
+        Agent.objects.select_related("user", "team").filter(user__is_active=True), agent_id, "active agent", field
+    )

@@ -1,0 +1,79 @@
+"""Requests: create (idempotent), read one with its whole timeline, list with filters."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Query, Router, Status
+
+from amends.api import lookups
+from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.idempotency import HEADER, fingerprint, idempotent
+from amends.api.outputs import ticket_summary, ticket_view
+from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
+from amends.core.clock import wall_now
+from amends.customers.services import contact_find_or_create
+from amends.desk.intake import ticket_create
+from amends.desk.queries import tickets_list
+
+router = Router(tags=["requests"])
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(alias=HEADER, max_length=200, description="Send the same key when retrying: the request is created once"),
+]
+
+
+def _create(payload: RequestIn, now) -> tuple[int, dict]:
+    account = lookups.account_named(payload.account)
+    team = lookups.team_named(payload.team) if payload.team is not None else None
+    contact = None
+    if payload.contact is not None:
+        given = payload.contact
+        if given.id is not None:
+            contact = lookups.contact_named(given.id)
+        else:
+            contact = contact_find_or_create(
+                account, name=given.name or "", email=given.email or "", phone=given.phone or "", now=now
+            )
+    minutes = payload.callback_within_minutes
+    ticket = ticket_create(
+        account=account, contact=contact, team=team, subject=payload.subject, body=payload.body,
+        kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
+        callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
+    )
+    return 201, TicketOut.model_validate(ticket_view(ticket.pk)).model_dump(mode="json")
+
+
+@router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")
+def request_create(
+    request: HttpRequest, payload: RequestIn, response: HttpResponse, idempotency_key: IdempotencyKeyHeader = None
+):
+    """Take in a customer's request: it gets an owner (or an assignment deadline), its deadlines and
+    promises at once. With an `Idempotency-Key`, a retry returns the first answer (header
+    `Idempotent-Replayed: true`) instead of creating a duplicate."""
+    now = wall_now()
+    answer = idempotent(
+        token=request.auth, key=idempotency_key, now=now,
+        request_hash=fingerprint("POST /requests", payload.model_dump(mode="json")),
+        create=lambda: _create(payload, now),
+    )
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)
+
+
+@router.get("/requests/{ticket_id}", response={200: TicketOut, **READ_ERRORS}, summary="Get a request")
+def request_get(request: HttpRequest, ticket_id: int):
+    """The request with its owner, deadlines, every promise and the whole timeline."""
+    return ticket_view(lookups.check_id(ticket_id, "request"))
+
+
+@router.get("/requests", response={200: TicketList, **READ_ERRORS}, summary="List requests")
+def request_list(request: HttpRequest, filters: Query[TicketFilters]):
+    """Requests by next deadline; open ones only unless `open=false`."""
+    tickets = tickets_list(
+        team_id=filters.team, state=filters.state, owner_id=filters.owner, account_id=filters.account,
+        open_only=filters.open, limit=filters.limit, offset=filters.offset,
+    )
+    return {"items": [ticket_summary(t) for t in tickets], "limit": filters.limit, "offset": filters.offset}

@@ -1,0 +1,256 @@
+"""What the API accepts and answers. Inputs refuse unknown fields and give every string a length limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import ConfigDict, Field, StrictInt, model_validator
+
+from amends.api.fields import (
+    Body,
+    Email,
+    Flag,
+    Id,
+    Name,
+    Note,
+    NoteText,
+    Phone,
+    QueryId,
+    Reason,
+    Subject,
+    When,
+)
+from amends.core.models import Visibility
+from amends.customers.models import Tier
+from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, PromiseState, State
+from amends.people.models import Role
+from amends.policies.models import Urgency
+
+CallbackMinutes = Annotated[StrictInt, Field(ge=1, le=43_200, description="1 minute to 30 days")]
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+class ContactIn(In):
+    """An existing contact by id, or a person by name and/or email (found or added to the account)."""
+
+    id: Id | None = None
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ContactIn:
+        if self.id is not None and (self.name or self.email or self.phone):
+            raise ValueError("give either the contact's id or their name and email, not both")
+        if self.id is None and not (self.name or self.email):
+            raise ValueError("give the contact's id, or their name or email")
+        return self
+
+
+class RequestIn(In):
+    account: Id
+    contact: ContactIn | None = None
+    subject: Subject
+    body: Body = ""
+    kind: Kind = Kind.QUESTION
+    channel: Channel = Channel.API
+    urgency: Urgency = Urgency.NORMAL
+    need_by: When | None = Field(None, description="Orders only: when the customer needs it")
+    callback_within_minutes: CallbackMinutes | None = None
+    team: Id | None = Field(None, description="Default: the account's team")
+
+
+class ContactLogIn(In):
+    channel: Channel = Channel.PHONE
+    note: Note = ""
+
+
+class PromiseIn(In):
+    kind: PromiseKind
+    due_at: When
+    description: Reason = ""
+
+
+class KeepIn(In):
+    note: Note = ""
+
+
+class WithdrawIn(In):
+    reason: Reason
+
+
+class AssignIn(In):
+    agent: Id
+
+
+class StateIn(In):
+    state: State
+    note: Note = ""
+
+
+class NoteIn(In):
+    text: NoteText
+    customer_visible: Flag = False
+
+
+class AbsenceIn(In):
+    starts_at: When
+    ends_at: When
+    backup: Id | None = Field(None, description="Default: the agent's usual backup")
+    reason: Name = ""
+
+
+class TicketFilters(Schema):
+    team: QueryId | None = None
+    state: State | None = None
+    owner: QueryId | None = None
+    account: QueryId | None = None
+    open: bool = Field(True, description="Only open requests")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class BoardFilters(Schema):
+    owner: QueryId | None = None
+    team: QueryId | None = None
+
+
+class AgentFilters(Schema):
+    team: QueryId | None = None
+
+
+# --- outputs ------------------------------------------------------------------------------------
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class AccountRef(Ref):
+    tier: Tier
+
+
+class ContactOut(Ref):
+    email: str
+    phone: str
+
+
+class Deadlines(Schema):
+    assign_by: datetime | None
+    resolution_due: datetime | None
+    followup_due: datetime | None
+    need_by: datetime | None
+    next_deadline_at: datetime | None
+
+
+class PromiseOut(Schema):
+    id: int
+    request: int
+    kind: PromiseKind
+    description: str
+    due_at: datetime
+    state: PromiseState
+    source: PromiseSource
+    owner: Ref | None
+    created_at: datetime
+    warned_at: datetime | None
+    broken_at: datetime | None
+    kept_at: datetime | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    visibility: Visibility
+    message: str
+    actor: Ref | None
+    created_at: datetime
+
+
+class TicketSummary(Schema):
+    id: int
+    reference: str
+    subject: str
+    kind: Kind
+    channel: Channel
+    urgency: Urgency
+    state: State
+    account: AccountRef
+    contact: ContactOut | None
+    team: Ref
+    owner: Ref | None
+    created_at: datetime
+    updated_at: datetime
+    next_deadline_at: datetime | None
+    at_risk: bool
+    chased_count: int
+
+
+class TicketOut(TicketSummary):
+    body: str
+    closed_at: datetime | None
+    assigned_at: datetime | None
+    last_chased_at: datetime | None
+    deadlines: Deadlines
+    promises: list[PromiseOut]
+    events: list[EventOut]
+
+
+class TicketList(Schema):
+    items: list[TicketSummary]
+    limit: int
+    offset: int
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+    due_at: datetime | None
+
+
+class BoardItem(Schema):
+    request: TicketSummary
+    reasons: list[ReasonOut]
+    next_deadline_at: datetime | None
+    seconds_left: int | None = Field(description="Negative when overdue")
+
+
+class BoardOut(Schema):
+    now: datetime
+    items: list[BoardItem]
+
+
+class AgentOut(Ref):
+    role: Role
+    team: Ref
+    away_until: datetime | None
+    backup: Ref | None
+
+
+class AgentList(Schema):
+    items: list[AgentOut]
+
+
+class AbsenceOut(Schema):
+    id: int
+    agent: Ref
+    starts_at: datetime
+    ends_at: datetime
+    backup: Ref | None
+    reason: str
+    handed_over_at: datetime | None
+    cancelled: bool = Field(False, description="Ended before it began: removed")
+
+
+class AbsenceCreated(Schema):
+    absence: AbsenceOut
+    handed_over: list[int] = Field(description="Ids of the requests moved off the agent now")

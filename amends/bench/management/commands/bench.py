@@ -1,0 +1,68 @@
+"""`amends bench`: measure the performance targets on a scratch database; the last line is JSON."""
+
+import json
+import signal
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from amends.bench.run import Options, bench_run
+from amends.bench.scratch import scratch_create, scratch_drop
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a scratch database on the configured engine, time the watchdog tick at 10,000 and 1,000,000 "
+        "requests, and request intake against the stack's floor and the bare insert rate. Prints progress, "
+        "then one JSON line with the figures."
+    )
+
+    def add_arguments(self, parser):
+        d = Options()
+        parser.add_argument("--requests-small", type=int, default=d.requests_small)
+        parser.add_argument("--open-small", type=int, default=d.open_small)
+        parser.add_argument("--requests", type=int, default=d.requests)
+        parser.add_argument("--open", type=int, default=d.open)
+        parser.add_argument("--due", type=int, default=d.due, help="requests due at every tick (both phases)")
+        parser.add_argument("--teams", type=int, default=d.teams, help="teams of 20 agents sharing the requests")
+        parser.add_argument("--runs", type=int, default=d.runs, help="ticks per phase; the median is reported")
+        parser.add_argument("--http-seconds", type=float, default=d.http_seconds)
+        parser.add_argument("--warmup-seconds", type=float, default=d.warmup_seconds)
+        parser.add_argument("--bare-seconds", type=float, default=d.bare_seconds)
+        parser.add_argument("--skip-http", action="store_true", help="no server: skip intake and floor")
+        parser.add_argument("--no-events", action="store_true", help="build no timeline events (faster build)")
+        parser.add_argument("--keep", action="store_true", help="keep the scratch database for inspection")
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
+
+    def handle(self, *args, **o):
+        opts = Options(
+            requests_small=o["requests_small"], open_small=o["open_small"], requests=o["requests"], open=o["open"],
+            due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], warmup_seconds=o["warmup_seconds"],
+            bare_seconds=o["bare_seconds"], skip_http=o["skip_http"], events=not o["no_events"],
+        )
+        try:
+            opts.check()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        scratch = None
+        try:
+            scratch = scratch_create()
+            figures = bench_run(scratch, opts, self.say)
+        except KeyboardInterrupt:
+            self.stderr.write("interrupted; cleaning up")
+            sys.exit(130)
+        finally:
+            if scratch is not None and o["keep"]:
+                self.stderr.write(f"kept the scratch database: DATABASE_URL={scratch.url}")
+            elif scratch is not None:
+                scratch_drop(scratch)
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write(json.dumps(figures))

@@ -1,0 +1,139 @@
+"""The benchmark's sequence: build small, tick, grow, tick, serve intake and the floor, insert bare."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from amends.bench.build import AGENTS, TEAMS, Scenario, database_analyze, fixture_create, tickets_grow
+from amends.bench.load import THREADS, WORKERS, load_run, server_start, server_stop
+from amends.bench.scratch import Scratch, database_version
+from amends.bench.timing import bare_insert_rate, tick_time
+from amends.core.clock import wall_now
+from amends.core.tokens import token_create
+from amends.desk.models import Ticket
+
+INTAKE_PATH = "/api/v1/requests"
+FLOOR_PATH = "/bench/floor"
+CLIENTS = 4
+
+
+@dataclass
+class Options:
+    requests_small: int = 10_000
+    open_small: int = 2_000
+    requests: int = 1_000_000
+    open: int = 50_000
+    due: int = 1_000
+    teams: int = TEAMS
+    runs: int = 5
+    http_seconds: float = 10.0
+    warmup_seconds: float = 2.0
+    bare_seconds: float = 3.0
+    skip_http: bool = False
+    events: bool = True
+
+    def check(self) -> None:
+        if not 0 < self.due <= self.open_small <= self.open:
+            raise ValueError("need 0 < --due <= --open-small <= --open")
+        if not (self.open_small <= self.requests_small <= self.requests and self.open <= self.requests):
+            raise ValueError("need --open-small <= --requests-small <= --requests and --open <= --requests")
+        if self.teams < 1 or self.runs < 1 or self.http_seconds <= 0 or self.bare_seconds <= 0:
+            raise ValueError("--teams, --runs, --http-seconds and --bare-seconds must be positive")
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def _load() -> float:
+    """The 1-minute load average: other work on the machine makes every figure slower."""
+    return round(os.getloadavg()[0], 2)
+
+
+def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> dict[str, Any]:
+    opts.check()
+    figures: dict[str, Any] = {"database": database_version(), "loadavg_start": _load()}
+    say(f"database: {figures['database']}, scratch {scratch.describe()}")
+    scenario = Scenario(now=wall_now().replace(second=0, microsecond=0), due=opts.due, events=opts.events)
+    say(f"now: {scenario.now.isoformat()}; {opts.due:,} requests due at every tick; {opts.teams} teams of "
+        f"{AGENTS} agents; events: {opts.events}")
+
+    started = time.perf_counter()
+    fixture_create(scenario, opts.teams)
+    build = {"fixture": time.perf_counter() - started}
+
+    for phase, total, open_ in (("10k", opts.requests_small, opts.open_small), ("1m", opts.requests, opts.open)):
+        say(f"building {total:,} requests, {open_:,} open ...")
+        t0 = time.perf_counter()
+        counts = tickets_grow(scenario, total, open_, say)
+        if connection.vendor == "postgresql":
+            database_analyze()
+        build[phase] = time.perf_counter() - t0
+        say(f"built in {build[phase]:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+        say(f"ticking at {total:,} requests, {open_:,} open, {opts.due:,} due ({opts.runs} runs) ...")
+        wall, cpu = tick_time(scenario, opts.runs, say)
+        figures[f"tick_ms_{phase}"], figures[f"tick_cpu_ms_{phase}"] = round(wall, 1), round(cpu, 1)
+        figures[f"requests_{phase}"], figures[f"open_{phase}"] = total, open_
+        say(f"tick_ms_{phase} (median): {figures[f'tick_ms_{phase}']}")
+    figures["due"] = opts.due
+    figures["teams"] = opts.teams
+    figures["build_s"] = round(sum(build.values()), 1)
+    figures["build_s_detail"] = {k: round(v, 1) for k, v in build.items()}
+
+    if opts.skip_http:
+        figures.update(intake_per_s=None, floor_per_s=None)
+    else:
+        figures.update(_serve(scratch, scenario, opts, say))
+
+    say(f"bare inserts for {opts.bare_seconds:.0f} s ...")
+    rate, done = bare_insert_rate(opts.bare_seconds)
+    figures["bare_insert_per_s"] = round(rate, 1)
+    say(f"bare_insert_per_s: {rate:.1f} ({done:,} one-row transactions)")
+
+    figures["loadavg_end"] = _load()
+    figures["ratio_tick_1m_10k"] = _ratio(figures["tick_ms_1m"], figures["tick_ms_10k"])
+    figures["ratio_intake_floor"] = _ratio(figures["intake_per_s"], figures["floor_per_s"])
+    figures["targets_met"] = {
+        "tick_1m_under_200ms": figures["tick_ms_1m"] < 200,
+        "tick_1m_within_2x_10k": figures["ratio_tick_1m_10k"] <= 2,
+        "intake_at_least_half_floor": (
+            None if figures["ratio_intake_floor"] is None else figures["ratio_intake_floor"] >= 0.5
+        ),
+    }
+    return figures
+
+
+def _serve(scratch: Scratch, scenario: Scenario, opts: Options, say: Callable[[str], None]) -> dict[str, Any]:
+    _, key = token_create("amends bench", scenario.now)
+    accounts = scenario.account_ids
+    tickets_before = Ticket.objects.count()
+    server = server_start(scratch.url, scratch.workdir)
+    say(f"server: {server.describe()}: {' '.join(server.command[1:])}")
+    out: dict[str, Any] = {"server": f"gunicorn gthread workers={WORKERS} threads={THREADS}", "clients": CLIENTS}
+    try:
+        for name, path in (("intake", INTAKE_PATH), ("floor", FLOOR_PATH)):
+            say(f"{name}: {CLIENTS} clients POST {path} for {opts.warmup_seconds:.0f} s warm-up + "
+                f"{opts.http_seconds:.0f} s ...")
+            result = load_run(
+                server.port, path, lambda client, n: {
+                    "account": accounts[(client * 7919 + n) % len(accounts)], "subject": f"Bench intake {client}-{n}",
+                    "urgency": "normal", "kind": "question",
+                },
+                key, clients=CLIENTS, warmup=opts.warmup_seconds, seconds=opts.http_seconds,
+            )
+            out[f"{name}_per_s"] = round(result.per_s, 1) if result.ok else None
+            out[f"{name}_errors"] = result.error_count
+            say(f"{name}_per_s: {result.per_s:.1f} ({result.ok:,} x 201, {result.error_count} errors"
+                + (f": {dict(result.errors)}" if result.errors else "") + ")")
+            for sample in result.samples:
+                say(f"  error reply {sample}")
+    finally:
+        server_stop(server)
+    out["intake_rows"] = Ticket.objects.count() - tickets_before
+    return out

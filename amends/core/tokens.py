@@ -1,0 +1,74 @@
+"""API tokens for integrations: a random key shown once, stored only as its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from amends.core.errors import Conflict, DomainError, NotFound
+from amends.core.models import ApiToken
+
+LAST_USED_EVERY = timedelta(minutes=1)  # record use at most this often: no write per request
+MAX_KEY_LENGTH = 200
+
+
+def key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("give the token a name, e.g. the integration that will use it", field="name")
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise DomainError("keep the token name under 100 characters", field="name")
+    return name
+
+
+def token_create(name: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new token and its raw key; the key is not stored and cannot be shown again."""
+    name = _clean_name(name)
+    raw = secrets.token_urlsafe(32)
+    taken = Conflict(f"a token named {name!r} already exists; revoke it or choose another name", field="name")
+    if ApiToken.objects.filter(name=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            token = ApiToken.objects.create(
+                name=name, key_hash=key_hash(raw), prefix=raw[:8], created_at=now
+            )
+    except IntegrityError:  # a concurrent create took the name
+        raise taken from None
+    return token, raw
+
+
+def token_revoke(name: str, now: datetime) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(name=_clean_name(name)).first()
+        if token is None:
+            raise NotFound(f"no token named {name!r}", field="name")
+        if token.revoked_at is not None:
+            raise Conflict(f"token {token.name!r} was already revoked", field="name")
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(raw: str | None, now: datetime) -> ApiToken | None:
+    """The live token with this key, or None. Notes when it was used (at most once a minute)."""
+    if not raw or len(raw) > MAX_KEY_LENGTH:
+        return None
+    token = ApiToken.objects.filter(key_hash=key_hash(raw), revoked_at__isnull=True).first()
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def tokens_list() -> list[ApiToken]:
+    return list(ApiToken.objects.order_by("name"))

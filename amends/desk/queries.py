@@ -1,0 +1,134 @@
+"""Reads of tickets for people and integrations. Each list is a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from amends.core.errors import NotFound
+from amends.desk.models import LIVE_PROMISE_STATES, OPEN_Q, Promise, PromiseState, Ticket
+
+ATTENTION_HORIZON = timedelta(hours=2)
+SOON = timedelta(minutes=30)
+AT_RISK_HORIZON = timedelta(days=1)  # at least the longest order lead time in the policies
+
+
+@dataclass
+class Reason:
+    code: str  # promise_broken, promise_due, overdue, due_soon, unowned, chased, at_risk
+    text: str
+    due_at: datetime | None = None
+
+
+@dataclass
+class AttentionItem:
+    ticket: Ticket
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.ticket.next_deadline_at
+
+    @property
+    def overdue(self) -> bool:
+        return any(r.code in ("promise_broken", "overdue") for r in self.reasons)
+
+
+def _with_live_promises(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    live = Promise.objects.filter(state__in=LIVE_PROMISE_STATES).select_related("owner__user").order_by("due_at", "id")
+    return tickets.select_related("account", "contact", "team", "owner__user").prefetch_related(
+        Prefetch("promises", queryset=live, to_attr="live_promises")
+    )
+
+
+def attention_reasons(ticket: Ticket, now: datetime) -> list[Reason]:
+    """Why a ticket needs a person now, most pressing first. Needs `live_promises` prefetched."""
+    reasons: list[Reason] = []
+    for promise in getattr(ticket, "live_promises", []):
+        label = promise.get_kind_display()
+        if promise.state == PromiseState.BROKEN or promise.due_at <= now:
+            reasons.append(Reason("promise_broken", f"Broken promise: {label.lower()}", promise.due_at))
+        elif promise.due_at <= now + ATTENTION_HORIZON:
+            reasons.append(Reason("promise_due", f"{label} due", promise.due_at))
+    if ticket.owner_id is None:
+        reasons.append(Reason("unowned", "No owner yet", ticket.assign_by))
+    if ticket.at_risk_since is not None:
+        reasons.append(Reason("at_risk", "Order at risk", ticket.need_by))
+    if ticket.chased_count:
+        times = "once" if ticket.chased_count == 1 else f"{ticket.chased_count} times"
+        reasons.append(Reason("chased", f"Customer chased {times}", ticket.last_chased_at))
+    if ticket.resolution_due is not None:
+        if ticket.resolution_due <= now:
+            reasons.append(Reason("overdue", "Resolution target missed", ticket.resolution_due))
+        elif ticket.resolution_due <= now + ATTENTION_HORIZON:
+            reasons.append(Reason("due_soon", "Resolution due", ticket.resolution_due))
+    if ticket.followup_due is not None and ticket.followup_due <= now + ATTENTION_HORIZON:
+        reasons.append(Reason("followup", "Follow up with the customer", ticket.followup_due))
+    return reasons
+
+
+def attention_board(
+    now: datetime, *, owner_id: int | None = None, team_id: int | None = None, limit: int = 100,
+    horizon: timedelta = ATTENTION_HORIZON,
+) -> list[AttentionItem]:
+    """Everything that needs a person now, by next deadline, found by one range scan of the open-deadline
+    index. An at-risk order's next deadline is at the latest its need-by time, which can be further away
+    than the horizon (the order lead time is 4 hours by default): the range is widened for those only."""
+    near = Q(next_deadline_at__lte=now + horizon)
+    if horizon < AT_RISK_HORIZON:
+        near = Q(next_deadline_at__lte=now + AT_RISK_HORIZON) & (near | Q(at_risk_since__isnull=False))
+    tickets = Ticket.objects.filter(OPEN_Q).filter(near)
+    if owner_id is not None:
+        tickets = tickets.filter(owner_id=owner_id)
+    if team_id is not None:
+        tickets = tickets.filter(team_id=team_id)
+    rows = _with_live_promises(tickets.order_by("next_deadline_at", "id"))[:limit]
+    items = [AttentionItem(ticket, attention_reasons(ticket, now)) for ticket in rows]
+    return [item for item in items if item.reasons]
+
+
+def ticket_get(ticket_id: int) -> Ticket:
+    try:
+        return _with_live_promises(Ticket.objects.all()).get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"no request {ticket_id}", field="ticket") from None
+
+
+def tickets_list(
+    *, team_id: int | None = None, state: str | None = None, owner_id: int | None = None,
+    account_id: int | None = None, open_only: bool = True, order: str = "next_deadline_at", limit: int = 50,
+    offset: int = 0,
+) -> list[Ticket]:
+    tickets = Ticket.objects.all()
+    if open_only:
+        tickets = tickets.filter(OPEN_Q)
+    filters = {"team_id": team_id, "state": state, "owner_id": owner_id, "account_id": account_id}
+    tickets = tickets.filter(**{k: v for k, v in filters.items() if v is not None})
+    allowed = {"next_deadline_at", "-next_deadline_at", "created_at", "-created_at", "-updated_at", "urgency"}
+    if order not in allowed:
+        order = "next_deadline_at"
+    return list(_with_live_promises(tickets.order_by(order, "id"))[offset : offset + limit])
+
+
+def queue_counts(team_id: int | None = None) -> dict[str, int]:
+    """Open tickets per state for a team (or all teams)."""
+    tickets = Ticket.objects.filter(OPEN_Q)
+    if team_id is not None:
+        tickets = tickets.filter(team_id=team_id)
+    return dict(tickets.values_list("state").annotate(n=Count("id")).order_by())
+
+
+def account_open_tickets(account_id: int, exclude_id: int | None = None, limit: int = 20) -> list[Ticket]:
+    tickets = Ticket.objects.filter(OPEN_Q, account_id=account_id).select_related("owner__user")
+    if exclude_id is not None:
+        tickets = tickets.exclude(pk=exclude_id)
+    return list(tickets.order_by("next_deadline_at", "id")[:limit])
+
+
+def promises_of(owner_id: int, *, live_only: bool = True, limit: int = 100) -> list[Promise]:
+    promises = Promise.objects.filter(owner_id=owner_id)
+    if live_only:
+        promises = promises.filter(Q(state__in=LIVE_PROMISE_STATES))
+    return list(promises.select_related("ticket__account").order_by("due_at", "id")[:limit])

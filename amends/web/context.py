@@ -1,0 +1,38 @@
+"""Template context for every workspace page: who I am and how many notifications I have not read."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from amends.core.models import Notification
+from amends.people.models import Agent
+
+
+def agent_with_unread(user_id: int) -> Agent | None:
+    """One query: the agent, its user and team, and its unread notification count (as `unread`)."""
+    return (
+        Agent.objects.select_related("user", "team")
+        .annotate(unread=Count("notifications", filter=Q(notifications__read_at__isnull=True)))
+        .filter(pk=user_id)
+        .first()
+    )
+
+
+def workspace(request: HttpRequest) -> dict:
+    """`me` (the signed-in Agent, or None) and `unread_count`. Both are lazy and cost ONE query together,
+    and none when the template does not use them (an htmx partial, say)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"me": None, "unread_count": 0}
+    agent = getattr(request, "agent", None)
+    if agent is not None:  # agent_required already loaded the agent: only the count is left to ask
+        return {
+            "me": agent,
+            "unread_count": SimpleLazyObject(
+                lambda: Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True).count()
+            ),
+        }
+    me = SimpleLazyObject(lambda: agent_with_unread(user.pk))
+    return {"me": me, "unread_count": SimpleLazyObject(lambda: getattr(me, "unread", 0) if me else 0)}

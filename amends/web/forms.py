@@ -1,0 +1,128 @@
+"""Forms for the workspace. They parse and check input only; the services do the work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from amends.customers.models import Account, Contact
+from amends.desk.models import Channel, Kind, PromiseKind, State
+from amends.people.models import Agent
+from amends.policies.models import Urgency
+
+CALLBACK_CHOICES = [
+    ("", "No callback"), ("15", "15 minutes"), ("30", "30 minutes"), ("60", "1 hour"), ("120", "2 hours"),
+    ("240", "4 hours"), ("custom", "Custom…"),
+]
+CALL_KINDS = [
+    (Kind.INCIDENT, "Incident"), (Kind.CALLBACK, "Callback"), (Kind.QUESTION, "Question"), (Kind.ORDER, "Order"),
+    (Kind.COMPLAINT, "Complaint"),
+]
+URGENCY_CHOICES = [(u.value, u.label) for u in (Urgency.URGENT, Urgency.HIGH, Urgency.NORMAL, Urgency.LOW)]
+
+# DomainError.field (from the services) -> the form field that shows it.
+CALL_FIELD_MAP = {
+    "subject": "subject", "body": "body", "kind": "kind", "urgency": "urgency", "contact": "caller_name",
+    "callback_within_minutes": "callback", "account": "account",
+}
+
+
+class CallForm(forms.Form):
+    """Log a call: an existing contact (chosen by the lookup) or a new caller at an account."""
+
+    contact = forms.ModelChoiceField(queryset=Contact.objects.select_related("account"), required=False,
+                                     widget=forms.HiddenInput)
+    account = forms.ModelChoiceField(queryset=Account.objects.only("id", "name").order_by("name"), required=False,
+                                     empty_label="Choose the account…")
+    caller_name = forms.CharField(max_length=200, required=False, label="Name")
+    caller_phone = forms.CharField(max_length=40, required=False, label="Phone")
+    caller_email = forms.EmailField(required=False, label="Email",
+                                    error_messages={"invalid": "That email address doesn’t look right."})
+    subject = forms.CharField(max_length=200, label="What do they need?",
+                              error_messages={"required": "Say in a few words what the caller needs."})
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Details")
+    urgency = forms.ChoiceField(choices=URGENCY_CHOICES, initial=Urgency.NORMAL)
+    kind = forms.ChoiceField(choices=CALL_KINDS, initial=Kind.INCIDENT, label="Kind")
+    callback = forms.ChoiceField(choices=CALLBACK_CHOICES, required=False, label="Callback wanted within")
+    callback_minutes = forms.IntegerField(required=False, min_value=1, max_value=30 * 24 * 60, label="Minutes",
+                                          error_messages={"min_value": "At least 1 minute.",
+                                                          "max_value": "At most 30 days (43,200 minutes)."})
+
+    def clean(self) -> dict:
+        data = super().clean()
+        contact: Contact | None = data.get("contact")
+        if contact is not None:
+            data["account"] = contact.account
+        elif not data.get("account"):
+            self.add_error("account", "Choose who called: search above, or pick the account of a new caller.")
+        elif not (data.get("caller_name") or data.get("caller_email")):
+            self.add_error("caller_name", "Give the new caller’s name (or their email).")
+        choice = data.get("callback") or ""
+        if choice == "custom":
+            minutes = data.get("callback_minutes")
+            if minutes is None and "callback_minutes" not in self.errors:
+                self.add_error("callback_minutes", "How many minutes until the callback is due?")
+            data["callback_within"] = timedelta(minutes=minutes) if minutes else None
+        else:
+            data["callback_within"] = timedelta(minutes=int(choice)) if choice else None
+        return data
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(queryset=Agent.objects.select_related("user"), empty_label="Choose someone…",
+                                   error_messages={"required": "Choose who should own it.",
+                                                   "invalid_choice": "That person is not a member of staff."})
+
+
+class StateForm(forms.Form):
+    state = forms.ChoiceField(choices=[(s.value, s.label) for s in State if s != State.NEW],
+                              error_messages={"required": "Choose the new state."})
+    note = forms.CharField(max_length=500, required=False, label="Note (optional)")
+
+
+class PromiseForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in PromiseKind if k != PromiseKind.FIRST_RESPONSE],
+                             initial=PromiseKind.UPDATE)
+    due_in = forms.IntegerField(required=False, min_value=1, max_value=30 * 24 * 60, label="Due in (minutes)",
+                                error_messages={"min_value": "At least 1 minute."})
+    due_at = forms.DateTimeField(required=False, label="or at",
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                                 input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                 error_messages={"invalid": "Give a date and time, e.g. 2026-03-06 14:00."})
+    description = forms.CharField(max_length=300, required=False, label="What exactly (optional)")
+
+    def due(self, now) -> object:
+        """The due instant: `due_in` minutes from now, or the given local time."""
+        if self.cleaned_data.get("due_in"):
+            return now + timedelta(minutes=self.cleaned_data["due_in"])
+        due_at = self.cleaned_data["due_at"]
+        return due_at if timezone.is_aware(due_at) else timezone.make_aware(due_at)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("due_in") and not data.get("due_at") and not self.errors:
+            raise ValidationError("Say when it is due: in how many minutes, or at what time.")
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why withdraw it?",
+                             error_messages={"required": "Say why the promise is withdrawn; the customer may ask."})
+
+
+class KeepForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000, label="Internal note",
+                           error_messages={"required": "Write something in the note."})
+
+
+class ContactLogForm(forms.Form):
+    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.EMAIL, Channel.WEB)],
+                                initial=Channel.PHONE)
+    note = forms.CharField(max_length=2000, required=False, label="What did they say?")

@@ -1,0 +1,83 @@
+"""Who may see the workspace: one decorator per kind of check, used on every view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django_htmx.http import HttpResponseClientRedirect
+
+from amends.people.models import Agent, Role
+
+NOT_STAFF = (
+    "This account is not a member of staff, so it cannot use the support workspace. "
+    "If you work on the support team, ask an administrator to add you as an agent."
+)
+
+# A role passes the checks of the roles below it: admins and managers pass lead checks.
+ROLE_INCLUDES: dict[str, frozenset[str]] = {
+    Role.AGENT: frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN}),
+    Role.LEAD: frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN}),
+    Role.MANAGER: frozenset({Role.MANAGER, Role.ADMIN}),
+    Role.ADMIN: frozenset({Role.ADMIN}),
+}
+
+View = Callable[..., HttpResponse]
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """The 403 page, with a message written for a person."""
+    response = TemplateResponse(request, "web/403.html", {"message": message}, status=403)
+    return response.render()
+
+
+def _load_agent(request: HttpRequest) -> Agent | None:
+    try:
+        return Agent.objects.select_related("user", "team").get(pk=request.user.pk)
+    except Agent.DoesNotExist:
+        return None
+
+
+def agent_required(view: View) -> View:
+    """Signed in and a member of staff; attaches `request.agent`. Anonymous -> login page; no Agent -> 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):  # an htmx poll after the session ended: reload into the login page
+                return HttpResponseClientRedirect(redirect_to_login(request.get_full_path())["Location"])
+            return redirect_to_login(request.get_full_path())
+        agent = _load_agent(request)
+        if agent is None:
+            return forbidden(request, NOT_STAFF)
+        request.agent = agent  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def role_allows(agent: Agent, *roles: str) -> bool:
+    allowed: set[str] = set()
+    for role in roles:
+        allowed |= ROLE_INCLUDES[role]
+    return agent.role in allowed
+
+
+def role_required(*roles: str) -> Callable[[View], View]:
+    """agent_required, and the agent's role is one of `roles` (or above it: admins and managers pass lead checks)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            agent: Agent = request.agent  # type: ignore[attr-defined]
+            if not role_allows(agent, *roles):
+                names = " or ".join(Role(r).label.lower() for r in roles)
+                return forbidden(request, f"Only a {names} can do this. Ask your team lead if you need it done.")
+            return view(request, *args, **kwargs)
+
+        return agent_required(checked)
+
+    return decorator

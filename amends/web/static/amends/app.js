@@ -1,0 +1,190 @@
+/* Amends: the small bits of behaviour. Keyboard shortcuts, the "Log a call" dialog, live countdowns.
+   Everything works without this file; it only makes the pages quicker to use. */
+(function () {
+  "use strict";
+
+  var MINUTE = 60 * 1000;
+  var SOON_MS = 30 * MINUTE;      // same horizon as the server's "due soon"
+  var LIVE_LIMIT_MS = 12 * 60 * MINUTE; // beyond this the server shows a fixed time ("Tue 10:00")
+
+  function span(ms) {
+    var minutes = Math.floor(Math.abs(ms) / MINUTE);
+    if (minutes < 1) return "< 1 min";
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var mins = minutes % 60;
+    if (days >= 1) return days + " d" + (hours ? " " + hours + " h" : "");
+    if (hours >= 1) return hours + " h" + (mins ? " " + mins + " min" : "");
+    return mins + " min";
+  }
+
+  /* Keep each countdown's text and colour right between htmx refreshes. */
+  function updateCountdowns(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll(".countdown[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var left = due - now;
+      el.classList.toggle("is-overdue", left <= 0);
+      el.classList.toggle("is-soon", left > 0 && left <= SOON_MS);
+      if (left <= 0) {
+        el.textContent = span(left) + " overdue";
+      } else if (left < LIVE_LIMIT_MS) {
+        el.textContent = "in " + span(left);
+      }
+      el.title = new Date(due).toLocaleString();
+    });
+  }
+
+  /* ---- Log a call dialog ---- */
+  function callDialog() { return document.getElementById("call-dialog"); }
+
+  function openCallDialog() {
+    var dialog = callDialog();
+    if (!dialog || !window.htmx) { window.location.href = "/calls/new/"; return; }
+    if (dialog.open) { focusFirst(dialog); return; }
+    dialog.showModal();
+    window.htmx.ajax("GET", "/calls/new/", { target: "#call-dialog-body", swap: "innerHTML" }).then(function () {
+      focusFirst(dialog);
+    });
+  }
+
+  function focusFirst(root) {
+    var el = root.querySelector("[autofocus]") || root.querySelector("input, select, textarea, button");
+    if (el) el.focus();
+  }
+
+  function typing(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    if (event.key === "c" && document.getElementById("call-dialog")) {
+      var open = document.querySelector("dialog[open]");
+      if (open) return;
+      event.preventDefault();
+      openCallDialog();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-call-open]");
+    if (opener && callDialog()) {
+      event.preventDefault();
+      openCallDialog();
+      return;
+    }
+    var closer = event.target.closest("[data-dialog-close]");
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) { event.preventDefault(); dialog.close(); }
+      return;
+    }
+    // Clicking the backdrop closes a dialog.
+    if (event.target.tagName === "DIALOG" && event.target.open) {
+      var rect = event.target.getBoundingClientRect();
+      var inside = event.clientX >= rect.left && event.clientX <= rect.right &&
+                   event.clientY >= rect.top && event.clientY <= rect.bottom;
+      if (!inside) event.target.close();
+    }
+    /* Lookup: choosing a caller fills the hidden fields. */
+    var option = event.target.closest("[data-lookup-choose]");
+    if (option) {
+      event.preventDefault();
+      chooseCaller(option);
+    }
+  });
+
+  function chooseCaller(option) {
+    var form = option.closest("form");
+    if (!form) return;
+    var contact = option.getAttribute("data-contact") || "";
+    var set = function (name, value) {
+      var input = form.querySelector("[name='" + name + "']");
+      if (input) input.value = value || "";
+    };
+    set("contact", contact);
+    set("account", option.getAttribute("data-account"));
+    var results = form.querySelector(".lookup-results");
+    if (results) results.innerHTML = "";
+    var newCaller = form.querySelector("[data-new-caller]");
+    if (!contact) {
+      // An account: the caller is new there; ask for their name.
+      if (newCaller) newCaller.hidden = false;
+      var name = form.querySelector("[name='caller_name']");
+      if (name) name.focus();
+      return;
+    }
+    var chosen = form.querySelector("[data-lookup-chosen]");
+    var label = form.querySelector("[data-lookup-label]");
+    if (label) label.textContent = option.getAttribute("data-label");
+    if (chosen) chosen.hidden = false;
+    var search = form.querySelector("[data-lookup-search]");
+    if (search) search.hidden = true;
+    if (newCaller) newCaller.hidden = true;
+    var next = form.querySelector("[name='subject']");
+    if (next) next.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var clear = event.target.closest("[data-lookup-clear]");
+    if (!clear) return;
+    event.preventDefault();
+    var form = clear.closest("form");
+    var input = form.querySelector("[name='contact']");
+    if (input) input.value = "";
+    var chosen = form.querySelector("[data-lookup-chosen]");
+    if (chosen) chosen.hidden = true;
+    var newCaller = form.querySelector("[data-new-caller]");
+    if (newCaller) newCaller.hidden = false;
+    var search = form.querySelector("[data-lookup-search]");
+    if (search) {
+      search.hidden = false;
+      var q = search.querySelector("input");
+      if (q) q.focus();
+    }
+  });
+
+  /* Enter in the search box picks the first match instead of submitting the form. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches(".lookup input[type='search']")) return;
+    event.preventDefault();
+    var first = event.target.closest(".lookup").querySelector(".lookup-option");
+    if (first) chooseCaller(first);
+  });
+
+  /* Arrow down from the search box moves into the results. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var inLookup = event.target.closest && event.target.closest(".lookup");
+    if (!inLookup) return;
+    var options = Array.prototype.slice.call(inLookup.querySelectorAll(".lookup-option"));
+    if (!options.length) return;
+    var i = options.indexOf(event.target);
+    var next = event.key === "ArrowDown" ? Math.min(i + 1, options.length - 1) : i - 1;
+    event.preventDefault();
+    if (next < 0) { var q = inLookup.querySelector("input[type='search']"); if (q) q.focus(); return; }
+    options[next].focus();
+  });
+
+  /* Custom minutes appear only when "custom" is chosen. */
+  document.addEventListener("change", function (event) {
+    if (event.target.name !== "callback") return;
+    var form = event.target.closest("form");
+    var custom = form && form.querySelector("[data-callback-custom]");
+    if (custom) custom.hidden = event.target.value !== "custom";
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    updateCountdowns(event.target);
+    var dialog = event.target.closest && event.target.closest("dialog");
+    if (dialog && dialog.open) focusFirst(dialog);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { updateCountdowns(document); });
+  setInterval(function () { updateCountdowns(document); }, 30 * 1000);
+})();

@@ -1,0 +1,54 @@
+"""Needs attention (the home page): everything that needs a person now, refreshed by htmx every 30 s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+
+from amends.core.clock import wall_now
+from amends.core.models import Notification
+from amends.desk.queries import AttentionItem, attention_board
+from amends.people.models import Agent, Role
+from amends.web.htmx import render_page_or_partial
+from amends.web.permissions import agent_required
+
+SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
+ESCALATION_KINDS = ("escalation", "promise_broken", "target_missed")
+
+
+@dataclass
+class AttentionPage:
+    scope: str
+    items: list[AttentionItem]
+    escalations: list[Notification]
+
+
+def default_scope(agent: Agent) -> str:
+    return "mine" if agent.role == Role.AGENT else "team"
+
+
+def attention_page(agent: Agent, scope: str, now: datetime) -> AttentionPage:
+    """The board for a scope plus my unread escalations: a fixed number of queries whatever the rows."""
+    owner_id = agent.pk if scope == "mine" else None
+    team_id = agent.team_id if scope == "team" else None
+    items = attention_board(now, owner_id=owner_id, team_id=team_id)
+    escalations = list(
+        Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True, kind__in=ESCALATION_KINDS)
+        .select_related("ticket")
+        .order_by("-created_at", "-id")[:20]
+    )
+    return AttentionPage(scope, items, escalations)
+
+
+@agent_required
+def needs_attention(request: HttpRequest) -> HttpResponse:
+    agent: Agent = request.agent  # type: ignore[attr-defined]
+    scope = request.GET.get("scope", "")
+    if scope not in SCOPES:
+        scope = default_scope(agent)
+    now = wall_now()
+    page = attention_page(agent, scope, now)
+    context = {"page": page, "now": now, "scopes": SCOPES, "scope": scope, "scope_label": SCOPES[scope]}
+    return render_page_or_partial(request, "web/attention.html", "web/_attention_board.html", context)

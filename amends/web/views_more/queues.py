@@ -1,0 +1,213 @@
+"""Queues: open requests per team and per state, sortable, paginated, with counts; leads assign in bulk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from amends.core.clock import wall_now
+from amends.core.errors import DomainError
+from amends.desk.bulk import tickets_assign_bulk
+from amends.desk.models import OPEN_Q, State, Ticket
+from amends.people.models import Agent, Role, Team
+from amends.web.forms_more import BulkAssignForm, capfirst_sentence
+from amends.web.htmx import render_page_or_partial
+from amends.web.permissions import agent_required, role_allows, role_required
+
+PAGE_SIZE = 50
+ALL = "all"
+UNOWNED = "unowned"
+STATE_TABS: list[tuple[str, str]] = [
+    (ALL, "All open"),
+    (UNOWNED, "New & unowned"),
+    (State.OPEN, "Open"),
+    (State.IN_PROGRESS, "In progress"),
+    (State.PENDING, "Pending"),
+    (State.WAITING_ON_CUSTOMER, "Waiting on customer"),
+    (State.DISPATCHED, "Dispatched"),
+]
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "deadline": ("Deadline, soonest first", ("next_deadline_at", "id")),
+    "-deadline": ("Deadline, latest first", ("-next_deadline_at", "-id")),
+    "created": ("Newest first", ("-created_at", "-id")),
+    "updated": ("Last updated", ("-updated_at", "-id")),
+}
+
+
+@dataclass
+class Tab:
+    key: str
+    label: str
+    count: int
+    url: str
+    current: bool
+
+
+@dataclass
+class QueuePage:
+    team: Team | None  # None: all teams
+    state: str
+    sort: str
+    page: int
+    pages: int
+    total: int
+    rows: list[Ticket]
+    team_tabs: list[Tab] = field(default_factory=list)
+    state_tabs: list[Tab] = field(default_factory=list)
+    sort_tabs: list[Tab] = field(default_factory=list)
+    prev_url: str = ""
+    next_url: str = ""
+    here: str = ""
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_row(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.rows)
+
+
+def open_counts() -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """Open requests per team and state, and unowned ones per team: two grouped reads of the open-ticket
+    partial indexes (team/state/deadline and owner/deadline), whatever the number of rows."""
+    per_state: dict[int, dict[str, int]] = defaultdict(dict)
+    for team_id, state, n in (
+        Ticket.objects.filter(OPEN_Q).values_list("team_id", "state").annotate(n=Count("*")).order_by()
+    ):
+        per_state[team_id][state] = n
+    unowned = dict(
+        Ticket.objects.filter(OPEN_Q, owner__isnull=True).values_list("team_id").annotate(n=Count("*")).order_by()
+    )
+    return per_state, unowned
+
+
+def queue_rows(team_id: int | None, state: str, sort: str, offset: int) -> list[Ticket]:
+    tickets = Ticket.objects.filter(OPEN_Q)
+    if team_id is not None:
+        tickets = tickets.filter(team_id=team_id)
+    if state == UNOWNED:
+        tickets = tickets.filter(owner__isnull=True)
+    elif state != ALL:
+        tickets = tickets.filter(state=state)
+    order = SORTS[sort][1]
+    return list(tickets.select_related("account", "owner__user").order_by(*order)[offset : offset + PAGE_SIZE])
+
+
+def _url(team: str, state: str, sort: str, page: int = 1) -> str:
+    params = {"team": team, "state": state, "sort": sort, "page": page}
+    defaults = {"state": ALL, "sort": "deadline", "page": 1}
+    return "?" + urlencode({k: v for k, v in params.items() if defaults.get(k) != v})
+
+
+def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int) -> QueuePage:
+    """The queue for one team (or all) and one state tab: 3 queries (teams, counts, rows)."""
+    teams = list(Team.objects.order_by("name"))
+    by_id = {t.pk: t for t in teams}
+    team = by_id.get(int(team_key)) if team_key.isdigit() else None
+    if team is None and team_key != ALL:
+        team = by_id.get(agent.team_id)
+    team_key = str(team.pk) if team else ALL
+    state = state if state in dict(STATE_TABS) else ALL
+    sort = sort if sort in SORTS else "deadline"
+
+    per_state, unowned = open_counts()
+
+    def count(team_id: int | None, tab: str) -> int:
+        ids = [team_id] if team_id is not None else list(set(per_state) | set(unowned))
+        if tab == UNOWNED:
+            return sum(unowned.get(i, 0) for i in ids)
+        return sum(n for i in ids for s, n in per_state.get(i, {}).items() if tab == ALL or s == tab)
+
+    team_id = team.pk if team else None
+    total = count(team_id, state)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = queue_rows(team_id, state, sort, (page - 1) * PAGE_SIZE)
+
+    result = QueuePage(team, state, sort, page, pages, total, rows, here=_url(team_key, state, sort, page))
+    result.team_tabs = [
+        Tab(str(t.pk), t.name, count(t.pk, state), _url(str(t.pk), state, sort), t.pk == team_id) for t in teams
+    ] + [Tab(ALL, "All teams", count(None, state), _url(ALL, state, sort), team is None)]
+    result.state_tabs = [
+        Tab(key, label, count(team_id, key), _url(team_key, key, sort), key == state) for key, label in STATE_TABS
+    ]
+    result.sort_tabs = [Tab(key, label, 0, _url(team_key, state, key), key == sort) for key, (label, _) in SORTS.items()]
+    if page > 1:
+        result.prev_url = _url(team_key, state, sort, page - 1)
+    if page < pages:
+        result.next_url = _url(team_key, state, sort, page + 1)
+    return result
+
+
+def assignable_agents(actor: Agent) -> QuerySet[Agent]:
+    """Who a lead may give work to from a queue: their own team; managers and admins: anyone active."""
+    agents = Agent.objects.filter(user__is_active=True).select_related("user", "team").order_by(
+        "team__name", "user__first_name", "user__username"
+    )
+    if not role_allows(actor, Role.MANAGER):
+        agents = agents.filter(team_id=actor.team_id)
+    return agents
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return int(raw or 1)
+    except ValueError:
+        return 1
+
+
+@agent_required
+def queues(request: HttpRequest) -> HttpResponse:
+    me: Agent = request.agent  # type: ignore[attr-defined]
+    page = queue_page(
+        me, request.GET.get("team", ""), request.GET.get("state", ALL), request.GET.get("sort", "deadline"),
+        _page_number(request.GET.get("page")),
+    )
+    can_bulk = role_allows(me, Role.LEAD)
+    context = {
+        "q": page, "now": wall_now(), "can_bulk": can_bulk,
+        "agents": list(assignable_agents(me)) if can_bulk and page.rows else [],
+    }
+    return render_page_or_partial(request, "web/more/queues.html", "web/more/_queue_table.html", context)
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/queues/"
+
+
+@require_POST
+@role_required(Role.LEAD)
+def queues_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the ticked requests to one person, in one transaction; each refusal is reported by request."""
+    me: Agent = request.agent  # type: ignore[attr-defined]
+    form = BulkAssignForm(request.POST, agents=assignable_agents(me))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back(request))
+    agent: Agent = form.cleaned_data["agent"]
+    team_id = None if role_allows(me, Role.MANAGER) else me.team_id
+    try:
+        result = tickets_assign_bulk(form.cleaned_data["ticket"], agent, now=wall_now(), actor=me, team_id=team_id)
+    except DomainError as exc:
+        messages.error(request, capfirst_sentence(exc.message))
+        return redirect(_back(request))
+    if result.done:
+        n = len(result.done)
+        messages.success(request, f"Assigned {n} request{'s' if n != 1 else ''} to {agent.name}.")
+    for _, message in result.errors:
+        messages.error(request, f"Not assigned: {capfirst_sentence(message)}")
+    return redirect(_back(request))

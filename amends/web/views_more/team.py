@@ -1,0 +1,224 @@
+"""Team availability: who is in, who is away until when, who backs up whom; set or end an absence.
+
+Setting an absence takes two steps: the form, then a preview of the open requests that will move to
+the backup, confirmed by a second POST with `confirm=1`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from amends.core.clock import wall_now
+from amends.core.errors import DomainError
+from amends.desk.models import OPEN_Q, Ticket
+from amends.people.models import Absence, Agent, Role, Team
+from amends.people.queries import agent_hours_spec
+from amends.people.services import absence_end, absence_set, work_to_hand_over
+from amends.policies.business_time import is_open
+from amends.web.forms_more import AbsenceForm, capfirst_sentence
+from amends.web.permissions import agent_required, forbidden, role_allows
+
+IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
+NOT_YOURS = "You can set or end absences only for yourself. Your team lead can do it for anyone in the team."
+
+
+def may_manage_absence(actor: Agent, agent: Agent) -> bool:
+    """Myself always; leads and managers for their own team; admins for anyone."""
+    if actor.pk == agent.pk or actor.role == Role.ADMIN:
+        return True
+    return actor.role in (Role.LEAD, Role.MANAGER) and actor.team_id == agent.team_id
+
+
+@dataclass
+class MemberRow:
+    agent: Agent
+    status: str
+    absence: Absence | None = None
+    upcoming: list[Absence] = field(default_factory=list)
+    covering: Agent | None = None
+    backs_up: list[Agent] = field(default_factory=list)
+    open_count: int = 0
+    can_manage: bool = False
+    no_intake: bool = False  # working hours with no intervals at all: gets work by hand, never at intake
+
+
+@dataclass
+class TeamCard:
+    team: Team
+    is_open: bool
+    members: list[MemberRow]
+
+    @property
+    def in_count(self) -> int:
+        return sum(1 for m in self.members if m.status == IN)
+
+    @property
+    def away_count(self) -> int:
+        return sum(1 for m in self.members if m.status == AWAY)
+
+
+def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
+    """My team (all teams for managers and admins) with each member's status: five queries in all."""
+    teams = Team.objects.select_related(
+        "calendar", "lead__user", "manager__user", "on_duty__user"
+    ).prefetch_related("calendar__closures").order_by("name")
+    if not role_allows(actor, Role.MANAGER):
+        teams = teams.filter(pk=actor.team_id)
+    teams_list = list(teams)
+    absences = Absence.objects.filter(ends_at__gt=now).select_related("backup__user").order_by("starts_at")
+    members = list(
+        Agent.objects.filter(team__in=teams_list)
+        .select_related("user", "backup__user")
+        .prefetch_related(Prefetch("absences", queryset=absences, to_attr="coming_absences"))
+    )
+    loads = dict(
+        Ticket.objects.filter(OPEN_Q, owner_id__in=[m.pk for m in members])
+        .values_list("owner_id").annotate(n=Count("*")).order_by()
+    )
+    away_ids = {m.pk for m in members if any(a.starts_at <= now for a in m.coming_absences)}
+    backs_up: dict[int, list[Agent]] = {}
+    for m in members:
+        if m.backup_id:
+            backs_up.setdefault(m.backup_id, []).append(m)
+
+    cards = []
+    for team in teams_list:
+        spec = team.calendar.spec()  # closures come from the prefetch
+        rows = []
+        for agent in (m for m in members if m.team_id == team.pk):
+            current = next((a for a in agent.coming_absences if a.starts_at <= now), None)
+            row = MemberRow(
+                agent, IN, absence=current, upcoming=[a for a in agent.coming_absences if a.starts_at > now],
+                backs_up=backs_up.get(agent.pk, []), open_count=loads.get(agent.pk, 0),
+                can_manage=may_manage_absence(actor, agent),
+            )
+            # Empty intervals everywhere ({"0": []}) take someone out of intake, not out of the office:
+            # their presence follows the team's hours.
+            row.no_intake = bool(agent.working_hours) and not any(agent.working_hours.values())
+            hours = spec if row.no_intake else agent_hours_spec(agent, spec)
+            if not agent.user.is_active:
+                row.status = DISABLED
+            elif current is not None:
+                row.status = AWAY
+                candidate = current.backup or agent.backup
+                row.covering = candidate if candidate and candidate.pk not in away_ids else None
+            elif not is_open(hours, now):
+                row.status = OFF
+            rows.append(row)
+        cards.append(TeamCard(team, is_open(spec, now), rows))
+    return cards
+
+
+@agent_required
+def team(request: HttpRequest) -> HttpResponse:
+    me: Agent = request.agent  # type: ignore[attr-defined]
+    now = wall_now()
+    return render(request, "web/more/team.html", {"cards": team_board(me, now), "now": now})
+
+
+# --- Setting and ending an absence -----------------------------------------------------------
+
+def _agent_for_absence(raw: str | None, me: Agent) -> Agent | None:
+    if not raw or raw == str(me.pk):
+        raw = str(me.pk)
+    if not raw.isdigit():
+        return None
+    return Agent.objects.select_related("user", "team__calendar", "backup__user").filter(pk=int(raw)).first()
+
+
+def _backups(agent: Agent) -> QuerySet[Agent]:
+    return (
+        Agent.objects.filter(team_id=agent.team_id, user__is_active=True)
+        .exclude(pk=agent.pk).select_related("user").order_by("user__first_name", "user__username")
+    )
+
+
+def _form(agent: Agent, now: datetime, data=None) -> AbsenceForm:
+    form = AbsenceForm(data, agent=agent, tz=agent.team.calendar.time_zone, now=now, backups=_backups(agent))
+    if data is None:
+        tz = form.tz
+        local_now = now.astimezone(tz)
+        back = (local_now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        form.local_initial(now, back)
+        form.initial["backup"] = agent.backup_id
+    return form
+
+
+def _page(request: HttpRequest, agent: Agent, form: AbsenceForm, status: int = 200, **extra) -> HttpResponse:
+    context = {"agent": agent, "form": form, "tz": agent.team.calendar.time_zone, **extra}
+    return render(request, "web/more/absence_form.html", context, status=status)
+
+
+@agent_required
+def absence_new(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: the preview of the work that moves; POST with confirm=1: set the absence."""
+    me: Agent = request.agent  # type: ignore[attr-defined]
+    source = request.POST if request.method == "POST" else request.GET
+    agent = _agent_for_absence(source.get("agent"), me)
+    if agent is None:
+        return render(request, "web/404.html", {"message": "There is no such member of staff."}, status=404)
+    if not may_manage_absence(me, agent):
+        return forbidden(request, NOT_YOURS)
+    now = wall_now()
+    if request.method != "POST":
+        return _page(request, agent, _form(agent, now))
+
+    form = _form(agent, now, request.POST)
+    if not form.is_valid():
+        return _page(request, agent, form, status=422)
+    data = form.cleaned_data
+    backup: Agent | None = data["backup"] or agent.backup
+    if request.POST.get("edit"):  # back from the preview to change the details
+        return _page(request, agent, form)
+    if request.POST.get("confirm") != "1":
+        return _page(request, agent, form, preview=True, backup=backup, work=work_to_hand_over(agent),
+                     starts_now=data["starts_at"] <= now)
+    try:
+        absence = absence_set(
+            agent, starts_at=data["starts_at"], ends_at=data["ends_at"], now=now, backup=data["backup"],
+            reason=data["reason"], actor=me,
+        )
+    except DomainError as exc:
+        target = exc.field if exc.field in form.fields else None
+        form.add_error(target, capfirst_sentence(exc.message))
+        return _page(request, agent, form, status=exc.status if exc.status in (409, 422) else 422)
+    until = timezone.localtime(absence.ends_at).strftime("%a %-d %b %H:%M")
+    who = backup.name if backup else "whoever intake picks"
+    if absence.starts_at <= now:
+        messages.success(request, f"{agent.name} is away until {until}. Their open requests moved to {who}.")
+    else:
+        since = timezone.localtime(absence.starts_at).strftime("%a %-d %b %H:%M")
+        messages.success(request, f"{agent.name} will be away from {since} until {until}. "
+                                  f"Their open requests will move to {who} when the absence starts.")
+    return redirect("team")
+
+
+@require_POST
+@agent_required
+def absence_stop(request: HttpRequest, absence_id: int) -> HttpResponse:
+    """End an absence now (or cancel one that has not begun)."""
+    me: Agent = request.agent  # type: ignore[attr-defined]
+    absence = Absence.objects.select_related("agent__user").filter(pk=absence_id).first()
+    if absence is None:
+        messages.error(request, "That absence is no longer there; it may have been ended already.")
+        return redirect("team")
+    if not may_manage_absence(me, absence.agent):
+        return forbidden(request, NOT_YOURS)
+    now = wall_now()
+    began = absence.starts_at <= now
+    try:
+        absence_end(absence, now=now, actor=me)
+    except DomainError as exc:
+        messages.error(request, capfirst_sentence(exc.message))
+        return redirect("team")
+    name = absence.agent.name
+    messages.success(request, f"{name} is back." if began else f"{name}’s planned absence is cancelled.")
+    return redirect("team")

@@ -1,0 +1,71 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against Django's live server.
+
+Never run `playwright install` (see STACK.md §4): the browser is /usr/bin/chromium. Screenshots go to
+artifacts/screenshots/browser-<name>.png (gitignored; CI keeps them as test artefacts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.cast import PASSWORD, Cast
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ALL_DAY = {str(day): [["00:00", "24:00"]] for day in range(7)}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    return {
+        **browser_context_args, "base_url": live_server.url, "viewport": {"width": 1366, "height": 800},
+        "locale": "en-GB", "timezone_id": "Europe/London",
+    }
+
+
+def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """Save a PNG of the page as artifacts/screenshots/browser-<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"browser-{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture
+def open_cast(cast: Cast) -> Cast:
+    """The cast with the team open around the clock, so intake finds agents at any hour of any day
+    (the pages read the wall clock, so the tests cannot travel in time)."""
+    cast.calendar.hours = ALL_DAY
+    cast.calendar.holiday_country = ""
+    cast.calendar.holiday_subdivision = ""
+    cast.calendar.save()
+    return cast
+
+
+@pytest.fixture
+def sign_in(page: Page) -> Callable[[str], Page]:
+    """Sign a cast member in through the real login form: sign_in("alice") lands on Needs attention."""
+
+    def _sign_in(username: str) -> Page:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Needs attention", level=1)).to_be_visible()
+        return page
+
+    return _sign_in

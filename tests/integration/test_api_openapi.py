@@ -1,0 +1,88 @@
+"""The API's contract: the OpenAPI schema is a snapshot, so every change to it is deliberate."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "api_openapi.json"
+
+
+@pytest.fixture
+def schema(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_matches_the_snapshot(schema):
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    assert SNAPSHOT.exists(), f"no snapshot yet: run UPDATE_SNAPSHOTS=1 python -m pytest {__file__}"
+    expected = json.loads(SNAPSHOT.read_text())
+    assert schema == expected, (
+        "The API's OpenAPI schema changed. If the change is intended, update the snapshot with "
+        f"`UPDATE_SNAPSHOTS=1 python -m pytest {Path(__file__).name}` and review the diff of {SNAPSHOT.name}."
+    )
+
+
+def _operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", method, operation
+
+
+def test_every_operation_needs_a_key_and_documents_its_errors(schema):
+    assert schema["components"]["securitySchemes"]["BearerToken"] == {"type": "http", "scheme": "bearer"}
+    for name, method, operation in _operations(schema):
+        assert operation["security"] == [{"BearerToken": []}], name
+        responses = operation["responses"]
+        for status in ("401", "422"):
+            assert status in responses, f"{name} does not document {status}"
+        if method == "post":
+            for status in ("400", "404", "409", "413"):
+                assert status in responses, f"{name} does not document {status}"
+        for status, response in responses.items():
+            if status.startswith("4"):
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/ErrorOut", (name, status)
+
+
+def test_inputs_are_bounded(schema):
+    """Every string field of an input has a maximum length, and datetimes are typed as such."""
+    components = schema["components"]["schemas"]
+    unbounded = []
+    for name, component in components.items():
+        if not name.endswith("In"):
+            continue
+        for field, spec in component.get("properties", {}).items():
+            variants = spec.get("anyOf", [spec])
+            for variant in variants:
+                if variant.get("type") == "string" and "maxLength" not in variant and "format" not in variant \
+                        and "enum" not in variant and "$ref" not in variant:
+                    unbounded.append(f"{name}.{field}")
+    assert unbounded == []
+    need_by = components["RequestIn"]["properties"]["need_by"]["anyOf"][0]
+    assert need_by == {"format": "date-time", "type": "string"}
+    assert components["RequestIn"]["additionalProperties"] is False
+
+
+def test_paths(schema):
+    assert sorted(f"{m.upper()} {p}" for p, ms in schema["paths"].items() for m in ms) == [
+        "GET /api/v1/agents",
+        "GET /api/v1/board",
+        "GET /api/v1/requests",
+        "GET /api/v1/requests/{ticket_id}",
+        "POST /api/v1/absences/{absence_id}/end",
+        "POST /api/v1/agents/{agent_id}/absences",
+        "POST /api/v1/promises/{promise_id}/keep",
+        "POST /api/v1/promises/{promise_id}/withdraw",
+        "POST /api/v1/requests",
+        "POST /api/v1/requests/{ticket_id}/assign",
+        "POST /api/v1/requests/{ticket_id}/contacts",
+        "POST /api/v1/requests/{ticket_id}/notes",
+        "POST /api/v1/requests/{ticket_id}/promises",
+        "POST /api/v1/requests/{ticket_id}/state",
+    ]

@@ -1,0 +1,49 @@
+"""Smoke tests for `amends bench`: it runs end to end on a tiny scenario and ends with its JSON line.
+Not a timed test: the figures are only checked for presence and sanity."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from amends.core.clock import wall_now
+from amends.core.tokens import token_create
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_runs_small_and_ends_with_json():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--requests-small", "300", "--open-small", "60",
+         "--requests", "600", "--open", "90", "--due", "20", "--runs", "2", "--teams", "2",
+         "--skip-http", "--bare-seconds", "0.3"],
+        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    for key in ("tick_ms_10k", "tick_ms_1m", "intake_per_s", "floor_per_s", "bare_insert_per_s", "database"):
+        assert key in figures, key
+    assert figures["tick_ms_10k"] > 0 and figures["tick_ms_1m"] > 0
+    assert figures["bare_insert_per_s"] > 0
+    assert figures["intake_per_s"] is None  # --skip-http
+    assert figures["database"].split()[0] in ("sqlite", "postgresql")
+    assert figures["due"] == 20 and figures["requests_1m"] == 600 and figures["open_1m"] == 90
+    # Every tick found exactly the due set: nothing more, nothing less.
+    assert not any("expected" in line for line in lines), result.stdout
+
+
+@pytest.mark.django_db
+def test_floor_endpoint_needs_the_api_token_and_inserts_one_row(client, settings):
+    from amends.bench.models import FloorRow
+
+    settings.ROOT_URLCONF = "amends.bench.floor"
+    _, key = token_create("bench floor", wall_now())
+    body = {"account": 1, "subject": "Floor", "urgency": "normal", "kind": "question"}
+    assert client.post("/floor", body, content_type="application/json").status_code == 401
+    reply = client.post("/floor", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert reply.status_code == 201, reply.content
+    assert FloorRow.objects.get(pk=reply.json()["id"]).payload == "Floor"

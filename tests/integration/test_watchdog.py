@@ -1,0 +1,175 @@
+"""The watchdog tick: each kind of due moment, batching, idempotence, and Invariant 7 — the cost of a
+tick grows with what is due, not with how many requests exist."""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from amends.core.models import Event, Notification
+from amends.desk.intake import ticket_create
+from amends.desk.models import Kind, State, Ticket
+from amends.desk.services import ticket_set_state
+from amends.watchdog.models import Timer, TimerKind
+from amends.watchdog.tick import tick
+from tests.cast import at
+
+MONDAY = at("2026-03-02 10:00")
+
+
+def _kinds(ticket) -> dict[str, object]:
+    return dict(Timer.objects.filter(ticket=ticket).values_list("kind", "fire_at"))
+
+
+def test_resolution_warn_missed_and_escalated(cast):
+    ticket = ticket_create(account=cast.acme, subject="Backups failing", urgency="high", now=MONDAY)
+    assert ticket.resolution_due == at("2026-03-04 10:00")  # 16 business hours
+    timers = _kinds(ticket)
+    assert timers[TimerKind.RESOLUTION_WARN] == at("2026-03-04 09:50")
+    assert timers[TimerKind.RESOLUTION_ESCALATE] == at("2026-03-04 10:15")
+    ticket.promises.get().delete()  # only the resolution clock in this test
+
+    assert tick(at("2026-03-04 09:49")) == []
+    assert tick(at("2026-03-04 09:50")) == [f"2026-03-04T09:50+00:00 {ticket.reference} warned Alice Agent: resolution due 10:00"]
+    lines = tick(at("2026-03-04 10:00"))
+    assert lines == [f"2026-03-04T10:00+00:00 {ticket.reference} resolution target missed; told lead Lena Lead"]
+    assert Event.objects.filter(ticket=ticket, kind="target_missed").count() == 1
+    assert set(Notification.objects.filter(kind="target_missed").values_list("recipient__user__username", flat=True)) == {
+        "lena", "alice"
+    }
+    lines = tick(at("2026-03-04 10:15"))
+    assert len(lines) == 1 and "Alice Agent -> Oscar On-duty" in lines[0]
+    ticket.refresh_from_db()
+    assert ticket.owner == cast.oscar
+    assert Notification.objects.filter(recipient=cast.marcus, kind="escalation", ticket=ticket).exists()
+    assert not Timer.objects.filter(ticket=ticket).exists()
+    assert tick(at("2026-03-05 10:00")) == []
+
+
+def test_resolution_steps_run_on_business_time_over_the_weekend(cast):
+    ticket = ticket_create(account=cast.acme, subject="Licences", urgency="high", now=at("2026-03-05 16:00"))
+    assert ticket.resolution_due == at("2026-03-09 16:00")
+    # Due Monday 16:00; nothing fires over the weekend.
+    ticket.promises.get().delete()
+    assert tick(at("2026-03-08 23:59")) == []
+
+
+def test_waiting_on_customer_too_long_tells_the_owner_and_asks_again(cast):
+    ticket = ticket_create(account=cast.acme, subject="Need logs", now=MONDAY)
+    ticket.promises.get().delete()
+    ticket_set_state(ticket, State.WAITING_ON_CUSTOMER, now=at("2026-03-02 11:00"), actor=cast.alice)
+    assert _kinds(ticket) == {TimerKind.FOLLOWUP_DUE: at("2026-03-05 11:00")}
+    lines = tick(at("2026-03-05 11:00"))
+    assert lines == [f"2026-03-05T11:00+00:00 {ticket.reference} waiting on customer too long: told Alice Agent"]
+    ticket.refresh_from_db()
+    assert ticket.followup_due == at("2026-03-10 11:00")
+    assert ticket.next_deadline_at == at("2026-03-10 11:00")
+    assert _kinds(ticket) == {TimerKind.FOLLOWUP_DUE: at("2026-03-10 11:00")}
+    assert Notification.objects.filter(recipient=cast.alice, kind="followup").count() == 1
+
+
+def test_order_flagged_at_risk_by_the_tick(cast):
+    order = ticket_create(account=cast.globex, subject="Toner", kind=Kind.ORDER, need_by=at("2026-03-02 17:00"),
+                          now=at("2026-03-02 09:00"))
+    assert _kinds(order)[TimerKind.ORDER_AT_RISK] == at("2026-03-02 13:00")
+    assert tick(at("2026-03-02 12:59")) == []
+    lines = tick(at("2026-03-02 13:00"))
+    assert lines == [f"2026-03-02T13:00+00:00 {order.reference} order at risk: needed by Mon 02 Mar 17:00, still open"]
+    order.refresh_from_db()
+    assert order.at_risk_since == at("2026-03-02 13:00")
+
+
+def test_small_batches_handle_everything_due(cast):
+    for i in range(7):
+        ticket_create(account=cast.acme, subject=f"Call {i}", kind="callback", callback_within=timedelta(minutes=30),
+                      now=MONDAY)
+    lines = tick(at("2026-03-02 10:31"), batch_size=3)
+    assert len(lines) == 14  # a warning and a broken promise each
+    assert not Timer.objects.filter(fire_at__lte=at("2026-03-02 10:31")).exists()
+    assert tick(at("2026-03-02 10:31"), batch_size=3) == []
+
+
+def test_tick_rolls_back_as_a_whole_with_its_transaction(cast):
+    ticket_create(account=cast.acme, subject="Call", kind="callback", callback_within=timedelta(minutes=30), now=MONDAY)
+    timers, events, notes = Timer.objects.count(), Event.objects.count(), Notification.objects.count()
+
+    class Boom(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            assert len(tick(at("2026-03-02 10:31"))) == 2
+            raise Boom
+    except Boom:
+        pass
+    assert (Timer.objects.count(), Event.objects.count(), Notification.objects.count()) == (timers, events, notes)
+    assert len(tick(at("2026-03-02 10:31"))) == 2
+
+
+# --- Invariant 7 ------------------------------------------------------------------------------
+
+DUE_AT = at("2026-03-02 09:31")
+
+
+def _background(cast, n: int) -> None:
+    """`n` requests with nothing due soon: half open with their timers weeks away, half closed."""
+    far = at("2026-04-20 10:00")
+    tickets = [
+        Ticket(
+            subject=f"Old {i}", account=cast.globex, team=cast.team, owner=cast.bob,
+            state=State.OPEN if i % 2 else State.CLOSED, created_at=at("2026-02-02 10:00"),
+            updated_at=at("2026-02-02 10:00"), resolution_due=far, next_deadline_at=far if i % 2 else None,
+        )
+        for i in range(n)
+    ]
+    Ticket.objects.bulk_create(tickets, batch_size=500)
+    open_ids = Ticket.objects.filter(state=State.OPEN, subject__startswith="Old ").values_list("pk", flat=True)
+    Timer.objects.bulk_create(
+        [Timer(kind=TimerKind.RESOLUTION_DUE, ticket_id=pk, fire_at=far + timedelta(minutes=i % 60))
+         for i, pk in enumerate(open_ids)],
+        batch_size=500,
+    )
+
+
+def _due_now(cast, n: int = 20) -> None:
+    """`n` callbacks promised for 09:30: at 09:31 each has its warning and its due step waiting."""
+    for i in range(n):
+        ticket_create(account=cast.acme, subject=f"Call back {i}", kind="callback", urgency="high",
+                      callback_within=timedelta(minutes=30), now=at("2026-03-02 09:00"))
+
+
+def _no_savepoints(queries) -> list[str]:
+    # The test runs inside a transaction, so each atomic() adds SAVEPOINT/RELEASE; in production it does not.
+    return [q["sql"] for q in queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def _measure(cast, background: int) -> tuple[int, list[str], list[str]]:
+    with transaction.atomic():
+        _due_now(cast)
+        _background(cast, background)
+        assert Ticket.objects.count() == 20 + background
+        with CaptureQueriesContext(connection) as first:
+            lines = tick(DUE_AT)
+        with CaptureQueriesContext(connection) as second:
+            again = tick(DUE_AT)
+        transaction.set_rollback(True)
+    assert len(lines) == 40 and again == []
+    return len(first.captured_queries), _no_savepoints(second.captured_queries), lines
+
+
+def test_tick_cost_grows_with_what_is_due_not_with_how_many_requests_exist(cast):
+    small, small_again, small_lines = _measure(cast, 200)
+    large, large_again, large_lines = _measure(cast, 2000)
+    assert large == small, (small, large)
+    assert small <= 20 * 4 + 20, small  # a few writes per due item, plus a fixed overhead
+    assert [line.split(" ", 2)[2] for line in large_lines] == [line.split(" ", 2)[2] for line in small_lines]
+    # Nothing due: the absences check and one indexed read of the agenda.
+    assert len(small_again) <= 3, small_again
+    assert len(large_again) == len(small_again)
+
+
+def test_idle_tick_reads_only_the_agenda(cast):
+    _background(cast, 300)
+    with CaptureQueriesContext(connection) as idle:
+        assert tick(at("2026-03-10 12:00")) == []
+    assert len(_no_savepoints(idle.captured_queries)) <= 3
