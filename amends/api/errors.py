@@ -114,7 +114,8 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
         code = exc.code if exc.code != "invalid" else DEFAULT_CODES.get(exc.status, "invalid")
-        return error_response(api, request, exc.status, exc.message, code=code, field=exc.field)
+        field = None if exc.status == 404 else exc.field  # a 404 is about the address, not a field
+        return error_response(api, request, exc.status, exc.message, code=code, field=field)
 
     @api.exception_handler(AuthenticationError)
     def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -10,6 +10,12 @@ like what the services leave behind:
 - a *due* request (the first `due` open ones, built in the first phase and never touched again):
   an open callback promise due 9 minutes after `now`, whose warning timer fired one minute before
   `now`, plus its due and escalate timers. Every tick at `now` has exactly these to handle.
+
+So that the needs-attention board and the queues show what a busy desk shows, a few of the other
+open requests are (by share of the open ones) due soon (resolution target 20 minutes to 2 hours
+away), unowned (state new, assignment deadline ahead, with its timer), chased by the customer, or
+orders at risk. None of their timers is due at `now`, so the tick's work stays the due set. The
+generated columns (`live`, `flagged`) are computed by the database and never written.
 """
 
 from __future__ import annotations
@@ -38,11 +44,17 @@ WARN_BEFORE = timedelta(minutes=10)
 REASSIGN_AFTER = timedelta(minutes=15)
 PROMISE_DUE_IN = timedelta(minutes=9)  # the warning (10 min before) is one minute overdue at `now`
 ALL_WEEK = {str(d): [["00:00", "24:00"]] for d in range(7)}
+# Shares of the open requests (outside the due set) that the attention board picks up.
+SHARE_DUE_SOON = 0.04
+SHARE_UNOWNED = 0.02
+SHARE_CHASED = 0.015
+SHARE_AT_RISK = 0.005
 
+# Never the generated columns `live` and `flagged`: the database computes them.
 TICKET_COLUMNS = (
     "id", "kind", "channel", "urgency", "state", "subject", "body", "account_id", "contact_id", "team_id",
-    "owner_id", "created_at", "updated_at", "closed_at", "assigned_at", "resolution_due", "chased_count",
-    "next_deadline_at",
+    "owner_id", "created_at", "updated_at", "closed_at", "assigned_at", "assign_by", "resolution_due", "need_by",
+    "at_risk_since", "chased_count", "last_chased_at", "next_deadline_at",
 )
 EVENT_COLUMNS = ("id", "ticket_id", "kind", "visibility", "message", "data", "created_at")
 PROMISE_COLUMNS = (
@@ -193,17 +205,26 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
         team = scenario.account_team[a]
         owner = scenario.workers[team][tid % len(scenario.workers[team])]
         is_open = (k * new_open) // new != ((k + 1) * new_open) // new
+        kind = "question" if tid % 5 else "incident"
+        extra = _Extra()
         if is_open:
             created = now - timedelta(seconds=rnd.randrange(1, 20 * 86400))
             resolution_due = now + timedelta(seconds=rnd.randrange(3600, 10 * 86400))
-            next_deadline = resolution_due
             state, closed_at, updated = ("open" if tid % 3 else "in_progress"), None, created
-            for kind, at in ((TimerKind.RESOLUTION_WARN, resolution_due - WARN_BEFORE),
-                             (TimerKind.RESOLUTION_DUE, resolution_due),
-                             (TimerKind.RESOLUTION_ESCALATE, resolution_due + REASSIGN_AFTER)):
-                chunk.timers.append((scenario.next_timer_id, kind, tid, None, ts(at)))
+            due = len(scenario.due_ticket_ids) < scenario.due
+            if not due:
+                kind, state, resolution_due = _variant_apply(extra, rnd, now, kind, state, resolution_due)
+                if extra.unowned:
+                    owner = None
+                    chunk.timers.append((scenario.next_timer_id, TimerKind.ASSIGN_DUE, tid, None, ts(extra.assign_by)))
+                    scenario.next_timer_id += 1
+            next_deadline = min(d for d in (resolution_due, extra.assign_by, extra.need_by) if d is not None)
+            for timer_kind, at in ((TimerKind.RESOLUTION_WARN, resolution_due - WARN_BEFORE),
+                                   (TimerKind.RESOLUTION_DUE, resolution_due),
+                                   (TimerKind.RESOLUTION_ESCALATE, resolution_due + REASSIGN_AFTER)):
+                chunk.timers.append((scenario.next_timer_id, timer_kind, tid, None, ts(at)))
                 scenario.next_timer_id += 1
-            if len(scenario.due_ticket_ids) < scenario.due:
+            if due:
                 next_deadline = _due_promise_add(scenario, chunk, tid, owner, ts)
         else:
             created = now - timedelta(seconds=rnd.randrange(21 * 86400, 730 * 86400))
@@ -211,10 +232,12 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
             resolution_due = created + timedelta(days=5)
             next_deadline, updated = None, closed_at
             state = "closed" if tid % 4 else "resolved"
+        opt = [ts(v) if v is not None else None for v in (extra.assign_by, extra.need_by, extra.at_risk_since)]
         chunk.tickets.append((
-            tid, "question" if tid % 5 else "incident", "email" if tid % 2 else "api", "normal", state,
+            tid, kind, "email" if tid % 2 else "api", "normal", state,
             f"Bench request {tid}", "", accounts[a], contacts[a], scenario.team_ids[team], owner, ts(created), ts(updated),
-            ts(closed_at) if closed_at else None, ts(created), ts(resolution_due), 0,
+            ts(closed_at) if closed_at else None, None if owner is None else ts(created), opt[0], ts(resolution_due),
+            opt[1], opt[2], extra.chased, ts(extra.last_chased_at) if extra.last_chased_at else None,
             ts(next_deadline) if next_deadline else None,
         ))
         if scenario.events:
@@ -233,6 +256,39 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
     scenario.tickets, scenario.open = total, open_total
     sequences_reset(Ticket, Event, Promise, Timer)
     return counts
+
+
+@dataclass
+class _Extra:
+    """What makes an open request show on the attention board besides its deadline."""
+
+    unowned: bool = False
+    assign_by: datetime | None = None
+    need_by: datetime | None = None
+    at_risk_since: datetime | None = None
+    chased: int = 0
+    last_chased_at: datetime | None = None
+
+
+def _variant_apply(
+    extra: _Extra, rnd: random.Random, now: datetime, kind: str, state: str, resolution_due: datetime
+) -> tuple[str, str, datetime]:
+    """Make this open request due soon, unowned, chased or an order at risk (by the SHARE_* odds), with
+    every deadline and timer after `now` + the warning lead, so no tick at `now` acts on it."""
+    def minutes(lo: int, hi: int) -> timedelta:
+        return timedelta(seconds=rnd.randrange(lo * 60, hi * 60))
+
+    pick = rnd.random()
+    if pick < SHARE_DUE_SOON:
+        resolution_due = now + minutes(20, 120)
+    elif (pick := pick - SHARE_DUE_SOON) < SHARE_UNOWNED:
+        extra.unowned, extra.assign_by, state = True, now + minutes(5, 120), "new"
+    elif (pick := pick - SHARE_UNOWNED) < SHARE_CHASED:
+        extra.chased, extra.last_chased_at = 1 + rnd.randrange(3), now - minutes(5, 360)
+    elif pick - SHARE_CHASED < SHARE_AT_RISK:
+        kind, state = "order", "in_progress"
+        extra.need_by, extra.at_risk_since = now + minutes(120, 2880), now - minutes(10, 180)
+    return kind, state, resolution_due
 
 
 def _due_promise_add(scenario: Scenario, chunk: _Chunk, tid: int, owner: int, ts) -> datetime:

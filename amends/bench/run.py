@@ -1,4 +1,4 @@
-"""The benchmark's sequence: build small, tick, grow, tick, serve intake and the floor, insert bare."""
+"""The benchmark's sequence: build small, tick, grow, tick, serve pages, intake and the floor, insert bare."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection
 
 from amends.bench.build import AGENTS, TEAMS, Scenario, database_analyze, fixture_create, tickets_grow
 from amends.bench.load import THREADS, WORKERS, load_run, server_start, server_stop
+from amends.bench.pages import PAGES, lead_create, pages_queries, pages_time
 from amends.bench.scratch import Scratch, database_version
 from amends.bench.timing import bare_insert_rate, tick_time
 from amends.core.clock import wall_now
@@ -21,6 +23,7 @@ from amends.desk.models import Ticket
 INTAKE_PATH = "/api/v1/requests"
 FLOOR_PATH = "/bench/floor"
 CLIENTS = 4
+PAGE_TARGET_MS = 50
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Options:
     http_seconds: float = 10.0
     warmup_seconds: float = 2.0
     bare_seconds: float = 3.0
+    page_runs: int = 200
+    page_warmup: int = 20
     skip_http: bool = False
     events: bool = True
 
@@ -45,6 +50,8 @@ class Options:
             raise ValueError("need --open-small <= --requests-small <= --requests and --open <= --requests")
         if self.teams < 1 or self.runs < 1 or self.http_seconds <= 0 or self.bare_seconds <= 0:
             raise ValueError("--teams, --runs, --http-seconds and --bare-seconds must be positive")
+        if self.page_runs < 1 or self.page_warmup < 0:
+            raise ValueError("--page-runs must be positive and --page-warmup not negative")
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -86,10 +93,13 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
     figures["build_s"] = round(sum(build.values()), 1)
     figures["build_s_detail"] = {k: round(v, 1) for k, v in build.items()}
 
+    lead, password = lead_create(scenario)
+    figures.update(_page_queries(lead, say))
     if opts.skip_http:
         figures.update(intake_per_s=None, floor_per_s=None)
+        figures.update({f"page_{name}_{q}_ms": None for name, _ in PAGES for q in ("p50", "p95")})
     else:
-        figures.update(_serve(scratch, scenario, opts, say))
+        figures.update(_serve(scratch, scenario, opts, say, (lead.username, password)))
 
     say(f"bare inserts for {opts.bare_seconds:.0f} s ...")
     rate, done = bare_insert_rate(opts.bare_seconds)
@@ -105,11 +115,43 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
         "intake_at_least_half_floor": (
             None if figures["ratio_intake_floor"] is None else figures["ratio_intake_floor"] >= 0.5
         ),
+        f"pages_p95_under_{PAGE_TARGET_MS}ms": (
+            None if opts.skip_http
+            else all(figures[f"page_{name}_p95_ms"] < PAGE_TARGET_MS for name, _ in PAGES)
+        ),
     }
     return figures
 
 
-def _serve(scratch: Scratch, scenario: Scenario, opts: Options, say: Callable[[str], None]) -> dict[str, Any]:
+def _page_queries(lead: User, say: Callable[[str], None]) -> dict[str, Any]:
+    """SQL queries per page, in-process: the count, and the SQL time of the quickest of three runs."""
+    say(f"pages in-process as {lead.username} (a lead in the first team): SQL queries per page ...")
+    out: dict[str, Any] = {"page_sql_ms": {}}
+    for name, q in pages_queries(lead).items():
+        out[f"page_{name}_queries"] = q.count
+        out["page_sql_ms"][name] = q.sql_ms
+        say(f"  {name}: {q.count} queries, {q.sql_ms} ms SQL; slowest {q.slowest_ms} ms: {q.slowest_sql[:300]}")
+    return out
+
+
+def _pages(port: int, login: tuple[str, str], opts: Options, say: Callable[[str], None]) -> dict[str, Any]:
+    say(f"pages: signed in as {login[0]}, each page {opts.page_warmup} warm-up + {opts.page_runs} timed requests "
+        "in a row on one keep-alive connection ...")
+    out: dict[str, Any] = {}
+    errors = 0
+    for name, timing in pages_time(port, *login, warmup=opts.page_warmup, runs=opts.page_runs).items():
+        p50, p95 = timing.percentile(50), timing.percentile(95)
+        out[f"page_{name}_p50_ms"], out[f"page_{name}_p95_ms"] = p50, p95
+        errors += timing.errors
+        say(f"  {name} {timing.path}: p50 {p50} ms, p95 {p95} ms, max {max(timing.millis, default=0):.1f} ms, "
+            f"{timing.bytes:,} bytes, {timing.errors} errors")
+    out["page_errors"] = errors
+    return out
+
+
+def _serve(
+    scratch: Scratch, scenario: Scenario, opts: Options, say: Callable[[str], None], login: tuple[str, str]
+) -> dict[str, Any]:
     _, key = token_create("amends bench", scenario.now)
     accounts = scenario.account_ids
     tickets_before = Ticket.objects.count()
@@ -117,6 +159,7 @@ def _serve(scratch: Scratch, scenario: Scenario, opts: Options, say: Callable[[s
     say(f"server: {server.describe()}: {' '.join(server.command[1:])}")
     out: dict[str, Any] = {"server": f"gunicorn gthread workers={WORKERS} threads={THREADS}", "clients": CLIENTS}
     try:
+        out.update(_pages(server.port, login, opts, say))
         for name, path in (("intake", INTAKE_PATH), ("floor", FLOOR_PATH)):
             say(f"{name}: {CLIENTS} clients POST {path} for {opts.warmup_seconds:.0f} s warm-up + "
                 f"{opts.http_seconds:.0f} s ...")

@@ -32,7 +32,8 @@ def token_create(name: str, now: datetime) -> tuple[ApiToken, str]:
     """A new token and its raw key; the key is not stored and cannot be shown again."""
     name = _clean_name(name)
     raw = secrets.token_urlsafe(32)
-    taken = Conflict(f"a token named {name!r} already exists; revoke it or choose another name", field="name")
+    taken = Conflict(f"a token named {name!r} already exists (names stay taken after revoking); "
+                     "choose another name", field="name")
     if ApiToken.objects.filter(name=name).exists():
         raise taken
     try:

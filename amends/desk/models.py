@@ -4,7 +4,7 @@ The domain's request is called Ticket in code, because every Django view already
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from amends.policies.models import Urgency
 
@@ -38,7 +38,10 @@ class State(models.TextChoices):
 CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED})
 OPEN_STATES = frozenset(set(State) - CLOSED_STATES)
 FULFILMENT_STATES = frozenset({State.DISPATCHED, State.RESOLVED, State.CLOSED})
-OPEN_Q = ~Q(state__in=CLOSED_STATES)
+# Stored, generated flags. Filters and partial indexes say `WHERE live` with no bound parameters, which is
+# what lets SQLite match a query to its partial index (it cannot with `state IN (?, ?)`).
+OPEN_Q = Q(live=True)
+FLAGGED_Q = Q(flagged=True)
 
 
 class Ticket(models.Model):
@@ -77,6 +80,20 @@ class Ticket(models.Model):
     # The earliest of the deadlines above and the open promises' due times; what the pages sort by.
     next_deadline_at = models.DateTimeField(null=True, blank=True)
 
+    live = models.GeneratedField(
+        expression=Case(When(state__in=sorted(CLOSED_STATES), then=Value(False)), default=Value(True)),
+        output_field=models.BooleanField(), db_persist=True,
+    )
+    # Open and unowned, chased or at risk: on the needs-attention board whatever its next deadline.
+    flagged = models.GeneratedField(
+        expression=Case(
+            When(state__in=sorted(CLOSED_STATES), then=Value(False)),
+            When(Q(owner__isnull=True) | Q(chased_count__gt=0) | Q(at_risk_since__isnull=False), then=Value(True)),
+            default=Value(False),
+        ),
+        output_field=models.BooleanField(), db_persist=True,
+    )
+
     class Meta:
         indexes = [
             models.Index(fields=["next_deadline_at"], condition=OPEN_Q, name="ticket_open_next_deadline"),
@@ -84,6 +101,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["team", "state", "next_deadline_at"], condition=OPEN_Q, name="ticket_open_team_state"
             ),
+            models.Index(fields=["next_deadline_at"], condition=FLAGGED_Q, name="ticket_flagged_deadline"),
             models.Index(fields=["account", "created_at"], name="ticket_account_created"),
         ]
 
@@ -123,7 +141,7 @@ class PromiseState(models.TextChoices):
 
 
 LIVE_PROMISE_STATES = frozenset({PromiseState.OPEN, PromiseState.BROKEN})
-LIVE_PROMISE_Q = Q(state__in=LIVE_PROMISE_STATES)
+LIVE_PROMISE_Q = Q(live=True)
 
 
 class PromiseSource(models.TextChoices):
@@ -149,6 +167,10 @@ class Promise(models.Model):
     kept_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdraw_reason = models.CharField(max_length=300, blank=True)
+    live = models.GeneratedField(
+        expression=Case(When(state__in=sorted(LIVE_PROMISE_STATES), then=Value(True)), default=Value(False)),
+        output_field=models.BooleanField(), db_persist=True,
+    )
 
     class Meta:
         ordering = ["due_at", "id"]

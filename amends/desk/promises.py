@@ -10,15 +10,12 @@ from django.utils import timezone
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify_many
+from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
 from amends.watchdog.agenda import PROMISE_KINDS, timers_cancel, timers_schedule
 from amends.watchdog.models import TimerKind
-
-
-def _local(ts: datetime) -> str:
-    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
 
 
 def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
@@ -57,7 +54,7 @@ def promise_make(
         label = promise.get_kind_display()
         event_record(
             ticket=ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
-            message=f"{label} promised by {_local(due_at)}" + (f": {description}" if description else ""),
+            message=f"{label} promised by {when(due_at)}" + (f": {description}" if description else ""),
             data={"promise": promise.pk, "kind": kind, "due_at": due_at.isoformat()},
         )
         promise_schedule(promise, rules or rules_for(ticket), now)
@@ -122,14 +119,14 @@ def promise_mark_broken(promise: Promise, *, now: datetime) -> bool:
     ticket = promise.ticket
     event_record(
         ticket=ticket, kind="promise_broken", now=now,
-        message=f"{promise.get_kind_display()} promised by {_local(promise.due_at)} was not kept in time",
+        message=f"{promise.get_kind_display()} promised by {when(promise.due_at)} was not kept in time",
         data={"promise": promise.pk},
     )
     lead = ticket.team.lead
     staff_notify_many(
         [lead, promise.owner], kind="promise_broken", now=now, ticket=ticket,
         message=f"Broken promise on {ticket.reference} ({ticket.account.name}): {promise.get_kind_display().lower()} "
-        f"was due {_local(promise.due_at)}, owner {promise.owner.name if promise.owner else 'nobody'}",
+        f"was due {when(promise.due_at)}, owner {promise.owner.name if promise.owner else 'nobody'}",
     )
     return True
 

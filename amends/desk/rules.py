@@ -43,10 +43,10 @@ def next_deadline(ticket: Ticket) -> datetime | None:
         candidates.append(ticket.assign_by)
     if ticket.kind == Kind.ORDER and ticket.state not in FULFILMENT_STATES:
         candidates.append(ticket.need_by)
-    from amends.desk.models import LIVE_PROMISE_STATES
+    from amends.desk.models import LIVE_PROMISE_Q
 
     candidates.extend(
-        ticket.promises.filter(state__in=LIVE_PROMISE_STATES).order_by("due_at").values_list("due_at", flat=True)[:1]
+        ticket.promises.filter(LIVE_PROMISE_Q).order_by("due_at").values_list("due_at", flat=True)[:1]
     )
     present = [c for c in candidates if c is not None]
     return min(present) if present else None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify, staff_notify_many
+from amends.core.timefmt import when
 from amends.desk.models import (
     CLOSED_STATES,
     FULFILMENT_STATES,
@@ -54,9 +54,6 @@ def ticket_save(ticket: Ticket, now: datetime) -> None:
     ticket.updated_at = now
     ticket.save(update_fields=TICKET_FIELDS)
 
-
-def _local(ts: datetime) -> str:
-    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
 
 
 def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime, new_ticket: bool = False) -> None:
@@ -138,7 +135,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         if state in CLOSED_STATES:
             live = list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES).exclude(kind=PromiseKind.FIRST_RESPONSE))
             if live:
-                names = "; ".join(f"{p.get_kind_display().lower()} due {_local(p.due_at)}" for p in live)
+                names = "; ".join(f"{p.get_kind_display().lower()} due {when(p.due_at)}" for p in live)
                 raise DomainError(f"keep or withdraw the open promises first: {names}", field="state", status=409)
         if ticket.owner_id is None and state not in CLOSED_STATES:
             raise DomainError("assign the request to someone first", field="owner", status=409)
@@ -285,7 +282,7 @@ def flag_at_risk_within_transaction(ticket: Ticket, *, now: datetime) -> bool:
     if ticket.kind != Kind.ORDER or ticket.state in FULFILMENT_STATES or ticket.at_risk_since is not None:
         return False
     ticket.at_risk_since = now
-    need_by = _local(ticket.need_by) if ticket.need_by else "?"
+    need_by = when(ticket.need_by) if ticket.need_by else "?"
     event_record(
         ticket=ticket, kind="at_risk", now=now,
         message=f"Order at risk: needed by {need_by} and still {ticket.get_state_display().lower()}",

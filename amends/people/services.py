@@ -10,15 +10,12 @@ from django.utils import timezone
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify
+from amends.core.timefmt import when
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent
 from amends.people.queries import agent_is_away
 from amends.watchdog.agenda import timers_schedule
 from amends.watchdog.models import TimerKind
-
-
-def _local(ts: datetime) -> str:
-    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
 
 
 def absence_set(
@@ -44,7 +41,7 @@ def absence_set(
         )
         event_record(
             ticket=None, kind="absence_set", now=now, actor=actor,
-            message=f"{agent.name} away {_local(starts_at)} – {_local(ends_at)}"
+            message=f"{agent.name} away {when(starts_at)} – {when(ends_at)}"
             + (f", backed up by {backup.name}" if backup else ", no backup"),
             data={"agent": agent.pk, "absence": absence.pk, "backup": backup.pk if backup else None},
         )
@@ -108,7 +105,7 @@ def absence_hand_over(absence: Absence, *, now: datetime, actor: Agent | None = 
         if moved and backup is not None:
             staff_notify(
                 backup, kind="handover", now=now,
-                message=f"You are covering for {agent.name} until {_local(absence.ends_at)}: {len(moved)} open request(s) moved to you",
+                message=f"You are covering for {agent.name} until {when(absence.ends_at)}: {len(moved)} open request(s) moved to you",
             )
     return moved
 

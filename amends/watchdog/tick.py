@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from amends.core import writes
 from amends.core.events import event_record
 from amends.core.notify import staff_notify, staff_notify_many
+from amends.core.timefmt import hm, when
 from amends.desk.assignment import owner_for_escalation, owner_for_intake
 from amends.desk.models import Promise, PromiseState, Ticket
 from amends.desk.promises import promise_mark_broken
@@ -32,12 +32,6 @@ from amends.watchdog.models import Timer, TimerKind
 REPEAT_UNOWNED_MINUTES = 15
 
 
-def _local(ts: datetime) -> str:
-    return timezone.localtime(ts).strftime("%a %d %b %H:%M")
-
-
-def _hm(ts: datetime) -> str:
-    return timezone.localtime(ts).strftime("%H:%M")
 
 
 @dataclass
@@ -67,16 +61,21 @@ def on_promise_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     if recipient is not None:
         staff_notify(
             recipient, kind="warning", now=batch.now, ticket=ticket,
-            message=f"Due at {_hm(promise.due_at)}: {label} for {ticket.account.name} on {ticket.reference}",
+            message=f"Due at {hm(promise.due_at)}: {label} for {ticket.account.name} on {ticket.reference}",
         )
-    batch.say(ticket, f"warned {_who(recipient)}: {label} due {_hm(promise.due_at)}")
+    event_record(
+        ticket=ticket, kind="promise_warned", now=batch.now,
+        message=f"{_who(recipient)} reminded: {label} due {hm(promise.due_at)}",
+        data={"promise": promise.pk, "recipient": recipient.pk if recipient else None},
+    )
+    batch.say(ticket, f"warned {_who(recipient)}: {label} due {hm(promise.due_at)}")
 
 
 def on_promise_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     promise = timer.promise
     promise.ticket = ticket
     if promise_mark_broken(promise, now=batch.now):
-        batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {_hm(promise.due_at)}; told lead {_who(ticket.team.lead)}")
+        batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {hm(promise.due_at)}; told lead {_who(ticket.team.lead)}")
 
 
 def on_promise_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
@@ -85,7 +84,7 @@ def on_promise_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
         return
     promise.escalated_at = batch.now
     promise.save(update_fields=["escalated_at"])
-    reason = f"{promise.get_kind_display().lower()} due {_hm(promise.due_at)} still not done"
+    reason = f"{promise.get_kind_display().lower()} due {hm(promise.due_at)} still not done"
     _reassign_and_tell_manager(ticket, batch, reason, breached_at=promise.broken_at or promise.due_at)
 
 
@@ -95,7 +94,7 @@ def _reassign_and_tell_manager(ticket: Ticket, batch: Batch, reason: str, breach
     now = batch.now
     previous = ticket.owner
     if previous is not None and ticket.assigned_at is not None and ticket.assigned_at > breached_at:
-        batch.say(ticket, f"still overdue ({reason}); {previous.name} has had it since {_hm(ticket.assigned_at)}")
+        batch.say(ticket, f"still overdue ({reason}); {previous.name} has had it since {hm(ticket.assigned_at)}")
         return
     new_owner = owner_for_escalation(ticket.team, previous, now)
     manager = ticket.team.manager
@@ -126,13 +125,13 @@ def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
             [lead], kind="escalation", now=now, ticket=ticket,
             message=f"{ticket.reference} ({ticket.account.name}) had no owner by its deadline; given to {owner.name}",
         )
-        batch.say(ticket, f"unowned past {_hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {_who(lead)}")
+        batch.say(ticket, f"unowned past {hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {_who(lead)}")
         return
     ticket.assign_by = now.astimezone(UTC) + timedelta(minutes=REPEAT_UNOWNED_MINUTES)
     timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
     batch.dirty[ticket.pk] = ticket
     event_record(ticket=ticket, kind="unassigned", now=now,
-                 message=f"Still no owner and nobody available; asking again at {_hm(ticket.assign_by)}")
+                 message=f"Still no owner and nobody available; asking again at {hm(ticket.assign_by)}")
     staff_notify_many(
         [lead, ticket.team.manager], kind="escalation", now=now, ticket=ticket,
         message=f"{ticket.reference} ({ticket.account.name}) still has no owner and nobody is available to take it",
@@ -146,9 +145,9 @@ def on_resolution_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     recipient = ticket.owner or ticket.team.lead
     staff_notify_many(
         [recipient], kind="warning", now=batch.now, ticket=ticket,
-        message=f"{ticket.reference} ({ticket.account.name}) must be resolved by {_local(ticket.resolution_due)}",
+        message=f"{ticket.reference} ({ticket.account.name}) must be resolved by {when(ticket.resolution_due)}",
     )
-    batch.say(ticket, f"warned {_who(recipient)}: resolution due {_hm(ticket.resolution_due)}")
+    batch.say(ticket, f"warned {_who(recipient)}: resolution due {hm(ticket.resolution_due)}")
 
 
 def on_resolution_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
@@ -156,10 +155,10 @@ def on_resolution_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
         return
     lead = ticket.team.lead
     event_record(ticket=ticket, kind="target_missed", now=batch.now,
-                 message=f"Resolution target {_local(ticket.resolution_due)} missed")
+                 message=f"Resolution target {when(ticket.resolution_due)} missed")
     staff_notify_many(
         [lead, ticket.owner], kind="target_missed", now=batch.now, ticket=ticket,
-        message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {_local(ticket.resolution_due)}; "
+        message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {when(ticket.resolution_due)}; "
         f"owner {_who(ticket.owner)}",
     )
     batch.say(ticket, f"resolution target missed; told lead {_who(lead)}")
@@ -169,7 +168,7 @@ def on_resolution_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     if ticket.resolution_due is None:
         return
     _reassign_and_tell_manager(
-        ticket, batch, f"resolution target {_hm(ticket.resolution_due)} passed", breached_at=ticket.resolution_due
+        ticket, batch, f"resolution target {hm(ticket.resolution_due)} passed", breached_at=ticket.resolution_due
     )
 
 
@@ -180,20 +179,20 @@ def on_followup_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     recipient = ticket.owner or ticket.team.lead
     staff_notify_many(
         [recipient], kind="followup", now=batch.now, ticket=ticket,
-        message=f"{ticket.reference}: {ticket.account.name} has not answered since {_local(ticket.updated_at)}; follow up",
+        message=f"{ticket.reference}: {ticket.account.name} has not answered since {when(ticket.updated_at)}; follow up",
     )
     ticket.followup_due = rules.after(batch.now, rules.policy.waiting_followup_within)
     timers_schedule(ticket, [(TimerKind.FOLLOWUP_DUE, ticket.followup_due)])
     batch.dirty[ticket.pk] = ticket
     event_record(ticket=ticket, kind="followup_reminder", now=batch.now,
-                 message=f"{_who(recipient)} reminded to follow up; next reminder {_local(ticket.followup_due)}")
+                 message=f"{_who(recipient)} reminded to follow up; next reminder {when(ticket.followup_due)}")
     batch.say(ticket, f"waiting on customer too long: told {_who(recipient)}")
 
 
 def on_order_at_risk(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     if flag_at_risk_within_transaction(ticket, now=batch.now):
         batch.dirty[ticket.pk] = ticket
-        batch.say(ticket, f"order at risk: needed by {_local(ticket.need_by)}, still {ticket.get_state_display().lower()}")
+        batch.say(ticket, f"order at risk: needed by {when(ticket.need_by)}, still {ticket.get_state_display().lower()}")
 
 
 HANDLERS: dict[str, Callable[[Timer, Ticket, Batch], None]] = {

@@ -125,7 +125,7 @@ def test_board_filters(cast, api, django_assert_num_queries):
     assert len(api.get("/board", {"owner": cast.alice.pk}).json()["items"]) == 1
     assert api.get("/board", {"owner": cast.bob.pk}).json()["items"] == []
     assert len(api.get("/board", {"team": cast.team.pk}).json()["items"]) == 1
-    with django_assert_num_queries(3):  # token, tickets, live promises
+    with django_assert_num_queries(5):  # token, ids due soon, ids flagged, tickets, live promises
         api.get("/board")
     error_of(api.get("/board", {"owner": "me"}), 422, field="owner")
     error_of(api.get("/board", {"team": -1}), 422, field="team")

@@ -126,7 +126,7 @@ def test_get_is_a_fixed_number_of_queries(cast, api, django_assert_num_queries):
 
 
 def test_get_unknown_request_is_404(cast, api):
-    error = error_of(api.get("/requests/123"), 404, code="not_found")
+    error = error_of(api.get("/requests/123"), 404, code="not_found", field=None)
     assert error["message"] == "no request 123"
     error_of(api.get("/requests/99999999999999999999999"), 404, code="not_found")
     error_of(api.get("/requests/9223372036854775808"), 404, code="not_found")

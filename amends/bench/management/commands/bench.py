@@ -17,8 +17,8 @@ def _interrupt(signum, frame):
 class Command(BaseCommand):
     help = (
         "Build a scratch database on the configured engine, time the watchdog tick at 10,000 and 1,000,000 "
-        "requests, and request intake against the stack's floor and the bare insert rate. Prints progress, "
-        "then one JSON line with the figures."
+        "requests, the needs-attention and queue pages (p50/p95) at 1,000,000, and request intake against the "
+        "stack's floor and the bare insert rate. Prints progress, then one JSON line with the figures."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--http-seconds", type=float, default=d.http_seconds)
         parser.add_argument("--warmup-seconds", type=float, default=d.warmup_seconds)
         parser.add_argument("--bare-seconds", type=float, default=d.bare_seconds)
-        parser.add_argument("--skip-http", action="store_true", help="no server: skip intake and floor")
+        parser.add_argument("--page-runs", type=int, default=d.page_runs, help="timed requests per page")
+        parser.add_argument("--page-warmup", type=int, default=d.page_warmup, help="untimed requests per page first")
+        parser.add_argument("--skip-http", action="store_true", help="no server: skip pages, intake and floor")
         parser.add_argument("--no-events", action="store_true", help="build no timeline events (faster build)")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database for inspection")
 
@@ -46,6 +48,7 @@ class Command(BaseCommand):
             requests_small=o["requests_small"], open_small=o["open_small"], requests=o["requests"], open=o["open"],
             due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], warmup_seconds=o["warmup_seconds"],
             bare_seconds=o["bare_seconds"], skip_http=o["skip_http"], events=not o["no_events"],
+            page_runs=o["page_runs"], page_warmup=o["page_warmup"],
         )
         try:
             opts.check()
