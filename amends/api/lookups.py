@@ -57,7 +57,10 @@ def check_id(pk: int, what: str) -> int:
 # --- in the body (422) ------------------------------------------------------------------------------
 
 def account_named(account_id: int, field: str = "account") -> Account:
-    return _named(Account.objects.select_related("team"), account_id, "account", field)
+    return _named(
+        Account.objects.select_related("team__calendar", "team__lead__user", "usual_agent__user"), account_id, "account",
+        field,
+    )
 
 
 def team_named(team_id: int, field: str = "team") -> Team:

@@ -50,6 +50,13 @@ def ticket_view(ticket_id: int) -> dict:
     """One request with all its promises and its whole timeline: four queries, however long the history."""
     ticket = ticket_get(ticket_id)  # the ticket and its related rows, plus its live promises
     promises = Promise.objects.filter(ticket_id=ticket.pk).select_related("owner__user").order_by("due_at", "id")
+    return ticket_view_of(ticket, list(promises))
+
+
+def ticket_view_of(ticket: Ticket, promises: list[Promise]) -> dict:
+    """The view of a ticket whose related rows and promises are at hand (intake has them): one query."""
+    ticket.live_promises = [p for p in promises if p.is_live]
+    promises = sorted(promises, key=lambda p: (p.due_at, p.pk))
     events = Event.objects.filter(ticket_id=ticket.pk).select_related("actor__user").order_by("created_at", "id")
     return {
         **ticket_summary(ticket),

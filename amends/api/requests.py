@@ -9,7 +9,7 @@ from ninja import Header, Query, Router, Status
 from amends.api import lookups
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
-from amends.api.outputs import ticket_summary, ticket_view
+from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
 from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
 from amends.core.clock import wall_now
 from amends.customers.services import contact_find_or_create
@@ -42,7 +42,7 @@ def _create(payload: RequestIn, now) -> tuple[int, dict]:
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
         callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
     )
-    return 201, TicketOut.model_validate(ticket_view(ticket.pk)).model_dump(mode="json")
+    return 201, TicketOut.model_validate(ticket_view_of(ticket, ticket.promises_made)).model_dump(mode="json")
 
 
 @router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")

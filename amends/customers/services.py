@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from amends.core.errors import DomainError
 from amends.customers.models import Account, Contact
@@ -18,13 +18,20 @@ def contact_find_or_create(
     email = (email or "").strip().lower()
     if not name and not email:
         raise DomainError("give the contact's name or email", field="contact")
-    with transaction.atomic():
-        existing = (
-            account.contacts.filter(email__iexact=email).first() if email
-            else account.contacts.filter(name__iexact=name).first()
-        )
-        if existing is not None:
-            return existing
-        return Contact.objects.create(
-            account=account, name=(name or email)[:200], email=email, phone=(phone or "")[:40], created_at=now
-        )
+    def existing() -> Contact | None:
+        contacts = account.contacts.filter(email__iexact=email) if email else account.contacts.filter(name__iexact=name)
+        return contacts.first()
+
+    found = existing()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(
+                account=account, name=(name or email)[:200], email=email, phone=(phone or "")[:40], created_at=now
+            )
+    except IntegrityError:  # created at the same moment by a concurrent request: use theirs
+        found = existing()
+        if found is None:
+            raise
+        return found

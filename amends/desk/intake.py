@@ -12,21 +12,22 @@ from amends.core import writes
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify
+from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.desk.assignment import owner_for_intake
-from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, State, Ticket
-from amends.desk.promises import promise_make
-from amends.desk.rules import Rules, ticket_refresh_deadline
+from amends.desk.models import Channel, Kind, Promise, PromiseKind, PromiseSource, State, Ticket
+from amends.desk.promises import promise_made_record, promise_moments
+from amends.desk.rules import Rules
 from amends.desk.services import (
     assign_within_transaction,
     flag_at_risk_within_transaction,
-    schedule_resolution,
+    resolution_moments,
 )
 from amends.people.models import Agent, Team
 from amends.policies.deadlines import policy_for
 from amends.policies.models import EscalationChain, Urgency
-from amends.watchdog.agenda import timers_schedule
-from amends.watchdog.models import TimerKind
+from amends.watchdog.agenda import timers_for
+from amends.watchdog.models import Timer, TimerKind
 
 MAX_CALLBACK = timedelta(days=30)
 
@@ -44,6 +45,29 @@ def _check(kind: str, channel: str, urgency: str, subject: str) -> str:
     if len(subject) > 200:
         raise DomainError(f"keep the subject under 200 characters (it has {len(subject)})", field="subject")
     return subject
+
+
+def _promises_for(
+    ticket: Ticket, rules: Rules, now: datetime, *, channel: str, callback_within: timedelta | None, who: str
+) -> list[Promise]:
+    """The policy's first-response promise, and the callback the customer asked for. A phone call is
+    itself a first response (a person answered), and so is a callback due sooner than the target."""
+    promises = []
+    first_response_due = rules.after(now, rules.policy.first_response_within)
+    callback_due = now.astimezone(UTC) + callback_within if callback_within is not None else None
+    if channel != Channel.PHONE and (callback_due is None or callback_due > first_response_due):
+        promises.append(Promise(
+            ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=ticket.owner,
+            source=PromiseSource.POLICY, created_at=now,
+        ))
+    if callback_due is not None:
+        phone = ticket.contact.phone if ticket.contact else ""
+        promises.append(Promise(
+            ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=ticket.owner,
+            source=PromiseSource.AGENT, created_at=now,
+            description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
+        ))
+    return promises
 
 
 def ticket_create(
@@ -80,56 +104,58 @@ def ticket_create(
         policy=policy_for(account.tier, urgency), calendar=calendar,
         chain=EscalationChain.objects.filter(team_id=team.pk).first(),
     )
-    with transaction.atomic(), writes.batched():
+    who = contact.name if contact else account.name
+    with transaction.atomic(savepoint=False), writes.batched():
         owner, why = owner_for_intake(team, account, now, calendar)
+        # Everything is decided before the first write, so the ticket, its promises and its timers
+        # are each written by one statement.
         ticket = Ticket(
-            kind=kind, channel=channel, urgency=urgency, state=State.NEW, subject=subject, body=body,
-            account=account, contact=contact, team=team, created_at=now, updated_at=now, need_by=need_by,
+            kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
+            body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
+            created_at=now, updated_at=now, need_by=need_by,
         )
         ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
         if owner is None:
             ticket.assign_by = rules.after(now, rules.policy.assign_within)
+        promises = _promises_for(ticket, rules, now, channel=channel, callback_within=callback_within, who=who)
+        at_risk_at = None
+        if kind == Kind.ORDER and need_by is not None:
+            at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
+        ticket.next_deadline_at = min(
+            d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
+        )
         ticket.save(force_insert=True)
+        Promise.objects.bulk_create(promises)
 
-        who = contact.name if contact else account.name
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
             message=f"Request received by {Channel(channel).label.lower()} from {who}",
             data={"channel": channel, "urgency": urgency, "kind": kind},
         )
+        moments = resolution_moments(ticket, rules, now)
         if owner is not None:
             assign_within_transaction(ticket, owner, now=now, actor=actor, reason=why, new_ticket=True)
         else:
-            timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
+            moments.append((TimerKind.ASSIGN_DUE, ticket.assign_by))
             event_record(
                 ticket=ticket, kind="unassigned", now=now,
-                message=f"Waiting for an owner until {timezone.localtime(ticket.assign_by):%a %d %b %H:%M}: {why}",
+                message=f"Waiting for an owner until {when(ticket.assign_by)}: {why}",
             )
             if team.lead is not None:
                 staff_notify(
                     team.lead, kind="unowned", now=now, ticket=ticket,
                     message=f"New {urgency} request {ticket.reference} from {account.name} has no owner yet: {why}",
                 )
-        schedule_resolution(ticket, rules, now, new_ticket=True)
-        first_response_due = rules.after(now, rules.policy.first_response_within)
-        if callback_within is None or now.astimezone(UTC) + callback_within > first_response_due:
-            # A callback due sooner than the first-response target is itself the first response.
-            promise_make(
-                ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due,
-                now=now, source=PromiseSource.POLICY, rules=rules, save_ticket=False,
-            )
-        if callback_within is not None:
-            promise_make(
-                ticket, kind=PromiseKind.CALLBACK, due_at=now.astimezone(UTC) + callback_within, now=now, actor=actor,
-                description=f"Call {who} back" + (f" on {contact.phone}" if contact and contact.phone else ""),
-                source=PromiseSource.AGENT, rules=rules, save_ticket=False,
-            )
-        if kind == Kind.ORDER and need_by is not None:
-            at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
+        timers = timers_for(ticket, moments)
+        for promise in promises:
+            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
+            timers += timers_for(ticket, promise_moments(promise, rules, now), promise=promise)
+        if at_risk_at is not None:
             if at_risk_at <= now:
                 flag_at_risk_within_transaction(ticket, now=now)
+                ticket.save(update_fields=["at_risk_since"])
             else:
-                timers_schedule(ticket, [(TimerKind.ORDER_AT_RISK, at_risk_at)])
-        ticket_refresh_deadline(ticket)
-        ticket.save(update_fields=["state", "owner", "assigned_at", "assign_by", "at_risk_since", "next_deadline_at"])
+                timers += timers_for(ticket, [(TimerKind.ORDER_AT_RISK, at_risk_at)])
+        Timer.objects.bulk_create(timers)
+        ticket.promises_made = promises  # for callers that answer with the new request (the API)
     return ticket

@@ -14,11 +14,15 @@ from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
-from amends.watchdog.agenda import PROMISE_KINDS, timers_cancel, timers_schedule
+from amends.watchdog.agenda import PROMISE_KINDS, Moment, timers_cancel, timers_schedule
 from amends.watchdog.models import TimerKind
 
 
 def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
+    timers_schedule(promise.ticket, promise_moments(promise, rules, now), promise=promise)
+
+
+def promise_moments(promise: Promise, rules: Rules, now: datetime) -> list[Moment]:
     """Warn the owner before, tell the lead at, reassign after: the escalation chain around the due time.
     Promises run on wall time: "call you back within 30 minutes" means 30 real minutes."""
     chain = rules.chain
@@ -28,7 +32,7 @@ def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
     moments = [(TimerKind.PROMISE_DUE, promise.due_at), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.PROMISE_WARN, warn_at))
-    timers_schedule(promise.ticket, moments, promise=promise)
+    return moments
 
 
 def promise_make(
@@ -51,12 +55,7 @@ def promise_make(
             ticket=ticket, kind=kind, due_at=due_at, owner=ticket.owner, source=source,
             description=description[:300], created_at=now,
         )
-        label = promise.get_kind_display()
-        event_record(
-            ticket=ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
-            message=f"{label} promised by {when(due_at)}" + (f": {description}" if description else ""),
-            data={"promise": promise.pk, "kind": kind, "due_at": due_at.isoformat()},
-        )
+        promise_made_record(promise, now=now, actor=actor)
         promise_schedule(promise, rules or rules_for(ticket), now)
         if save_ticket:
             ticket_refresh_deadline(ticket)
@@ -64,6 +63,17 @@ def promise_make(
             ticket.save(update_fields=["next_deadline_at", "updated_at"])
             given.next_deadline_at, given.updated_at = ticket.next_deadline_at, now
     return promise
+
+
+def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
+    """The timeline entry for a new promise (intake writes its promises in one statement, then this)."""
+    description = promise.description
+    event_record(
+        ticket=promise.ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
+        message=f"{promise.get_kind_display()} promised by {when(promise.due_at)}"
+        + (f": {description}" if description else ""),
+        data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat()},
+    )
 
 
 def _settle(promise: Promise, actor: Agent | None) -> None:

@@ -27,7 +27,7 @@ from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
 from amends.policies.deadlines import time_left
 from amends.policies.models import URGENCY_ORDER, urgency_raised
-from amends.watchdog.agenda import RESOLUTION_KINDS, timers_cancel, timers_schedule
+from amends.watchdog.agenda import RESOLUTION_KINDS, Moment, timers_cancel, timers_schedule
 from amends.watchdog.models import TimerKind
 
 TICKET_FIELDS = [
@@ -56,16 +56,19 @@ def ticket_save(ticket: Ticket, now: datetime) -> None:
 
 
 
-def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime, new_ticket: bool = False) -> None:
-    if not new_ticket:
-        timers_cancel(ticket, RESOLUTION_KINDS)
+def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
+    timers_cancel(ticket, RESOLUTION_KINDS)
+    timers_schedule(ticket, resolution_moments(ticket, rules, now))
+
+
+def resolution_moments(ticket: Ticket, rules: Rules, now: datetime) -> list[Moment]:
     if ticket.resolution_due is None:
-        return
+        return []
     warn_at, escalate_at = rules.around(ticket.resolution_due)
     moments = [(TimerKind.RESOLUTION_DUE, ticket.resolution_due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.RESOLUTION_WARN, warn_at))
-    timers_schedule(ticket, moments)
+    return moments
 
 
 # --- Ownership --------------------------------------------------------------------------------

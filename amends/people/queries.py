@@ -50,7 +50,7 @@ def agents_available(team: Team, now: datetime, team_spec: CalendarSpec | None =
     # Counted over the partial index of open tickets per owner: closed history is never read.
     loads = dict(
         Ticket.objects.filter(OPEN_Q, owner_id__in=[a.pk for a in available])
-        .values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
+        .values("owner_id").annotate(n=Count("*")).values_list("owner_id", "n")
     )
     for agent in available:
         agent.open_load = loads.get(agent.pk, 0)

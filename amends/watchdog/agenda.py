@@ -12,10 +12,18 @@ PROMISE_KINDS = (TimerKind.PROMISE_WARN, TimerKind.PROMISE_DUE, TimerKind.PROMIS
 RESOLUTION_KINDS = (TimerKind.RESOLUTION_WARN, TimerKind.RESOLUTION_DUE, TimerKind.RESOLUTION_ESCALATE)
 
 
-def timers_schedule(ticket: Ticket, moments: Iterable[tuple[str, datetime]], promise: Promise | None = None) -> None:
+Moment = tuple[str, datetime]
+
+
+def timers_schedule(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> None:
     Timer.objects.bulk_create(
         [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
     )
+
+
+def timers_for(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> list[Timer]:
+    """Unsaved timers, for a caller that writes several sets in one statement."""
+    return [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
 
 
 def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: Promise | None = None) -> None:

@@ -30,6 +30,10 @@ def test_bench_runs_small_and_ends_with_json():
     assert figures["tick_ms_10k"] > 0 and figures["tick_ms_1m"] > 0
     assert figures["bare_insert_per_s"] > 0
     assert figures["intake_per_s"] is None  # --skip-http
+    assert figures["page_attention_p95_ms"] is None and figures["page_queue_p95_ms"] is None
+    # The pages still render in-process (as the bench's lead) and their queries are counted.
+    for page in ("attention", "attention_all", "queue", "queue_open"):
+        assert figures[f"page_{page}_queries"] > 0, page
     assert figures["database"].split()[0] in ("sqlite", "postgresql")
     assert figures["due"] == 20 and figures["requests_1m"] == 600 and figures["open_1m"] == 90
     # Every tick found exactly the due set: nothing more, nothing less.

@@ -22,10 +22,6 @@ from tests.cast import PASSWORD, at
 NOW = at("2026-03-06 09:30")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def clock():

@@ -31,10 +31,6 @@ from tests.cast import at
 NOW = at("2026-03-06 09:30")  # Friday, the office is open
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def clock():

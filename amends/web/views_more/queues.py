@@ -17,6 +17,7 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.desk.bulk import tickets_assign_bulk
 from amends.desk.models import OPEN_Q, State, Ticket
+from amends.desk.queries import open_for_team
 from amends.people.models import Agent, Role, Team
 from amends.web.forms_more import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
@@ -91,15 +92,18 @@ def open_counts() -> tuple[dict[int, dict[str, int]], dict[int, int]]:
 
 
 def queue_rows(team_id: int | None, state: str, sort: str, offset: int) -> list[Ticket]:
+    """One page of rows in one query: the page's ids are picked from the index alone (a subquery), and only
+    those rows are joined to their account and owner (SQLite would join all of a team's open rows to sort)."""
     tickets = Ticket.objects.filter(OPEN_Q)
     if team_id is not None:
-        tickets = tickets.filter(team_id=team_id)
+        tickets = open_for_team(tickets, team_id) if state in (ALL, UNOWNED) else tickets.filter(team_id=team_id)
     if state == UNOWNED:
         tickets = tickets.filter(owner__isnull=True)
     elif state != ALL:
         tickets = tickets.filter(state=state)
     order = SORTS[sort][1]
-    return list(tickets.select_related("account", "owner__user").order_by(*order)[offset : offset + PAGE_SIZE])
+    page = tickets.order_by(*order).values("pk")[offset : offset + PAGE_SIZE]
+    return list(Ticket.objects.filter(pk__in=page).select_related("account", "owner__user").order_by(*order))
 
 
 def _url(team: str, state: str, sort: str, page: int = 1) -> str:
