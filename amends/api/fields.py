@@ -6,7 +6,7 @@ strings; so instants are parsed here, from text only (`"due_at": 0` is refused, 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -43,7 +43,7 @@ def _instant(value: Any) -> datetime:
         raise PydanticCustomError(
             "datetime_range", "give a time between {first} and {last}", {"first": FIRST_YEAR, "last": LAST_YEAR}
         )
-    return parsed
+    return parsed.astimezone(UTC)  # the API answers in UTC, whatever offset the client wrote
 
 
 def _plain_text(value: str) -> str:
