@@ -84,10 +84,17 @@ def _same(value: Any) -> Any:
 
 
 def insert_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+    """SQLite runs in-process, so executemany is cheapest there; PostgreSQL gets COPY, its bulk path."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
     sql, converters = _plan(model, connection)
     params = [[convert(getattr(row, attname)) for attname, convert in converters] for row in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor != "postgresql":
+            cursor.executemany(sql, params)
+            return
+        head = sql.partition(" VALUES ")[0].replace("INSERT INTO", "COPY", 1)
+        with cursor.cursor.copy(f"{head} FROM STDIN") as copy:
+            for row in params:
+                copy.write_row(row)

@@ -84,14 +84,17 @@ def attention_board(
     """Everything that needs a person now, soonest deadline first: what is due within the horizon (one
     range scan of the open-deadline index) and whatever is unowned, chased or at risk however far its
     deadline (the small `flagged` partial index). Four queries whatever the number of rows."""
-    scope = Ticket.objects.filter(OPEN_Q)  # flagged implies open: saying so lets an owner use the open index
+    scope = Ticket.objects.filter(OPEN_Q)
     if owner_id is not None:
         scope = scope.filter(owner_id=owner_id)
     if team_id is not None:
         scope = open_for_team(scope, team_id)
     ordered = ("next_deadline_at", "id")
     near = scope.filter(next_deadline_at__lte=now + horizon).order_by(*ordered)
-    flagged = scope.filter(FLAGGED_Q).order_by(*ordered)
+    # Flagged implies open. For an owner or a team, saying `live` as well lets SQLite read their open index;
+    # for everyone, the flagged index alone is best (PostgreSQL would AND it with the whole open index).
+    flagged = (scope if owner_id is not None or team_id is not None else Ticket.objects.all()).filter(FLAGGED_Q)
+    flagged = flagged.order_by(*ordered)
     ids = set(near.values_list("id", flat=True)[:limit]) | set(flagged.values_list("id", flat=True)[:limit])
     rows = _with_live_promises(Ticket.objects.filter(pk__in=ids).order_by(*ordered))[:limit]
     items = [AttentionItem(ticket, attention_reasons(ticket, now)) for ticket in rows]
