@@ -15,6 +15,8 @@ from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required
 
 SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
+ROWS = 50  # the most pressing first; a person works from the top, and the page stays fast at any size
+MORE_ROWS = 200
 ESCALATION_KINDS = ("escalation", "promise_broken", "target_missed")
 
 
@@ -23,23 +25,24 @@ class AttentionPage:
     scope: str
     items: list[AttentionItem]
     escalations: list[Notification]
+    more: bool = False  # there are more rows than shown
 
 
 def default_scope(agent: Agent) -> str:
     return "mine" if agent.role == Role.AGENT else "team"
 
 
-def attention_page(agent: Agent, scope: str, now: datetime) -> AttentionPage:
+def attention_page(agent: Agent, scope: str, now: datetime, rows: int = ROWS) -> AttentionPage:
     """The board for a scope plus my unread escalations: a fixed number of queries whatever the rows."""
     owner_id = agent.pk if scope == "mine" else None
     team_id = agent.team_id if scope == "team" else None
-    items = attention_board(now, owner_id=owner_id, team_id=team_id)
+    items = attention_board(now, owner_id=owner_id, team_id=team_id, limit=rows + 1)
     escalations = list(
         Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True, kind__in=ESCALATION_KINDS)
         .select_related("ticket")
         .order_by("-created_at", "-id")[:20]
     )
-    return AttentionPage(scope, items, escalations)
+    return AttentionPage(scope, items[:rows], escalations, more=len(items) > rows)
 
 
 @agent_required
@@ -48,7 +51,11 @@ def needs_attention(request: HttpRequest) -> HttpResponse:
     scope = request.GET.get("scope", "")
     if scope not in SCOPES:
         scope = default_scope(agent)
+    show_more = request.GET.get("more") == "1"
     now = wall_now()
-    page = attention_page(agent, scope, now)
-    context = {"page": page, "now": now, "scopes": SCOPES, "scope": scope, "scope_label": SCOPES[scope]}
+    page = attention_page(agent, scope, now, rows=MORE_ROWS if show_more else ROWS)
+    context = {
+        "page": page, "now": now, "scopes": SCOPES, "scope": scope, "scope_label": SCOPES[scope],
+        "show_more": show_more,
+    }
     return render_page_or_partial(request, "web/attention.html", "web/_attention_board.html", context)
