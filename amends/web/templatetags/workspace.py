@@ -66,6 +66,17 @@ def local_time(value: datetime | None, now: datetime | None = None) -> str:
 
 
 @register.filter
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """'just now', '12 min ago', '3 h 5 min ago': how long since something happened."""
+    if value is None:
+        return ""
+    delta = _now(now) - value
+    if delta < timedelta(minutes=1):
+        return "just now"
+    return f"{_span(delta)} ago"
+
+
+@register.filter
 def countdown(value: datetime | None, now: datetime | None = None) -> str:
     """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "Tue 10:00" when far off."""
     if not value:
