@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from amends.core.outbox import outbox_deliver_due
+from amends.core.retention import idempotency_keys_prune
 from amends.watchdog.models import Schedule
 from amends.watchdog.tick import tick
 
@@ -70,10 +71,12 @@ def watchdog_maybe_tick(now: datetime, period: timedelta | None = None) -> list[
     if not watchdog_claim(now, period or tick_period()):
         return None
     try:
-        return tick(now)
+        lines = tick(now)
     except Exception:
         watchdog_release(now)
         raise
+    idempotency_keys_prune(now)
+    return lines
 
 
 def outbox_drain(now: datetime) -> tuple[int, int]:

@@ -342,3 +342,19 @@ def test_two_workers_delivering_side_by_side_send_each_message_once(smtp):
     assert sum(sent) == 50 and all(sent), sent
     assert Counter(smtp.ids()) == {row.message_id: 1 for row in rows}
     assert Outbox.objects.filter(sent_at__isnull=True).count() == 0
+
+
+def test_the_worker_forgets_idempotency_keys_after_a_day(db):
+    from datetime import UTC, datetime, timedelta
+
+    from amends.core.models import IdempotencyKey
+    from amends.core.tokens import token_create
+    from amends.watchdog.worker import watchdog_maybe_tick
+
+    now = datetime(2026, 3, 6, 9, 30, tzinfo=UTC)
+    token, _ = token_create("shop", now=now - timedelta(days=3))
+    for key, age in (("old", timedelta(hours=25)), ("fresh", timedelta(hours=23))):
+        IdempotencyKey.objects.create(token=token, key=key, request_hash="h", status_code=201, response={},
+                                      created_at=now - age)
+    assert watchdog_maybe_tick(now, timedelta(seconds=30)) == []
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
