@@ -9,6 +9,7 @@ finds nothing to do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ from amends.watchdog.agenda import timers_schedule
 from amends.watchdog.models import Timer, TimerKind
 
 REPEAT_UNOWNED_MINUTES = 15
+RETRY_FAILED = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 
@@ -261,14 +264,13 @@ def _promises_attach(timers: list[Timer], tickets: dict[int, Ticket], agents: _A
             timer.promise = promise
 
 
-def _run_batch(now: datetime, size: int) -> tuple[int, list[str]]:
+def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, list[str]]:
     batch = Batch(now=now)
     with transaction.atomic(), writes.batched():
-        timers = list(
-            Timer.objects.select_for_update(skip_locked=True)
-            .filter(fire_at__lte=now)
-            .order_by("fire_at", "id")[:size]
-        )
+        due = Timer.objects.select_for_update(skip_locked=True).filter(fire_at__lte=now)
+        if only is not None:
+            due = due.filter(pk=only)
+        timers = list(due.order_by("fire_at", "id")[:size])
         if not timers:
             return 0, []
         tickets, agents = _tickets_locked(timers)
@@ -294,7 +296,31 @@ def tick(now: datetime, *, batch_size: int = 500) -> list[str]:
         backup = absence.backup.name if absence.backup else "available agents"
         lines.append(f"{now.isoformat(timespec='minutes')} {absence.agent.name} away: {len(moved)} request(s) to {backup}")
     while True:
-        handled, batch_lines = _run_batch(now, batch_size)
+        try:
+            handled, batch_lines = _run_batch(now, batch_size)
+        except Exception:
+            log.exception("watchdog: a batch failed at %s; handling its timers one by one", now.isoformat())
+            handled, batch_lines = _run_one_by_one(now, batch_size)
         lines.extend(batch_lines)
         if handled < batch_size:
             return lines
+
+
+def _run_one_by_one(now: datetime, size: int) -> tuple[int, list[str]]:
+    """The slow path after a failed batch: each timer in its own transaction, so one that cannot be
+    handled (bad data, a bug) is put back for a later try and does not hold up all the others."""
+    ids = list(Timer.objects.filter(fire_at__lte=now).order_by("fire_at", "id").values_list("pk", flat=True)[:size])
+    lines: list[str] = []
+    for timer_id in ids:
+        try:
+            lines.extend(_run_batch(now, 1, only=timer_id)[1])
+        except Exception:
+            log.exception("watchdog: timer %s failed; trying again in %s", timer_id, RETRY_FAILED)
+            timer = Timer.objects.filter(pk=timer_id).select_related("ticket").first()
+            if timer is not None:
+                Timer.objects.filter(pk=timer_id).update(fire_at=now + RETRY_FAILED)
+                lines.append(
+                    f"{now.isoformat(timespec='minutes')} {timer.ticket.reference} FAILED {timer.kind}: "
+                    f"see the worker log; trying again at {hm(now + RETRY_FAILED)}"
+                )
+    return len(ids), lines

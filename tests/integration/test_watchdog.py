@@ -173,3 +173,38 @@ def test_idle_tick_reads_only_the_agenda(cast):
     with CaptureQueriesContext(connection) as idle:
         assert tick(at("2026-03-10 12:00")) == []
     assert len(_no_savepoints(idle.captured_queries)) <= 3
+
+
+def test_one_failing_timer_does_not_hold_up_the_others(cast, monkeypatch):
+    """A timer whose handler raises is put back for five minutes; every other due timer is handled."""
+    from datetime import timedelta
+
+    from amends.core.models import Notification
+    from amends.desk.intake import ticket_create
+    from amends.watchdog import tick as watchdog
+    from amends.watchdog.models import Timer, TimerKind
+    from tests.cast import at
+
+    tickets = [
+        ticket_create(account=cast.acme, contact=cast.acme_ceo, subject=f"Call {i}", urgency="urgent",
+                      channel="phone", callback_within=timedelta(minutes=30), now=at("2026-03-06 09:30"))
+        for i in range(3)
+    ]
+    poisoned = tickets[1].pk
+    real = watchdog.HANDLERS[TimerKind.PROMISE_WARN]
+
+    def warn_or_fail(timer, ticket, batch):
+        if ticket.pk == poisoned:
+            raise RuntimeError("bad data")
+        real(timer, ticket, batch)
+
+    monkeypatch.setitem(watchdog.HANDLERS, TimerKind.PROMISE_WARN, warn_or_fail)
+    lines = watchdog.tick(at("2026-03-06 09:50"))
+    assert sum("warned" in line for line in lines) == 2
+    assert any(f"AM-{poisoned} FAILED promise_warn" in line and "09:55" in line for line in lines), lines
+    assert Notification.objects.filter(kind="warning").count() == 2
+    assert Timer.objects.get(ticket_id=poisoned, kind=TimerKind.PROMISE_WARN).fire_at == at("2026-03-06 09:55")
+    assert watchdog.tick(at("2026-03-06 09:50")) == []  # nothing else due at the same instant
+
+    monkeypatch.setitem(watchdog.HANDLERS, TimerKind.PROMISE_WARN, real)  # fixed: the next try succeeds
+    assert any(f"AM-{poisoned} warned" in line for line in watchdog.tick(at("2026-03-06 09:55")))
