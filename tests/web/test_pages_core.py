@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
@@ -18,21 +17,7 @@ from amends.desk.models import PromiseKind, PromiseState, State, Ticket
 from amends.desk.services import ticket_log_contact
 from amends.people.services import absence_set
 from tests.cast import PASSWORD, at
-
-NOW = at("2026-03-06 09:30")
-
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def client_for(agent) -> Client:
-    client = Client()
-    client.force_login(agent.user)
-    return client
+from tests.web.support import NOW, client_for
 
 
 def htmx(client: Client, method: str, url: str, data=None):

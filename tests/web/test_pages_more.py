@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db import connection
@@ -27,21 +26,7 @@ from amends.people.services import absence_set
 from amends.watchdog.models import Schedule
 from amends.watchdog.tick import tick
 from tests.cast import at
-
-NOW = at("2026-03-06 09:30")  # Friday, the office is open
-
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def client_for(agent) -> Client:
-    client = Client()
-    client.force_login(agent.user)
-    return client
+from tests.web.support import NOW, client_for
 
 
 def new_ticket(cast, subject="Printer on fire", *, account=None, minutes_ago=20, **kwargs) -> Ticket:
