@@ -67,7 +67,11 @@ def test_queue_counts_per_state_and_team(cast, clock):
     counts = {tab.key: tab.count for tab in q.state_tabs}
     assert counts == {"all": 4, "unowned": 1, "open": 1, "in_progress": 1, "pending": 0,
                       "waiting_on_customer": 1, "dispatched": 0}
-    assert [(t.label, t.count) for t in q.team_tabs] == [("Support", 4), ("All teams", 4)]
+    # Only the team on screen is counted (counting every team would read every open request).
+    assert [(t.label, t.count) for t in q.team_tabs] == [("Support", 4), ("All teams", None)]
+    everyone = client_for(cast.lena).get("/queues/?team=all").context["q"]
+    assert [(t.label, t.count) for t in everyone.team_tabs] == [("Support", None), ("All teams", 4)]
+    assert {tab.key: tab.count for tab in everyone.state_tabs} == counts
     page = text(response)
     assert f"AM-{unowned.pk}" in page and "Unowned" in page
     assert "Weekend leak" in page and "Globex Print" in page

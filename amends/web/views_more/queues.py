@@ -47,7 +47,7 @@ SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
 class Tab:
     key: str
     label: str
-    count: int
+    count: int | None  # None: not counted (a tab other than the one on screen)
     url: str
     current: bool
 
@@ -77,17 +77,19 @@ class QueuePage:
         return (self.page - 1) * PAGE_SIZE + len(self.rows)
 
 
-def open_counts() -> tuple[dict[int, dict[str, int]], dict[int, int]]:
-    """Open requests per team and state, and unowned ones per team: two grouped reads of the open-ticket
-    partial indexes (team/state/deadline and owner/deadline), whatever the number of rows."""
+def open_counts(team_id: int | None) -> tuple[dict[int, dict[str, int]], dict[int, int]]:
+    """Open requests per state, and unowned ones, for the team on screen (a range of that team's
+    open-ticket index, however many requests other teams have) or for all teams when none is chosen."""
+    tickets = Ticket.objects.filter(OPEN_Q)
+    if team_id is not None:
+        tickets = open_for_team(tickets, team_id)
     per_state: dict[int, dict[str, int]] = defaultdict(dict)
-    for team_id, state, n in (
-        Ticket.objects.filter(OPEN_Q).values_list("team_id", "state").annotate(n=Count("*")).order_by()
-    ):
-        per_state[team_id][state] = n
-    unowned = dict(
-        Ticket.objects.filter(OPEN_Q, owner__isnull=True).values_list("team_id").annotate(n=Count("*")).order_by()
-    )
+    for team, state, n in tickets.values_list("team_id", "state").annotate(n=Count("*")).order_by():
+        per_state[team][state] = n
+    unowned_tickets = Ticket.objects.filter(OPEN_Q, owner__isnull=True)
+    if team_id is not None:
+        unowned_tickets = unowned_tickets.filter(team_id=team_id)
+    unowned = dict(unowned_tickets.values_list("team_id").annotate(n=Count("*")).order_by())
     return per_state, unowned
 
 
@@ -123,7 +125,8 @@ def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int) ->
     state = state if state in dict(STATE_TABS) else ALL
     sort = sort if sort in SORTS else "deadline"
 
-    per_state, unowned = open_counts()
+    team_id = team.pk if team else None
+    per_state, unowned = open_counts(team_id)
 
     def count(team_id: int | None, tab: str) -> int:
         ids = [team_id] if team_id is not None else list(set(per_state) | set(unowned))
@@ -131,16 +134,17 @@ def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int) ->
             return sum(unowned.get(i, 0) for i in ids)
         return sum(n for i in ids for s, n in per_state.get(i, {}).items() if tab == ALL or s == tab)
 
-    team_id = team.pk if team else None
     total = count(team_id, state)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = queue_rows(team_id, state, sort, (page - 1) * PAGE_SIZE)
 
     result = QueuePage(team, state, sort, page, pages, total, rows, here=_url(team_key, state, sort, page))
+    # Only the tab on screen carries a count: counting every team would read every open request.
     result.team_tabs = [
-        Tab(str(t.pk), t.name, count(t.pk, state), _url(str(t.pk), state, sort), t.pk == team_id) for t in teams
-    ] + [Tab(ALL, "All teams", count(None, state), _url(ALL, state, sort), team is None)]
+        Tab(str(t.pk), t.name, total if t.pk == team_id else None, _url(str(t.pk), state, sort), t.pk == team_id)
+        for t in teams
+    ] + [Tab(ALL, "All teams", total if team is None else None, _url(ALL, state, sort), team is None)]
     result.state_tabs = [
         Tab(key, label, count(team_id, key), _url(team_key, key, sort), key == state) for key, label in STATE_TABS
     ]
