@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from amends.core.errors import NotFound
 from amends.desk.models import FLAGGED_Q, LIVE_PROMISE_Q, OPEN_Q, OPEN_STATES, Promise, PromiseState, Ticket
@@ -127,14 +127,6 @@ def tickets_list(
     # otherwise join every matching row before sorting).
     page = tickets.order_by(order, "id").values("pk")[offset : offset + limit]
     return list(_with_live_promises(Ticket.objects.filter(pk__in=page).order_by(order, "id")))
-
-
-def queue_counts(team_id: int | None = None) -> dict[str, int]:
-    """Open tickets per state for a team (or all teams)."""
-    tickets = Ticket.objects.filter(OPEN_Q)
-    if team_id is not None:
-        tickets = tickets.filter(team_id=team_id)
-    return dict(tickets.values_list("state").annotate(n=Count("id")).order_by())
 
 
 def account_open_tickets(account_id: int, exclude_id: int | None = None, limit: int = 20) -> list[Ticket]:

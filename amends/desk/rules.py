@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from amends.desk.models import CLOSED_STATES, FULFILMENT_STATES, Kind, Ticket
+from amends.desk.models import CLOSED_STATES, FULFILMENT_STATES, LIVE_PROMISE_Q, Kind, Ticket
 from amends.policies.business_time import CalendarSpec
 from amends.policies.deadlines import deadline_after, escalation_times, policy_for
 from amends.policies.models import EscalationChain, Policy
@@ -43,8 +43,6 @@ def next_deadline(ticket: Ticket) -> datetime | None:
         candidates.append(ticket.assign_by)
     if ticket.kind == Kind.ORDER and ticket.state not in FULFILMENT_STATES:
         candidates.append(ticket.need_by)
-    from amends.desk.models import LIVE_PROMISE_Q
-
     candidates.extend(
         ticket.promises.filter(LIVE_PROMISE_Q).order_by("due_at").values_list("due_at", flat=True)[:1]
     )

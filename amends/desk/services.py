@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from amends.core.errors import DomainError
+from amends.core.errors import DomainError, NotFound
 from amends.core.events import event_record
 from amends.core.notify import staff_notify, staff_notify_many
 from amends.core.timefmt import when
@@ -16,7 +16,6 @@ from amends.desk.models import (
     LIVE_PROMISE_STATES,
     Channel,
     Kind,
-    Promise,
     PromiseKind,
     PromiseSource,
     State,
@@ -27,7 +26,7 @@ from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
 from amends.policies.deadlines import time_left
 from amends.policies.models import URGENCY_ORDER, urgency_raised
-from amends.watchdog.agenda import RESOLUTION_KINDS, Moment, timers_cancel, timers_schedule
+from amends.watchdog.agenda import PROMISE_KINDS, RESOLUTION_KINDS, Moment, timers_cancel, timers_schedule
 from amends.watchdog.models import TimerKind
 
 TICKET_FIELDS = [
@@ -44,8 +43,6 @@ def ticket_lock(ticket_id: int) -> Ticket:
             "team", "team__lead", "team__manager", "account", "owner__user"
         ).get(pk=ticket_id)
     except Ticket.DoesNotExist:
-        from amends.core.errors import NotFound
-
         raise NotFound(f"no request {ticket_id}", field="ticket") from None
 
 
@@ -170,8 +167,6 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
 
 def _close_first_response(ticket: Ticket, now: datetime) -> None:
     """Resolving answers the customer: an open first-response promise is kept by it."""
-    from amends.watchdog.agenda import PROMISE_KINDS
-
     for promise in ticket.promises.filter(state__in=LIVE_PROMISE_STATES, kind=PromiseKind.FIRST_RESPONSE):
         promise.state = "kept"
         promise.kept_at = now
@@ -298,6 +293,3 @@ def flag_at_risk_within_transaction(ticket: Ticket, *, now: datetime) -> bool:
     )
     return True
 
-
-def live_promises(ticket: Ticket) -> list[Promise]:
-    return list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES))

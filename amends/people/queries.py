@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count
 
-from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
+from amends.people.models import Absence, Agent, Team, parse_hours
 from amends.policies.business_time import CalendarSpec, is_open
 
 
@@ -21,9 +21,6 @@ def absent_agent_ids(agent_ids, now: datetime) -> set[int]:
         )
     )
 
-
-def calendar_spec(calendar: BusinessCalendar) -> CalendarSpec:
-    return calendar.spec()
 
 
 def agent_hours_spec(agent: Agent, team_spec: CalendarSpec) -> CalendarSpec:
