@@ -17,6 +17,14 @@ def _mail_to_memory(settings):
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
+@pytest.fixture(autouse=True)
+def _reference_forgotten():
+    """Each test starts with no reference data kept in memory (a rolled-back test's teams are gone)."""
+    from amends.core.reference import reference_forget
+
+    reference_forget()
+
+
 @pytest.fixture
 def cast(db):
     from tests.cast import make_cast

@@ -49,10 +49,10 @@ def _earlier(token: ApiToken, key: str, request_hash: str) -> Answer | None:
 def idempotent(
     *, token: ApiToken, key: str | None, request_hash: str, now: datetime, create: Callable[[], tuple[int, dict]]
 ) -> Answer:
-    """Run `create` (returning status and a JSON-ready body) once per (token, key), in one transaction."""
+    """Run `create` (returning status and a JSON-ready body) once per (token, key), in one transaction
+    with the key. Without a key, `create` runs as it is (its service holds its own transaction)."""
     if not key:
-        with transaction.atomic():
-            return Answer(*create())
+        return Answer(*create())
     earlier = _earlier(token, key, request_hash)
     if earlier is not None:
         return earlier

@@ -1,9 +1,10 @@
 """Requests: create (idempotent), read one with its whole timeline, list with filters."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Status
 
 from amends.api import lookups
@@ -12,8 +13,9 @@ from amends.api.idempotency import HEADER, fingerprint, idempotent
 from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
 from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
 from amends.core.clock import wall_now
+from amends.customers.models import Contact
 from amends.customers.services import contact_find_or_create
-from amends.desk.intake import ticket_create
+from amends.desk.intake import IntakePlan, intake_commit, intake_plan
 from amends.desk.queries import tickets_list
 
 router = Router(tags=["requests"])
@@ -24,25 +26,37 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _create(payload: RequestIn, now) -> tuple[int, dict]:
-    account = lookups.account_named(payload.account)
+def _plan(payload: RequestIn, now: datetime, contact: Contact | None = None) -> IntakePlan:
+    """Look up what the payload names and decide the request (reads only)."""
+    account = contact.account if contact is not None else lookups.account_named(payload.account)
     team = lookups.team_named(payload.team) if payload.team is not None else None
-    contact = None
-    if payload.contact is not None:
-        given = payload.contact
-        if given.id is not None:
-            contact = lookups.contact_named(given.id)
-        else:
-            contact = contact_find_or_create(
-                account, name=given.name or "", email=given.email or "", phone=given.phone or "", now=now
-            )
+    if contact is None and payload.contact is not None:
+        contact = lookups.contact_named(payload.contact.id)
     minutes = payload.callback_within_minutes
-    ticket = ticket_create(
+    return intake_plan(
         account=account, contact=contact, team=team, subject=payload.subject, body=payload.body,
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
         callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
     )
-    return 201, TicketOut.model_validate(ticket_view_of(ticket, ticket.promises_made)).model_dump(mode="json")
+
+
+def _named_caller(payload: RequestIn) -> bool:
+    """A caller given by name and details rather than id: found or created with the request."""
+    return payload.contact is not None and payload.contact.id is None
+
+
+def _create(payload: RequestIn, plan: IntakePlan | None, now: datetime) -> tuple[int, dict]:
+    if plan is None:
+        with transaction.atomic():
+            given = payload.contact
+            contact = contact_find_or_create(
+                lookups.account_named(payload.account), name=given.name or "", email=given.email or "",
+                phone=given.phone or "", now=now,
+            )
+            ticket = intake_commit(_plan(payload, now, contact))
+    else:
+        ticket = intake_commit(plan)
+    return 201, TicketOut.model_validate(ticket_view_of(ticket, ticket.promises_made, ticket.events_made)).model_dump(mode="json")
 
 
 @router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")
@@ -53,14 +67,18 @@ def request_create(
     promises at once. With an `Idempotency-Key`, a retry returns the first answer (header
     `Idempotent-Replayed: true`) instead of creating a duplicate."""
     now = wall_now()
+    # Deciding (owner, deadlines) only reads, so it happens before the write transaction opens.
+    plan = None if _named_caller(payload) else _plan(payload, now)
     answer = idempotent(
         token=request.auth, key=idempotency_key, now=now,
         request_hash=fingerprint("POST /requests", payload.model_dump(mode="json")),
-        create=lambda: _create(payload, now),
+        create=lambda: _create(payload, plan, now),
     )
-    if answer.replayed:
+    if answer.replayed:  # a stored answer (PostgreSQL's jsonb keeps no key order): checked and ordered again
         response["Idempotent-Replayed"] = "true"
-    return Status(answer.status, answer.body)
+        return Status(answer.status, answer.body)
+    # A fresh answer was made through TicketOut a moment ago: sent as it is.
+    return JsonResponse(answer.body, status=answer.status, content_type="application/json; charset=utf-8")
 
 
 @router.get("/requests/{ticket_id}", response={200: TicketOut, **READ_ERRORS}, summary="Get a request")

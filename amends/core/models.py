@@ -123,3 +123,13 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.status_code}"
+
+
+class ReferenceStamp(models.Model):
+    """One row whose stamp changes, in the same transaction, whenever reference data changes (see
+    `amends.core.reference`): processes that keep reference data in memory compare stamps."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"reference data stamp {self.stamp}"

@@ -7,24 +7,27 @@ from datetime import datetime
 
 from amends.customers.models import Account
 from amends.people.models import Agent, Team
-from amends.people.queries import agent_is_away, agents_available, backup_for
+from amends.people.queries import agent_is_away, backup_for, team_roster
 from amends.policies.business_time import CalendarSpec
 
 
 def owner_for_intake(team: Team, account: Account, now: datetime, calendar: CalendarSpec) -> tuple[Agent | None, str]:
-    """(owner, why) for a new request; (None, why) when nobody is available right now."""
-    available = agents_available(team, now, calendar)
+    """(owner, why) for a new request; (None, why) when nobody is available right now. One query."""
+    roster = team_roster(team.pk, now, also=[account.usual_agent_id])
+    available = roster.available(now, calendar)
     available_ids = {a.pk for a in available}
-    usual = account.usual_agent
+    usual = roster.get(account.usual_agent_id)
     if usual is not None:
         if usual.pk in available_ids:
-            return usual, f"usual agent for {account.name}"
-        if agent_is_away(usual, now):
-            backup = backup_for(usual, now)
-            if backup is not None and backup.pk in available_ids:  # a backup who is off now is no owner now
-                return backup, f"backup for {usual.name}, who is away"
+            return roster.agent(usual), f"usual agent for {account.name}"
+        if usual.away:
+            # The absence's backup, else the usual agent's default backup; one who is away or off now
+            # is not in `available`, so is no owner now.
+            backup = roster.get(usual.away_backup_id or usual.backup_id)
+            if backup is not None and backup.pk in available_ids and backup.pk != usual.pk:
+                return roster.agent(backup), f"backup for {usual.name}, who is away"
     if available:
-        return available[0], "least-loaded available agent"
+        return roster.agent(available[0]), "least-loaded available agent"
     return None, "nobody in the team is available"
 
 

@@ -3,6 +3,7 @@ its policy's deadlines, a first-response promise, and a callback promise when on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -11,7 +12,9 @@ from django.utils import timezone
 from amends.core import writes
 from amends.core.errors import DomainError
 from amends.core.events import event_record
+from amends.core.models import Event
 from amends.core.notify import staff_notify
+from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.desk.assignment import owner_for_intake
@@ -24,8 +27,9 @@ from amends.desk.services import (
     resolution_moments,
 )
 from amends.people.models import Agent, Team
-from amends.policies.deadlines import policy_for
-from amends.policies.models import EscalationChain, Urgency
+from amends.people.queries import calendar_spec, team_at
+from amends.policies.deadlines import chain_for, policy_for
+from amends.policies.models import Urgency
 from amends.watchdog.agenda import timers_for
 from amends.watchdog.models import Timer, TimerKind
 
@@ -70,7 +74,20 @@ def _promises_for(
     return promises
 
 
-def ticket_create(
+@dataclass
+class IntakePlan:
+    """Everything intake decides before it writes: the new ticket (owner, deadlines), its promises and
+    timers' moments. Reads only, outside any transaction, so the write transaction is short."""
+
+    ticket: Ticket
+    promises: list[Promise]
+    rules: Rules
+    why: str
+    at_risk_at: datetime | None
+    actor: Agent | None
+
+
+def intake_plan(
     *,
     account: Account,
     subject: str,
@@ -84,7 +101,7 @@ def ticket_create(
     need_by: datetime | None = None,
     callback_within: timedelta | None = None,
     actor: Agent | None = None,
-) -> Ticket:
+) -> IntakePlan:
     subject = _check(kind, channel, urgency, subject)
     if contact is not None and contact.account_id != account.pk:
         raise DomainError(f"{contact.name} is not a contact of {account.name}", field="contact")
@@ -98,64 +115,77 @@ def ticket_create(
     if len(body) > 100_000:
         raise DomainError("the description is longer than 100,000 characters; attach it instead", field="body")
 
-    team = team or account.team
-    calendar = team.calendar.spec()
-    rules = Rules(
-        policy=policy_for(account.tier, urgency), calendar=calendar,
-        chain=EscalationChain.objects.filter(team_id=team.pk).first(),
+    ref = reference_snapshot()
+    team = team or team_at(account.team_id, ref)
+    calendar = calendar_spec(team.calendar_id, ref)
+    rules = Rules(policy=policy_for(account.tier, urgency, ref), calendar=calendar, chain=chain_for(team.pk, ref))
+    owner, why = owner_for_intake(team, account, now, calendar)
+    ticket = Ticket(
+        kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
+        body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
+        created_at=now, updated_at=now, need_by=need_by,
     )
+    ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
+    if owner is None:
+        ticket.assign_by = rules.after(now, rules.policy.assign_within)
     who = contact.name if contact else account.name
-    with transaction.atomic(savepoint=False), writes.batched():
-        owner, why = owner_for_intake(team, account, now, calendar)
-        # Everything is decided before the first write, so the ticket, its promises and its timers
-        # are each written by one statement.
-        ticket = Ticket(
-            kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
-            body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
-            created_at=now, updated_at=now, need_by=need_by,
-        )
-        ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
-        if owner is None:
-            ticket.assign_by = rules.after(now, rules.policy.assign_within)
-        promises = _promises_for(ticket, rules, now, channel=channel, callback_within=callback_within, who=who)
-        at_risk_at = None
-        if kind == Kind.ORDER and need_by is not None:
-            at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
-        ticket.next_deadline_at = min(
-            d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
-        )
-        ticket.save(force_insert=True)
-        Promise.objects.bulk_create(promises)
+    promises = _promises_for(ticket, rules, now, channel=channel, callback_within=callback_within, who=who)
+    at_risk_at = None
+    if kind == Kind.ORDER and need_by is not None:
+        at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
+    ticket.next_deadline_at = min(
+        d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
+    )
+    return IntakePlan(ticket=ticket, promises=promises, rules=rules, why=why, at_risk_at=at_risk_at, actor=actor)
 
+
+def intake_commit(plan: IntakePlan) -> Ticket:
+    """Write a planned request in one transaction: the ticket, its promises and its timers each by one
+    statement, its events, notifications and messages batched."""
+    ticket, promises, rules, actor, now = plan.ticket, plan.promises, plan.rules, plan.actor, plan.ticket.created_at
+    account, team, owner = ticket.account, ticket.team, ticket.owner
+    with transaction.atomic(savepoint=False), writes.batched() as written:
+        writes.insert_rows(Ticket, [ticket])
+        for promise in promises:
+            promise.ticket = ticket  # planned before the ticket had its id
+        writes.insert_rows(Promise, promises)
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
-            message=f"Request received by {Channel(channel).label.lower()} from {who}",
-            data={"channel": channel, "urgency": urgency, "kind": kind},
+            message=f"Request received by {Channel(ticket.channel).label.lower()} from "
+            f"{ticket.contact.name if ticket.contact else account.name}",
+            data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
         )
         moments = resolution_moments(ticket, rules, now)
         if owner is not None:
-            assign_within_transaction(ticket, owner, now=now, actor=actor, reason=why, new_ticket=True)
+            assign_within_transaction(ticket, owner, now=now, actor=actor, reason=plan.why, new_ticket=True)
         else:
             moments.append((TimerKind.ASSIGN_DUE, ticket.assign_by))
             event_record(
                 ticket=ticket, kind="unassigned", now=now,
-                message=f"Waiting for an owner until {when(ticket.assign_by)}: {why}",
+                message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
             )
             if team.lead is not None:
                 staff_notify(
                     team.lead, kind="unowned", now=now, ticket=ticket,
-                    message=f"New {urgency} request {ticket.reference} from {account.name} has no owner yet: {why}",
+                    message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
+                    f"{plan.why}",
                 )
         timers = timers_for(ticket, moments)
         for promise in promises:
             promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
             timers += timers_for(ticket, promise_moments(promise, rules, now), promise=promise)
-        if at_risk_at is not None:
-            if at_risk_at <= now:
+        if plan.at_risk_at is not None:
+            if plan.at_risk_at <= now:
                 flag_at_risk_within_transaction(ticket, now=now)
                 ticket.save(update_fields=["at_risk_since"])
             else:
-                timers += timers_for(ticket, [(TimerKind.ORDER_AT_RISK, at_risk_at)])
-        Timer.objects.bulk_create(timers)
-        ticket.promises_made = promises  # for callers that answer with the new request (the API)
+                timers += timers_for(ticket, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
+        writes.insert_rows(Timer, timers)
+    # For callers that answer with the new request (the API): its promises and timeline, with their ids.
+    ticket.promises_made, ticket.events_made = promises, written[Event]
     return ticket
+
+
+def ticket_create(**details) -> Ticket:
+    """Take in a new request (the arguments of `intake_plan`): decide, then write."""
+    return intake_commit(intake_plan(**details))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from amends.core.reference import Snapshot, reference_snapshot
 from amends.desk.models import CLOSED_STATES, FULFILMENT_STATES, LIVE_PROMISE_Q, Kind, Ticket
+from amends.people.queries import calendar_spec
 from amends.policies.business_time import CalendarSpec
-from amends.policies.deadlines import deadline_after, escalation_times, policy_for
+from amends.policies.deadlines import chain_for, deadline_after, escalation_times, policy_for
 from amends.policies.models import EscalationChain, Policy
 
 
@@ -28,10 +30,13 @@ class Rules:
         return escalation_times(due, self.chain, business=self.business, calendar=self.calendar)
 
 
-def rules_for(ticket: Ticket) -> Rules:
-    team = ticket.team
-    chain = EscalationChain.objects.filter(team_id=team.pk).first()
-    return Rules(policy=policy_for(ticket.account.tier, ticket.urgency), calendar=team.calendar.spec(), chain=chain)
+def rules_for(ticket: Ticket, ref: Snapshot | None = None) -> Rules:
+    """The ticket's rules from the reference data this process keeps (`ref`: a batch's snapshot)."""
+    ref = ref or reference_snapshot()
+    return Rules(
+        policy=policy_for(ticket.account.tier, ticket.urgency, ref),
+        calendar=calendar_spec(ticket.team.calendar_id, ref), chain=chain_for(ticket.team_id, ref),
+    )
 
 
 def next_deadline(ticket: Ticket) -> datetime | None:

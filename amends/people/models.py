@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from amends.core.reference import ReferenceModel
 from amends.policies.business_time import CalendarSpec
 
 
@@ -24,7 +25,7 @@ def parse_hours(raw: dict) -> dict[int, tuple[tuple[time, time], ...]]:
 WEEKDAYS_9_TO_5 = {str(d): [["09:00", "17:00"]] for d in range(5)}
 
 
-class BusinessCalendar(models.Model):
+class BusinessCalendar(ReferenceModel):
     """Opening hours in a time zone, public holidays from the `holidays` library, custom closures."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -49,7 +50,7 @@ class BusinessCalendar(models.Model):
         )
 
 
-class Closure(models.Model):
+class Closure(ReferenceModel):
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="closures")
     day = models.DateField()
     reason = models.CharField(max_length=200)
@@ -61,7 +62,7 @@ class Closure(models.Model):
         return f"{self.day}: {self.reason}"
 
 
-class Team(models.Model):
+class Team(ReferenceModel):
     name = models.CharField(max_length=100, unique=True)
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="teams")
     lead = models.ForeignKey("Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

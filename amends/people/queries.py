@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from django.db.models import Count
+from django.contrib.auth.models import User
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
-from amends.people.models import Absence, Agent, Team, parse_hours
+from amends.core.reference import Snapshot, reference_snapshot
+from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
 from amends.policies.business_time import CalendarSpec, is_open
 
 
@@ -14,45 +20,149 @@ def absence_current(agent: Agent, now: datetime) -> Absence | None:
     return agent.absences.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
 
 
-def absent_agent_ids(agent_ids, now: datetime) -> set[int]:
-    return set(
-        Absence.objects.filter(agent_id__in=list(agent_ids), starts_at__lte=now, ends_at__gt=now).values_list(
-            "agent_id", flat=True
-        )
-    )
+def team_at(team_id: int, ref: Snapshot | None = None) -> Team:
+    """A team (its own columns only) from the reference data this process keeps; a new instance each call."""
+    teams = (ref or reference_snapshot()).kept("teams", lambda: {
+        row["id"]: row for row in Team.objects.values("id", "name", "calendar_id", "lead_id", "manager_id", "on_duty_id")
+    })
+    if team_id not in teams:
+        raise Team.DoesNotExist(f"no team {team_id}")
+    return Team(**teams[team_id])
 
+
+def calendar_spec(calendar_id: int, ref: Snapshot | None = None) -> CalendarSpec:
+    """A business calendar with its closures, as the deadline arithmetic takes it (kept per process)."""
+    specs = (ref or reference_snapshot()).kept("calendars", lambda: {
+        calendar.pk: calendar.spec() for calendar in BusinessCalendar.objects.prefetch_related("closures")
+    })
+    return specs[calendar_id]
 
 
 def agent_hours_spec(agent: Agent, team_spec: CalendarSpec) -> CalendarSpec:
     """The agent's own working hours on the team's holidays and closures, or simply the team's."""
-    if not agent.working_hours:
+    return _hours_spec(agent.working_hours, team_spec)
+
+
+def _hours_spec(working_hours: dict, team_spec: CalendarSpec) -> CalendarSpec:
+    if not working_hours:
         return team_spec
     return CalendarSpec(
-        tz=team_spec.tz, hours=parse_hours(agent.working_hours), holiday_country=team_spec.holiday_country,
+        tz=team_spec.tz, hours=parse_hours(working_hours), holiday_country=team_spec.holiday_country,
         holiday_subdivision=team_spec.holiday_subdivision, closures=team_spec.closures,
     )
 
 
-def agents_available(team: Team, now: datetime, team_spec: CalendarSpec | None = None) -> list[Agent]:
-    """Active members not absent and within their working hours, least loaded first, then the one
-    who was given work longest ago (round robin)."""
-    from amends.desk.models import OPEN_Q, Ticket
+@dataclass(slots=True)
+class Member:
+    """One agent as intake sees them at one instant (a row of `team_roster`, not a model instance)."""
 
-    team_spec = team_spec or team.calendar.spec()
-    members = list(Agent.objects.filter(team=team, user__is_active=True).select_related("user"))
-    away = absent_agent_ids([m.pk for m in members], now)
-    available = [m for m in members if m.pk not in away and is_open(agent_hours_spec(m, team_spec), now)]
-    if not available:
-        return []
-    # Counted over the partial index of open tickets per owner: closed history is never read.
-    loads = dict(
-        Ticket.objects.filter(OPEN_Q, owner_id__in=[a.pk for a in available])
-        .values("owner_id").annotate(n=Count("*")).values_list("owner_id", "n")
-    )
-    for agent in available:
-        agent.open_load = loads.get(agent.pk, 0)
-    available.sort(key=lambda a: (a.open_load, a.last_assigned_at is not None, a.last_assigned_at or now, a.pk))
-    return available
+    pk: int
+    team_id: int
+    role: str
+    working_hours: dict
+    backup_id: int | None
+    last_assigned_at: datetime | None
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    is_active: bool
+    away: bool
+    away_backup_id: int | None  # the backup the current absence names
+    open_load: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.username  # as User.get_full_name()
+
+
+@dataclass
+class Roster:
+    """A team's members at one instant, from one query: who is active, who is away (and who their
+    absence names as backup), how much open work each holds, when each was last given some."""
+
+    members: list[Member]
+    extra: dict[int, Member]  # agents asked for by id who are not in the team
+
+    def get(self, agent_id: int | None) -> Member | None:
+        if agent_id is None:
+            return None
+        return next((m for m in self.members if m.pk == agent_id), None) or self.extra.get(agent_id)
+
+    def available(self, now: datetime, team_spec: CalendarSpec) -> list[Member]:
+        """Active members not absent and within their working hours, least loaded first, then the one
+        who was given work longest ago (round robin)."""
+        team_open = is_open(team_spec, now)  # most members keep the team's hours
+        available = [
+            m for m in self.members
+            if m.is_active and not m.away
+            and (is_open(_hours_spec(m.working_hours, team_spec), now) if m.working_hours else team_open)
+        ]
+        available.sort(key=lambda a: (a.open_load, a.last_assigned_at is not None, a.last_assigned_at or now, a.pk))
+        return available
+
+    @staticmethod
+    def agent(member: Member) -> Agent:
+        """The model instance (with its user) for a member who is given work."""
+        agent = Agent(
+            user_id=member.pk, team_id=member.team_id, role=member.role, working_hours=member.working_hours,
+            backup_id=member.backup_id, last_assigned_at=member.last_assigned_at,
+        )
+        agent.user = User(
+            id=member.pk, username=member.username, first_name=member.first_name, last_name=member.last_name,
+            email=member.email, is_active=member.is_active,
+        )
+        return agent
+
+
+# Raw SQL: intake runs this for every new request, and the ORM's compiling of three annotated
+# subqueries costs more than the database's answering them. The open-work count reads the partial
+# index of open tickets per owner (`WHERE live`), never closed history.
+_ROSTER_SQL = """
+SELECT ag.user_id, ag.team_id, ag.role, ag.working_hours, ag.backup_id, ag.last_assigned_at,
+       u.username, u.first_name, u.last_name, u.email, u.is_active,
+       (SELECT ab.id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s AND ab.ends_at > %s
+        ORDER BY ab.starts_at DESC LIMIT 1),
+       (SELECT ab.backup_id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s
+        AND ab.ends_at > %s ORDER BY ab.starts_at DESC LIMIT 1),
+       (SELECT COUNT(*) FROM desk_ticket t WHERE t.live AND t.owner_id = ag.user_id)
+FROM people_agent ag JOIN auth_user u ON u.id = ag.user_id
+WHERE ag.team_id = %s OR ag.user_id IN ({extra})
+"""
+
+
+def team_roster(team_id: int, now: datetime, also: Iterable[int | None] = ()) -> Roster:
+    """The team's members, plus the agents in `also` (an account's usual agent from another team)."""
+    extra_ids = sorted({a for a in also if a is not None}) or [0]
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROSTER_SQL.format(extra=", ".join(["%s"] * len(extra_ids))), [at, at, at, at, team_id, *extra_ids]
+        )
+        rows = cursor.fetchall()
+    members, extra = [], {}
+    for (pk, row_team, role, hours, backup_id, last_assigned, username, first, last, email, active,
+         absence_id, absence_backup_id, load) in rows:
+        member = Member(
+            pk, row_team, role, _json(hours), backup_id, _datetime(last_assigned), username, first, last, email,
+            bool(active), absence_id is not None, absence_backup_id, load,
+        )
+        if row_team == team_id:
+            members.append(member)
+        else:
+            extra[pk] = member
+    return Roster(members, extra)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _datetime(value) -> datetime | None:
+    """SQLite answers raw queries with text; Django stores UTC there."""
+    if isinstance(value, str):
+        return parse_datetime(value).replace(tzinfo=UTC)
+    return value
 
 
 def agent_is_away(agent: Agent, now: datetime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from amends.core.reference import Snapshot, reference_snapshot
 from amends.policies.business_time import (
     CalendarSpec,
     add_business_time,
@@ -38,12 +39,17 @@ def escalation_times(
     return due - warn_before, due + reassign_after
 
 
-def policy_for(tier: str, urgency: str) -> Policy:
+def policy_for(tier: str, urgency: str, ref: Snapshot | None = None) -> Policy:
     """The policy for a tier and urgency; a missing one falls back to the standard tier's, then to defaults."""
-    policy = Policy.objects.filter(tier=tier, urgency=urgency).first()
-    if policy is None:
-        policy = Policy.objects.filter(tier="standard", urgency=urgency).first()
-    return policy or DEFAULT_POLICIES[urgency]
+    policies = (ref or reference_snapshot()).kept(
+        "policies", lambda: {(p.tier, p.urgency): p for p in Policy.objects.all()}
+    )
+    return policies.get((tier, urgency)) or policies.get(("standard", urgency)) or DEFAULT_POLICIES[urgency]
+
+
+def chain_for(team_id: int, ref: Snapshot | None = None) -> EscalationChain | None:
+    chains = (ref or reference_snapshot()).kept("chains", lambda: {c.team_id: c for c in EscalationChain.objects.all()})
+    return chains.get(team_id)
 
 
 def _default(urgency: str, assign: int, first: int, resolve: int, business: bool) -> Policy:

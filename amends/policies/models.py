@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.db import models
 
+from amends.core.reference import ReferenceModel
 from amends.customers.models import Tier
 
 
@@ -22,7 +23,7 @@ def urgency_raised(urgency: str) -> str:
     return URGENCY_ORDER[min(i + 1, len(URGENCY_ORDER) - 1)]
 
 
-class Policy(models.Model):
+class Policy(ReferenceModel):
     """Targets for one (tier, urgency). Business-hours policies count only the team's open time."""
 
     tier = models.CharField(max_length=10, choices=Tier.choices)
@@ -68,7 +69,7 @@ class Policy(models.Model):
         return timedelta(minutes=self.order_lead_minutes)
 
 
-class EscalationChain(models.Model):
+class EscalationChain(ReferenceModel):
     """Warn the owner before a deadline; at the deadline tell the lead; later reassign and tell the manager."""
 
     team = models.OneToOneField("people.Team", on_delete=models.CASCADE, related_name="chain")

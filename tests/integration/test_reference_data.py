@@ -1,0 +1,108 @@
+"""Reference data kept in memory (teams, calendars and closures, policies, escalation chains): every way
+of changing it is seen by the very next intake, and intake reads it without a query per item."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from amends.core.models import Notification
+from amends.core.reference import Snapshot, reference_changed, reference_snapshot
+from amends.desk.intake import ticket_create
+from amends.people.models import Absence, Closure, Team
+from amends.policies.models import EscalationChain, Policy
+from tests.cast import at, make_agent
+from tests.integration.api_support import Api, request_body
+
+THURSDAY = at("2026-03-05 10:00")
+
+
+def _new(cast, now=THURSDAY, **kwargs):
+    return ticket_create(account=cast.acme, subject="Help", now=now, **kwargs)
+
+
+def test_a_policy_saved_is_seen_by_the_next_intake(cast):
+    first = _new(cast)
+    policy = Policy.objects.get(tier=cast.acme.tier, urgency="normal")
+    policy.resolution_minutes += 60
+    policy.save()
+    assert _new(cast).resolution_due == first.resolution_due + timedelta(hours=1)
+
+
+def test_a_bulk_update_is_seen_too(cast):
+    first = _new(cast)
+    Policy.objects.filter(urgency="normal").update(resolution_minutes=2400 + 120)
+    assert _new(cast).resolution_due == first.resolution_due + timedelta(hours=2)
+
+
+def test_a_closure_moves_business_deadlines(cast):
+    first = _new(cast)  # Thursday 10:00, 40 business hours: the Thursday after next
+    Closure.objects.create(calendar=cast.calendar, day=date(2026, 3, 6), reason="Office move")
+    second = _new(cast)
+    assert second.resolution_due == first.resolution_due + timedelta(days=1)  # Friday closed: a day later
+    Closure.objects.filter(day=date(2026, 3, 6)).delete()
+    assert _new(cast).resolution_due == first.resolution_due
+
+
+def test_a_new_escalation_chain_and_lead_are_used(cast):
+    EscalationChain.objects.filter(team=cast.team).update(warn_before_minutes=45)
+    ticket = _new(cast, callback_within=timedelta(hours=2), channel="phone")
+    [callback] = ticket.promises_made
+    warn = ticket.timers.get(kind="promise_warn", promise=callback)
+    assert callback.due_at - warn.fire_at == timedelta(minutes=45)
+
+    cast.team.lead = cast.bob
+    cast.team.save()
+    saturday = at("2026-03-07 10:00")  # nobody works: the lead is told of the unowned request
+    unowned = _new(cast, now=saturday)
+    assert unowned.owner is None
+    assert Notification.objects.get(ticket=unowned, kind="unowned").recipient == cast.bob
+
+
+def test_a_team_moved_to_another_calendar(cast):
+    from amends.people.models import BusinessCalendar
+
+    always = BusinessCalendar.objects.create(name="All week", time_zone="UTC", hours={
+        str(d): [["00:00", "24:00"]] for d in range(7)
+    })
+    Team.objects.filter(pk=cast.team.pk).update(calendar=always)
+    saturday = at("2026-03-07 10:00")
+    ticket = _new(cast, now=saturday)
+    assert ticket.owner is not None  # open on Saturday now
+
+
+def test_a_snapshot_older_than_the_kept_data_never_fills_it(cast):
+    old = reference_snapshot()
+    assert old.kept("answer", lambda: 1) == 1
+    reference_changed()
+    new = reference_snapshot()
+    assert new.kept("answer", lambda: 2) == 2
+    assert old.kept("answer", lambda: 3) == 3  # the old snapshot reads afresh ...
+    assert new.kept("answer", lambda: 4) == 2  # ... and leaves the newer generation alone
+    assert Snapshot(None).kept("answer", lambda: 5) == 5  # no stamp row: nothing is kept
+
+
+def test_a_usual_agent_in_another_team_away_hands_to_their_backup_here(cast):
+    other = Team.objects.create(name="Field", calendar=cast.calendar)
+    fiona = make_agent("fiona", "Fiona", "Field", other)
+    fiona.backup = cast.bob
+    fiona.save()
+    cast.acme.usual_agent = fiona
+    cast.acme.save()
+    assert _new(cast).owner == cast.alice  # Fiona is not in Support: the least-loaded member takes it
+    Absence.objects.create(agent=fiona, starts_at=at("2026-03-05 00:00"), ends_at=at("2026-03-06 00:00"),
+                           created_at=at("2026-03-01 00:00"))
+    ticket = _new(cast)
+    assert ticket.owner == cast.bob
+    assert "backup for Fiona Field, who is away" in ticket.events.get(kind="assigned").message
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_api_intake_is_a_fixed_number_of_queries(cast, warm, django_assert_max_num_queries):
+    api = Api.with_new_token(now=THURSDAY)
+    if warm:
+        api.post("/requests", request_body(cast))
+    # token, account, stamp, roster, then in one transaction: ticket, promise, the owner's round-robin
+    # time, timers, events, notification, outbox (PostgreSQL's COPY is not counted). Cold, also the
+    # token's last use and the reference data once: teams, calendars, closures, policies, chains.
+    with django_assert_max_num_queries(11 if warm else 17):
+        assert api.post("/requests", request_body(cast)).status_code == 201
