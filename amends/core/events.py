@@ -34,3 +34,12 @@ def event_record(
     )
     writes.add(event)
     return event
+
+
+def event_record_values(*, ticket_id: int, kind: str, message: str, now: datetime, data: dict[str, Any]) -> None:
+    """The internal event `event_record` writes, from plain values: for a caller recording hundreds in one
+    batch (the watchdog's warnings), where building each instance would cost more than writing it."""
+    writes.add_values(
+        Event, ticket_id=ticket_id, kind=kind, message=message, visibility=Visibility.INTERNAL, data=data,
+        created_at=now,
+    )

@@ -46,6 +46,15 @@ def outbox_enqueue(
     return message
 
 
+def outbox_enqueue_values(*, audience: str, to: str, subject: str, body: str, now: datetime,
+                          ticket_id: int | None = None) -> None:
+    """The row `outbox_enqueue` writes, from plain values (no instance: the watchdog sends hundreds)."""
+    writes.add_values(
+        Outbox, audience=audience, to=to, subject=subject[:300], body=body, message_id=new_message_id(),
+        ticket_id=ticket_id, created_at=now, next_attempt_at=now,
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes, capped at six hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))

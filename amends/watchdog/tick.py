@@ -2,23 +2,26 @@
 
 Due timers are read through the `fire_at` index and handled in batches, each batch one transaction
 that locks its timers (SKIP LOCKED, so workers running side by side take disjoint batches) and
-their tickets, applies the steps through the desk services, bulk-writes the events, notifications
-and outbox rows, and deletes the timers it handled. Running the tick again at the same `now`
-finds nothing to do.
+their tickets, applies the steps, bulk-writes the events, notifications and outbox rows, and deletes
+the timers it handled. Running the tick again at the same `now` finds nothing to do.
+
+Warnings, the bulk of a busy tick, are read and sent as plain values (`warnings`); every other step
+goes through the desk services with model instances, and so do the warnings of a ticket that has
+another step due in the same batch.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
 from amends.core import writes
 from amends.core.events import event_record
-from amends.core.notify import staff_notify, staff_notify_many
+from amends.core.notify import staff_notify_many
 from amends.core.timefmt import hm, when
 from amends.desk.assignment import owner_for_escalation, owner_for_intake
 from amends.desk.models import Promise, PromiseState, Ticket
@@ -27,7 +30,9 @@ from amends.desk.rules import rules_for
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction, ticket_save
 from amends.people.models import Agent, Team
 from amends.people.services import absence_hand_over, absences_due_for_handover
+from amends.watchdog import warnings
 from amends.watchdog.agenda import timers_schedule
+from amends.watchdog.batch import Batch, who
 from amends.watchdog.models import Timer, TimerKind
 
 REPEAT_UNOWNED_MINUTES = 15
@@ -35,53 +40,31 @@ RETRY_FAILED = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 
 
+@dataclass(slots=True)
+class Due:
+    """A due timer, read as values. A promise's timer handled with model instances gets its `promise`."""
 
-
-@dataclass
-class Batch:
-    now: datetime
-    lines: list[str] = field(default_factory=list)
-    warned_promises: list[int] = field(default_factory=list)
-    dirty: dict[int, Ticket] = field(default_factory=dict)
-
-    def say(self, ticket: Ticket, text: str) -> None:
-        self.lines.append(f"{self.now.isoformat(timespec='minutes')} {ticket.reference} {text}")
-
-
-def _who(agent) -> str:
-    return agent.name if agent is not None else "nobody"
+    pk: int
+    kind: str
+    ticket_id: int
+    promise_id: int | None
+    promise: Promise | None = None
 
 
 # --- Promise steps ----------------------------------------------------------------------------
 
-def on_promise_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
-    promise = timer.promise
-    if promise.state != PromiseState.OPEN:
-        return
-    batch.warned_promises.append(promise.pk)
-    recipient = promise.owner or ticket.team.lead
-    label = promise.get_kind_display().lower()
-    if recipient is not None:
-        staff_notify(
-            recipient, kind="warning", now=batch.now, ticket=ticket,
-            message=f"Due at {hm(promise.due_at)}: {label} for {ticket.account.name} on {ticket.reference}",
-        )
-    event_record(
-        ticket=ticket, kind="promise_warned", now=batch.now,
-        message=f"{_who(recipient)} reminded: {label} due {hm(promise.due_at)}",
-        data={"promise": promise.pk, "recipient": recipient.pk if recipient else None},
-    )
-    batch.say(ticket, f"warned {_who(recipient)}: {label} due {hm(promise.due_at)}")
+def on_promise_warn(timer: Due, ticket: Ticket, batch: Batch) -> None:
+    warnings.promise_warning(timer.promise, ticket).send(batch)
 
 
-def on_promise_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_promise_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     promise = timer.promise
     promise.ticket = ticket
     if promise_mark_broken(promise, now=batch.now):
-        batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {hm(promise.due_at)}; told lead {_who(ticket.team.lead)}")
+        batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {hm(promise.due_at)}; told lead {who(ticket.team.lead)}")
 
 
-def on_promise_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_promise_escalate(timer: Due, ticket: Ticket, batch: Batch) -> None:
     promise = timer.promise
     if promise.state != PromiseState.BROKEN:
         return
@@ -104,17 +87,17 @@ def _reassign_and_tell_manager(ticket: Ticket, batch: Batch, reason: str, breach
     if new_owner is not None:
         assign_within_transaction(ticket, new_owner, now=now, actor=None, reason=f"escalated: {reason}")
         batch.dirty[ticket.pk] = ticket
-        text = f"{ticket.reference} ({ticket.account.name}) moved from {_who(previous)} to {new_owner.name}: {reason}"
+        text = f"{ticket.reference} ({ticket.account.name}) moved from {who(previous)} to {new_owner.name}: {reason}"
     else:
         event_record(ticket=ticket, kind="escalated", now=now, message=f"Escalated, nobody free to take it: {reason}")
         text = f"{ticket.reference} ({ticket.account.name}) needs you: {reason}, and nobody is free to take it"
     staff_notify_many([manager], kind="escalation", now=now, ticket=ticket, message=text)
-    batch.say(ticket, f"escalated: reassigned {_who(previous)} -> {_who(new_owner)}; told manager {_who(manager)}")
+    batch.say(ticket, f"escalated: reassigned {who(previous)} -> {who(new_owner)}; told manager {who(manager)}")
 
 
 # --- Ticket steps -----------------------------------------------------------------------------
 
-def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_assign_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.owner_id is not None or not ticket.is_open:
         return
     now = batch.now
@@ -128,7 +111,7 @@ def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
             [lead], kind="escalation", now=now, ticket=ticket,
             message=f"{ticket.reference} ({ticket.account.name}) had no owner by its deadline; given to {owner.name}",
         )
-        batch.say(ticket, f"unowned past {hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {_who(lead)}")
+        batch.say(ticket, f"unowned past {hm(ticket.assign_by or now)}: assigned to {owner.name}; told lead {who(lead)}")
         return
     ticket.assign_by = now.astimezone(UTC) + timedelta(minutes=REPEAT_UNOWNED_MINUTES)
     timers_schedule(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
@@ -142,18 +125,11 @@ def on_assign_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     batch.say(ticket, "unowned and nobody available: told lead and manager, asking again in 15 min")
 
 
-def on_resolution_warn(timer: Timer, ticket: Ticket, batch: Batch) -> None:
-    if ticket.resolution_due is None:
-        return
-    recipient = ticket.owner or ticket.team.lead
-    staff_notify_many(
-        [recipient], kind="warning", now=batch.now, ticket=ticket,
-        message=f"{ticket.reference} ({ticket.account.name}) must be resolved by {when(ticket.resolution_due)}",
-    )
-    batch.say(ticket, f"warned {_who(recipient)}: resolution due {hm(ticket.resolution_due)}")
+def on_resolution_warn(timer: Due, ticket: Ticket, batch: Batch) -> None:
+    warnings.resolution_warning(ticket).send(batch)
 
 
-def on_resolution_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_resolution_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.resolution_due is None:
         return
     lead = ticket.team.lead
@@ -162,12 +138,12 @@ def on_resolution_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     staff_notify_many(
         [lead, ticket.owner], kind="target_missed", now=batch.now, ticket=ticket,
         message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {when(ticket.resolution_due)}; "
-        f"owner {_who(ticket.owner)}",
+        f"owner {who(ticket.owner)}",
     )
-    batch.say(ticket, f"resolution target missed; told lead {_who(lead)}")
+    batch.say(ticket, f"resolution target missed; told lead {who(lead)}")
 
 
-def on_resolution_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_resolution_escalate(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.resolution_due is None:
         return
     _reassign_and_tell_manager(
@@ -175,7 +151,7 @@ def on_resolution_escalate(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     )
 
 
-def on_followup_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_followup_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.followup_due is None:
         return
     rules = rules_for(ticket)
@@ -188,17 +164,17 @@ def on_followup_due(timer: Timer, ticket: Ticket, batch: Batch) -> None:
     timers_schedule(ticket, [(TimerKind.FOLLOWUP_DUE, ticket.followup_due)])
     batch.dirty[ticket.pk] = ticket
     event_record(ticket=ticket, kind="followup_reminder", now=batch.now,
-                 message=f"{_who(recipient)} reminded to follow up; next reminder {when(ticket.followup_due)}")
-    batch.say(ticket, f"waiting on customer too long: told {_who(recipient)}")
+                 message=f"{who(recipient)} reminded to follow up; next reminder {when(ticket.followup_due)}")
+    batch.say(ticket, f"waiting on customer too long: told {who(recipient)}")
 
 
-def on_order_at_risk(timer: Timer, ticket: Ticket, batch: Batch) -> None:
+def on_order_at_risk(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if flag_at_risk_within_transaction(ticket, now=batch.now):
         batch.dirty[ticket.pk] = ticket
         batch.say(ticket, f"order at risk: needed by {when(ticket.need_by)}, still {ticket.get_state_display().lower()}")
 
 
-HANDLERS: dict[str, Callable[[Timer, Ticket, Batch], None]] = {
+HANDLERS: dict[str, Callable[[Due, Ticket, Batch], None]] = {
     TimerKind.PROMISE_WARN: on_promise_warn,
     TimerKind.PROMISE_DUE: on_promise_due,
     TimerKind.PROMISE_ESCALATE: on_promise_escalate,
@@ -227,59 +203,60 @@ class _Agents(dict):
             self.update({a.pk: a for a in Agent.objects.filter(pk__in=missing).select_related("user")})
 
 
-def _tickets_locked(timers: list[Timer]) -> tuple[dict[int, Ticket], _Agents]:
-    """The timers' tickets, locked. Each team (with its lead, manager, on-duty agent and calendar) and
-    each agent is loaded once and shared: a batch builds two objects per ticket, not a dozen."""
-    tickets = {
-        t.pk: t
-        for t in Ticket.objects.select_for_update(of=("self",))
-        .filter(pk__in=sorted({t.ticket_id for t in timers}))
-        .select_related("account")
-        .order_by("pk")
-    }
+def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:
+    """The timers' tickets (already locked) as model instances. Each team (with its lead, manager, on-duty
+    agent and calendar) and each agent is loaded once and shared: a batch builds two objects per ticket,
+    not a dozen. Promise timers get their promise, with its owner and ticket."""
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in={t.ticket_id for t in timers}).select_related("account")}
     teams = Team.objects.filter(pk__in={t.team_id for t in tickets.values()}).select_related(
         "lead__user", "manager__user", "on_duty__user", "calendar"
     )
     teams_by_id = {team.pk: team for team in teams}
     agents = _Agents(teams_by_id.values())
-    agents.load({t.owner_id for t in tickets.values()})
+    promise_ids = [t.promise_id for t in timers if t.promise_id]
+    promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids)} if promise_ids else {}
+    agents.load({t.owner_id for t in tickets.values()} | {p.owner_id for p in promises.values()})
     for ticket in tickets.values():
         ticket.team = teams_by_id[ticket.team_id]
         ticket.owner = agents.get(ticket.owner_id)
-    return tickets, agents
-
-
-def _promises_attach(timers: list[Timer], tickets: dict[int, Ticket], agents: _Agents) -> None:
-    """Give promise timers their promise and its owner (agents already loaded are reused)."""
-    promise_ids = [t.promise_id for t in timers if t.promise_id]
-    if not promise_ids:
-        return
-    promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids)}
-    agents.load({p.owner_id for p in promises.values()})
     for timer in timers:
         if timer.promise_id:
-            promise = promises[timer.promise_id]
-            if promise.owner_id is not None:
-                promise.owner = agents[promise.owner_id]
-            timer.promise = promise
+            timer.promise = promises[timer.promise_id]
+            timer.promise.owner = agents.get(timer.promise.owner_id)
+            timer.promise.ticket = tickets[timer.ticket_id]
+    return tickets
+
+
+def _timers_claim(now: datetime, size: int, only: int | None) -> list[Due]:
+    """The next `size` due timers that no other worker holds, locked, with their tickets locked in id order
+    (so that two batches cannot deadlock)."""
+    due = Timer.objects.select_for_update(skip_locked=True).filter(fire_at__lte=now)
+    if only is not None:
+        due = due.filter(pk=only)
+    timers = [Due(*row) for row in due.order_by("fire_at", "id").values_list("pk", "kind", "ticket_id", "promise_id")[:size]]
+    if timers:
+        # Values with no join: without OF, FOR UPDATE would lock every joined row too.
+        tickets = Ticket.objects.select_for_update().filter(pk__in={t.ticket_id for t in timers}).order_by("pk")
+        list(tickets.values_list("pk", flat=True))
+    return timers
 
 
 def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, list[str]]:
     batch = Batch(now=now)
     with transaction.atomic(), writes.batched():
-        due = Timer.objects.select_for_update(skip_locked=True).filter(fire_at__lte=now)
-        if only is not None:
-            due = due.filter(pk=only)
-        timers = list(due.order_by("fire_at", "id")[:size])
+        timers = _timers_claim(now, size, only)
         if not timers:
             return 0, []
-        tickets, agents = _tickets_locked(timers)
-        _promises_attach(timers, tickets, agents)
-        for timer in timers:
-            ticket = tickets[timer.ticket_id]
-            if timer.promise_id:
-                timer.promise.ticket = ticket
-            HANDLERS[timer.kind](timer, ticket, batch)
+        # A ticket with only warnings due is read as plain values; one with any other step is loaded as model
+        # instances for all its steps, so that each step sees what the one before it changed (a new owner).
+        on_models = {t.ticket_id for t in timers if t.kind not in warnings.KINDS}
+        plain = warnings.warnings_read([t for t in timers if t.ticket_id not in on_models])
+        tickets = _tickets_load([t for t in timers if t.ticket_id in on_models]) if on_models else {}
+        for timer in timers:  # in the order they fell due
+            if timer.pk in plain:
+                plain[timer.pk].send(batch)
+            else:
+                HANDLERS[timer.kind](timer, tickets[timer.ticket_id], batch)
         if batch.warned_promises:
             Promise.objects.filter(pk__in=batch.warned_promises).update(warned_at=now)
         Timer.objects.filter(pk__in=[t.pk for t in timers]).delete()

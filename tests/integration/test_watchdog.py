@@ -1,17 +1,22 @@
 """The watchdog tick: each kind of due moment, batching, idempotence, and Invariant 7 — the cost of a
 tick grows with what is due, not with how many requests exist."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from amends.core.models import Event, Notification
+from amends.core.models import Event, Notification, Outbox
 from amends.desk.intake import ticket_create
-from amends.desk.models import Kind, State, Ticket
+from amends.desk.models import Kind, Promise, PromiseKind, State, Ticket
+from amends.desk.promises import promise_keep
 from amends.desk.services import ticket_set_state
+from amends.watchdog import tick as watchdog
+from amends.watchdog import warnings
 from amends.watchdog.models import Timer, TimerKind
 from amends.watchdog.tick import tick
+from amends.watchdog.warnings import PromiseWarning
 from tests.cast import at
 
 MONDAY = at("2026-03-02 10:00")
@@ -176,35 +181,122 @@ def test_idle_tick_reads_only_the_agenda(cast):
 
 
 def test_one_failing_timer_does_not_hold_up_the_others(cast, monkeypatch):
-    """A timer whose handler raises is put back for five minutes; every other due timer is handled."""
-    from datetime import timedelta
-
-    from amends.core.models import Notification
-    from amends.desk.intake import ticket_create
-    from amends.watchdog import tick as watchdog
-    from amends.watchdog.models import Timer, TimerKind
-    from tests.cast import at
-
+    """A timer whose step raises is put back for five minutes; every other due timer is handled."""
     tickets = [
         ticket_create(account=cast.acme, contact=cast.acme_ceo, subject=f"Call {i}", urgency="urgent",
                       channel="phone", callback_within=timedelta(minutes=30), now=at("2026-03-06 09:30"))
         for i in range(3)
     ]
     poisoned = tickets[1].pk
-    real = watchdog.HANDLERS[TimerKind.PROMISE_WARN]
+    real = PromiseWarning.send
 
-    def warn_or_fail(timer, ticket, batch):
-        if ticket.pk == poisoned:
+    def warn_or_fail(warning, batch):
+        if warning.ticket.pk == poisoned:
             raise RuntimeError("bad data")
-        real(timer, ticket, batch)
+        real(warning, batch)
 
-    monkeypatch.setitem(watchdog.HANDLERS, TimerKind.PROMISE_WARN, warn_or_fail)
-    lines = watchdog.tick(at("2026-03-06 09:50"))
+    monkeypatch.setattr(PromiseWarning, "send", warn_or_fail)
+    lines = tick(at("2026-03-06 09:50"))
     assert sum("warned" in line for line in lines) == 2
     assert any(f"AM-{poisoned} FAILED promise_warn" in line and "09:55" in line for line in lines), lines
     assert Notification.objects.filter(kind="warning").count() == 2
     assert Timer.objects.get(ticket_id=poisoned, kind=TimerKind.PROMISE_WARN).fire_at == at("2026-03-06 09:55")
-    assert watchdog.tick(at("2026-03-06 09:50")) == []  # nothing else due at the same instant
+    assert tick(at("2026-03-06 09:50")) == []  # nothing else due at the same instant
 
-    monkeypatch.setitem(watchdog.HANDLERS, TimerKind.PROMISE_WARN, real)  # fixed: the next try succeeds
-    assert any(f"AM-{poisoned} warned" in line for line in watchdog.tick(at("2026-03-06 09:55")))
+    monkeypatch.setattr(PromiseWarning, "send", real)  # fixed: the next try succeeds
+    assert any(f"AM-{poisoned} warned" in line for line in tick(at("2026-03-06 09:55")))
+
+
+def test_a_failing_step_on_the_model_path_is_put_back_too(cast, monkeypatch):
+    """The other steps go through model instances: one of them failing is put back the same way, and the
+    warnings due with it are still sent."""
+    tickets = [
+        ticket_create(account=cast.acme, subject=f"Call {i}", kind="callback", callback_within=timedelta(minutes=30),
+                      now=MONDAY)
+        for i in range(3)
+    ]
+    poisoned = tickets[1].pk
+    real = watchdog.HANDLERS[TimerKind.PROMISE_DUE]
+
+    def due_or_fail(timer, ticket, batch):
+        if ticket.pk == poisoned:
+            raise RuntimeError("bad data")
+        real(timer, ticket, batch)
+
+    monkeypatch.setitem(watchdog.HANDLERS, TimerKind.PROMISE_DUE, due_or_fail)
+    lines = tick(at("2026-03-02 10:31"))
+    assert sum("warned" in line for line in lines) == 3
+    assert sum("broken" in line for line in lines) == 2
+    assert any(f"AM-{poisoned} FAILED promise_due" in line and "10:36" in line for line in lines), lines
+    assert Timer.objects.get(ticket_id=poisoned, kind=TimerKind.PROMISE_DUE).fire_at == at("2026-03-02 10:36")
+
+
+# --- Warnings as plain values -----------------------------------------------------------------
+
+def _written(now: datetime, lines: list[str]) -> dict[str, list]:
+    """Everything a tick at `now` wrote, without the row ids and the random Message-IDs."""
+    return {
+        "lines": lines,
+        "events": list(Event.objects.filter(created_at=now).order_by("id").values_list(
+            "ticket_id", "actor_id", "kind", "visibility", "message", "data")),
+        "notifications": list(Notification.objects.filter(created_at=now).order_by("id").values_list(
+            "recipient_id", "ticket_id", "kind", "message", "read_at")),
+        "outbox": list(Outbox.objects.filter(created_at=now).order_by("id").values_list(
+            "audience", "to", "subject", "body", "in_reply_to", "ticket_id", "next_attempt_at", "attempts",
+            "locked_until", "sent_at", "failed_at", "last_error")),
+        "warned": list(Promise.objects.order_by("id").values_list("id", "warned_at")),
+    }
+
+
+def _warnings_due(cast) -> datetime:
+    """Promise and resolution warnings due together on several tickets: owned, unowned (the lead is told),
+    owned by an agent without an email address, and a promise already kept (nothing to say)."""
+    for i in range(6):
+        ticket = ticket_create(account=[cast.acme, cast.globex][i % 2], subject=f"Call {i}", kind="callback",
+                               urgency="high", callback_within=timedelta(minutes=40), now=MONDAY)
+        ticket.promises.exclude(kind=PromiseKind.CALLBACK).delete()
+        if i == 1:
+            Ticket.objects.filter(pk=ticket.pk).update(owner=None)
+            Promise.objects.filter(ticket=ticket).update(owner=None)
+        if i == 2:
+            promise_keep(ticket.promises.get(), now=at("2026-03-02 10:05"))
+        Timer.objects.create(kind=TimerKind.RESOLUTION_WARN, ticket=ticket, fire_at=at("2026-03-02 10:30"))
+    User.objects.filter(username="bob").update(email="")
+    Ticket.objects.filter(subject="Call 3").update(owner=cast.bob)
+    return at("2026-03-02 10:30")
+
+
+def test_warnings_from_values_write_what_the_model_path_writes(cast, monkeypatch):
+    now = _warnings_due(cast)
+    with transaction.atomic():
+        plain = _written(now, tick(now))
+        transaction.set_rollback(True)
+    monkeypatch.setattr(warnings, "KINDS", frozenset())  # every ticket through model instances
+    on_models = _written(now, tick(now))
+
+    assert plain == on_models
+    assert len(plain["lines"]) == 11  # 5 open promises and 6 resolutions
+    unowned = Ticket.objects.get(subject="Call 1")
+    assert f"2026-03-02T10:30+00:00 {unowned.reference} warned Lena Lead: call back due 10:40" in plain["lines"]
+    assert sum(kind == "promise_warned" for _, _, kind, *_ in plain["events"]) == 5
+    assert len(plain["notifications"]) == 11
+    with_email = [r for r, *_ in plain["notifications"] if User.objects.get(pk=r).email]
+    assert len(plain["outbox"]) == len(with_email) < 11  # Bob has no email address
+    assert sum(at is not None for _, at in plain["warned"]) == 5
+
+
+def test_a_warning_due_with_another_step_sees_what_that_step_changed(cast):
+    """Unowned at its assignment deadline and warned about its resolution in the same tick: the warning
+    goes to the owner the assignment step has just chosen, not to the lead."""
+    ticket = ticket_create(account=cast.acme, subject="Printer", now=MONDAY)
+    ticket.promises.all().delete()
+    Ticket.objects.filter(pk=ticket.pk).update(owner=None, state=State.NEW, assign_by=at("2026-03-02 10:30"))
+    Timer.objects.filter(ticket=ticket).delete()
+    Timer.objects.create(kind=TimerKind.ASSIGN_DUE, ticket=ticket, fire_at=at("2026-03-02 10:30"))
+    Timer.objects.create(kind=TimerKind.RESOLUTION_WARN, ticket=ticket, fire_at=at("2026-03-02 10:30"))
+
+    lines = tick(at("2026-03-02 10:30"))
+
+    assert lines[0].startswith(f"2026-03-02T10:30+00:00 {ticket.reference} unowned past 10:30: assigned to Alice Agent")
+    assert lines[1] == f"2026-03-02T10:30+00:00 {ticket.reference} warned Alice Agent: resolution due 10:00"
+    assert Notification.objects.filter(ticket=ticket, kind="warning").get().recipient == cast.alice
