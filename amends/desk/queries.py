@@ -8,13 +8,24 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 
 from amends.core.errors import NotFound
-from amends.desk.models import FLAGGED_Q, LIVE_PROMISE_Q, OPEN_Q, OPEN_STATES, Promise, PromiseState, Ticket
+from amends.desk.models import (
+    FLAGGED_Q,
+    LIVE_PROMISE_Q,
+    OPEN_Q,
+    OPEN_STATES,
+    Promise,
+    PromiseKind,
+    PromiseState,
+    Ticket,
+)
 
 ATTENTION_HORIZON = timedelta(hours=2)
 SOON = timedelta(minutes=30)
 # Redundant with `live`, but naming the open states lets SQLite's planner use the (team, state, deadline)
 # open-ticket index for a team instead of the team's whole history through the plain team index.
 OPEN_STATE_LIST = sorted(OPEN_STATES)
+PROMISE_KINDS = dict(PromiseKind.choices)
+BOARD_ORDER = ("next_deadline_at", "id")
 
 
 def open_for_team(open_tickets: QuerySet[Ticket], team_id: int) -> QuerySet[Ticket]:
@@ -30,9 +41,52 @@ class Reason:
     due_at: datetime | None = None
 
 
+@dataclass(slots=True)
+class LivePromise:
+    kind: str
+    state: str
+    due_at: datetime
+
+
+@dataclass(slots=True)
+class BoardTicket:
+    """What a page shows of a ticket on the board, read as plain values (no model instances): the columns
+    below, then its live promises, soonest first."""
+
+    id: int
+    subject: str
+    urgency: str
+    owner_id: int | None
+    next_deadline_at: datetime | None
+    assign_by: datetime | None
+    resolution_due: datetime | None
+    followup_due: datetime | None
+    need_by: datetime | None
+    at_risk_since: datetime | None
+    chased_count: int
+    last_chased_at: datetime | None
+    account_name: str
+    contact_name: str | None
+    owner_first_name: str | None
+    owner_last_name: str | None
+    owner_username: str | None
+    live_promises: list[LivePromise] = field(default_factory=list)
+
+
+# BoardTicket's attributes and the columns they are read from (the live promises are read apart).
+BOARD_COLUMNS = {
+    "id": "id", "subject": "subject", "urgency": "urgency", "owner_id": "owner_id",
+    "next_deadline_at": "next_deadline_at", "assign_by": "assign_by", "resolution_due": "resolution_due",
+    "followup_due": "followup_due", "need_by": "need_by", "at_risk_since": "at_risk_since",
+    "chased_count": "chased_count", "last_chased_at": "last_chased_at", "account_name": "account__name",
+    "contact_name": "contact__name", "owner_first_name": "owner__user__first_name",
+    "owner_last_name": "owner__user__last_name", "owner_username": "owner__user__username",
+}
+
+
 @dataclass
 class AttentionItem:
-    ticket: Ticket
+    ticket: Ticket | BoardTicket  # a BoardTicket from attention_rows
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -51,11 +105,11 @@ def _with_live_promises(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def attention_reasons(ticket: Ticket, now: datetime) -> list[Reason]:
+def attention_reasons(ticket: Ticket | BoardTicket, now: datetime) -> list[Reason]:
     """Why a ticket needs a person now, most pressing first. Needs `live_promises` prefetched."""
     reasons: list[Reason] = []
     for promise in getattr(ticket, "live_promises", []):
-        label = promise.get_kind_display()
+        label = PROMISE_KINDS.get(promise.kind, promise.kind)
         if promise.state == PromiseState.BROKEN or promise.due_at <= now:
             reasons.append(Reason("promise_broken", f"Broken promise: {label.lower()}", promise.due_at))
         elif promise.due_at <= now + ATTENTION_HORIZON:
@@ -77,27 +131,53 @@ def attention_reasons(ticket: Ticket, now: datetime) -> list[Reason]:
     return reasons
 
 
-def attention_board(
-    now: datetime, *, owner_id: int | None = None, team_id: int | None = None, limit: int = 100,
-    horizon: timedelta = ATTENTION_HORIZON,
-) -> list[AttentionItem]:
-    """Everything that needs a person now, soonest deadline first: what is due within the horizon (one
-    range scan of the open-deadline index) and whatever is unowned, chased or at risk however far its
-    deadline (the small `flagged` partial index). Four queries whatever the number of rows."""
+def _attention_ids(
+    now: datetime, owner_id: int | None, team_id: int | None, limit: int, horizon: timedelta
+) -> set[int]:
+    """The ids of the board's candidates (two index reads): what is due within the horizon (one range scan of
+    the open-deadline index) and whatever is unowned, chased or at risk however far its deadline (the small
+    `flagged` partial index), `limit` of each, soonest deadline first."""
     scope = Ticket.objects.filter(OPEN_Q)
     if owner_id is not None:
         scope = scope.filter(owner_id=owner_id)
     if team_id is not None:
         scope = open_for_team(scope, team_id)
-    ordered = ("next_deadline_at", "id")
-    near = scope.filter(next_deadline_at__lte=now + horizon).order_by(*ordered)
+    near = scope.filter(next_deadline_at__lte=now + horizon).order_by(*BOARD_ORDER)
     # Flagged implies open. For an owner or a team, saying `live` as well lets SQLite read their open index;
     # for everyone, the flagged index alone is best (PostgreSQL would AND it with the whole open index).
     flagged = (scope if owner_id is not None or team_id is not None else Ticket.objects.all()).filter(FLAGGED_Q)
-    flagged = flagged.order_by(*ordered)
-    ids = set(near.values_list("id", flat=True)[:limit]) | set(flagged.values_list("id", flat=True)[:limit])
-    rows = _with_live_promises(Ticket.objects.filter(pk__in=ids).order_by(*ordered))[:limit]
+    flagged = flagged.order_by(*BOARD_ORDER)
+    return set(near.values_list("id", flat=True)[:limit]) | set(flagged.values_list("id", flat=True)[:limit])
+
+
+def attention_board(
+    now: datetime, *, owner_id: int | None = None, team_id: int | None = None, limit: int = 100,
+    horizon: timedelta = ATTENTION_HORIZON,
+) -> list[AttentionItem]:
+    """Everything that needs a person now, soonest deadline first: what is due within the horizon and whatever
+    is unowned, chased or at risk however far its deadline. Four queries whatever the number of rows."""
+    ids = _attention_ids(now, owner_id, team_id, limit, horizon)
+    rows = _with_live_promises(Ticket.objects.filter(pk__in=ids).order_by(*BOARD_ORDER))[:limit]
     items = [AttentionItem(ticket, attention_reasons(ticket, now)) for ticket in rows]
+    return [item for item in items if item.reasons]
+
+
+def attention_rows(
+    now: datetime, *, owner_id: int | None = None, team_id: int | None = None, limit: int = 100,
+    horizon: timedelta = ATTENTION_HORIZON,
+) -> list[AttentionItem]:
+    """attention_board for a page: the same items and reasons, each ticket a BoardTicket of the columns the
+    page shows, read as plain values rather than models (a page of them costs a fraction of the CPU). Four
+    queries whatever the number of rows."""
+    ids = _attention_ids(now, owner_id, team_id, limit, horizon)
+    columns = Ticket.objects.filter(pk__in=ids).order_by(*BOARD_ORDER).values_list(*BOARD_COLUMNS.values())
+    tickets = [BoardTicket(**dict(zip(BOARD_COLUMNS, values, strict=True))) for values in columns[:limit]]
+    by_id = {ticket.id: ticket for ticket in tickets}
+    if by_id:
+        live = Promise.objects.filter(LIVE_PROMISE_Q, ticket_id__in=list(by_id)).order_by("due_at", "id")
+        for ticket_id, kind, state, due_at in live.values_list("ticket_id", "kind", "state", "due_at"):
+            by_id[ticket_id].live_promises.append(LivePromise(kind, state, due_at))
+    items = [AttentionItem(ticket, attention_reasons(ticket, now)) for ticket in tickets]
     return [item for item in items if item.reasons]
 
 

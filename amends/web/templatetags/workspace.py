@@ -1,17 +1,20 @@
 """Filters and tags for the workspace pages: countdowns and the badges for urgency, state, promise, reason.
 
-Load with `{% load workspace %}`. Everything returned as HTML is built with format_html, so customer
-text passed in is escaped.
+Load with `{% load workspace %}`. Everything returned as HTML escapes the text put into it (with
+format_html, or with html.escape in the hot paths: a page of rows calls them hundreds of times), so customer
+text passed in is escaped. `Times` does the same for Python code that builds a page's rows.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
+from html import escape as _esc  # what format_html does to each argument, without its lazy-text checks
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from amends.core.clock import wall_now
 
@@ -19,6 +22,9 @@ register = template.Library()
 
 SOON = timedelta(minutes=30)
 LIVE_LIMIT = timedelta(hours=12)
+WEEK_AROUND = timedelta(days=6)  # "Tue 10:00" within this of now; a date further away
+ZERO = timedelta(0)
+NO_COUNTDOWN = mark_safe('<span class="countdown is-none">—</span>')
 
 URGENCY_CLASS = {"urgent": "badge-urgent", "high": "badge-high", "normal": "badge-normal", "low": "badge-low"}
 STATE_CLASS = {
@@ -50,19 +56,75 @@ def _now(now: datetime | None) -> datetime:
     return now if isinstance(now, datetime) else wall_now()
 
 
+class Times:
+    """Instants as the workspace shows them, relative to one `now` and in the current time zone. A list page
+    makes one for all its rows, so the zone and the local `now` are worked out once rather than once a cell;
+    the filters below make one per call."""
+
+    __slots__ = ("now", "zone", "local_now")
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.zone = timezone.get_current_timezone()
+        self.local_now = now.astimezone(self.zone)  # timezone.localtime(now)
+
+    def local_time(self, value: datetime | None) -> str:
+        """"Tue 10:00" within the coming week, "6 Mar 10:00" further away, in the site's time zone."""
+        if not value:
+            return ""
+        local = value.astimezone(self.zone)
+        current = self.local_now
+        if local.date() == current.date():
+            return local.strftime("%H:%M")
+        if abs(local - current) < WEEK_AROUND:
+            return local.strftime("%a %H:%M")
+        fmt = "%-d %b %H:%M" if local.year == current.year else "%-d %b %Y %H:%M"
+        return local.strftime(fmt)
+
+    def countdown(self, value: datetime | None) -> str:
+        """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "Tue 10:00" when far off."""
+        if not value:
+            return "—"
+        left = value - self.now
+        if left <= ZERO:
+            return f"{_span(left)} overdue"
+        if left < LIVE_LIMIT:
+            return f"in {_span(left)}"
+        return self.local_time(value)
+
+    def countdown_class(self, value: datetime | None) -> str:
+        """is-overdue / is-soon / "" (ok) / is-none: the colour of a deadline."""
+        if not value:
+            return "is-none"
+        left = value - self.now
+        if left <= ZERO:
+            return "is-overdue"
+        if left <= SOON:
+            return "is-soon"
+        return ""
+
+    def live_countdown(self, value: datetime | None, pill: bool = False, with_time: bool = False) -> SafeString:
+        """`<span class="countdown" data-due="ISO">in 12 min</span>`; app.js keeps it current every 30 s.
+        `with_time` adds the clock time after a relative countdown ("in 12 min (10:00)")."""
+        if not value:
+            return NO_COUNTDOWN
+        extra = " countdown-pill" if pill else ""
+        title = value.astimezone(self.zone).strftime("%a %-d %b %Y %H:%M")
+        html = mark_safe(
+            f'<span class="countdown{extra} {self.countdown_class(value)}" data-due="{_esc(value.isoformat())}" '
+            f'title="{_esc(title)}">{_esc(self.countdown(value))}</span>'
+        )
+        if with_time and value - self.now < LIVE_LIMIT:
+            html = format_html('{} <span class="muted small nowrap">({})</span>', html, self.local_time(value))
+        return html
+
+
 @register.filter
 def local_time(value: datetime | None, now: datetime | None = None) -> str:
     """"Tue 10:00" within the coming week, "6 Mar 10:00" further away, in the site's time zone."""
     if not value:
         return ""
-    local = timezone.localtime(value)
-    current = timezone.localtime(_now(now))
-    if local.date() == current.date():
-        return local.strftime("%H:%M")
-    if abs(local - current) < timedelta(days=6):
-        return local.strftime("%a %H:%M")
-    fmt = "%-d %b %H:%M" if local.year == current.year else "%-d %b %Y %H:%M"
-    return local.strftime(fmt)
+    return Times(_now(now)).local_time(value)
 
 
 @register.filter
@@ -81,12 +143,7 @@ def countdown(value: datetime | None, now: datetime | None = None) -> str:
     """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "Tue 10:00" when far off."""
     if not value:
         return "—"
-    left = value - _now(now)
-    if left <= timedelta(0):
-        return f"{_span(left)} overdue"
-    if left < LIVE_LIMIT:
-        return f"in {_span(left)}"
-    return local_time(value, now)
+    return Times(_now(now)).countdown(value)
 
 
 @register.filter
@@ -94,12 +151,7 @@ def countdown_class(value: datetime | None, now: datetime | None = None) -> str:
     """is-overdue / is-soon / "" (ok) / is-none: the colour of a deadline."""
     if not value:
         return "is-none"
-    left = value - _now(now)
-    if left <= timedelta(0):
-        return "is-overdue"
-    if left <= SOON:
-        return "is-soon"
-    return ""
+    return Times(_now(now)).countdown_class(value)
 
 
 @register.simple_tag
@@ -108,45 +160,52 @@ def live_countdown(
 ) -> SafeString:
     """`<span class="countdown" data-due="ISO">in 12 min</span>`; app.js keeps it current every 30 s.
     `with_time` adds the clock time after a relative countdown ("in 12 min (10:00)")."""
-    extra = " countdown-pill" if pill else ""
     if not value:
-        return format_html('<span class="countdown is-none">—</span>')
-    html = format_html(
-        '<span class="countdown{} {}" data-due="{}" title="{}">{}</span>',
-        extra, countdown_class(value, now), value.isoformat(), timezone.localtime(value).strftime("%a %-d %b %Y %H:%M"),
-        countdown(value, now),
-    )
-    if with_time and value - _now(now) < LIVE_LIMIT:
-        html = format_html('{} <span class="muted small nowrap">({})</span>', html, local_time(value, now))
-    return html
+        return NO_COUNTDOWN
+    return Times(_now(now)).live_countdown(value, pill, with_time)
 
 
 def _badge(css: str, label: str) -> SafeString:
-    return format_html('<span class="badge {}">{}</span>', css, label)
+    return mark_safe(f'<span class="badge {_esc(css)}">{_esc(label)}</span>')
+
+
+@functools.cache
+def _labels(kind: str) -> dict[str, str]:
+    """Value -> label of one choice set."""
+    from amends.desk.models import PromiseState, State
+    from amends.policies.models import Urgency
+
+    return dict({"urgency": Urgency, "state": State, "promise": PromiseState}[kind].choices)
+
+
+_CHOICE_BADGES: dict[tuple[str, str], SafeString] = {}
+
+
+def _choice_badge(kind: str, classes: dict[str, str], value: str) -> SafeString:
+    """The badge of a choice (an urgency, a state): the same few strings on every row, so each is made once."""
+    key = (kind, value)
+    badge = _CHOICE_BADGES.get(key)
+    if badge is None:
+        labels = _labels(kind)
+        badge = _badge(classes.get(value, "badge-muted"), labels.get(value, value))
+        if value in labels:  # remember only the known values: the cache stays small
+            _CHOICE_BADGES[key] = badge
+    return badge
 
 
 @register.filter
 def urgency_badge(value: str) -> SafeString:
-    from amends.policies.models import Urgency
-
-    label = Urgency(value).label if value in Urgency.values else value
-    return _badge(URGENCY_CLASS.get(value, "badge-muted"), label)
+    return _choice_badge("urgency", URGENCY_CLASS, value)
 
 
 @register.filter
 def state_badge(value: str) -> SafeString:
-    from amends.desk.models import State
-
-    label = State(value).label if value in State.values else value
-    return _badge(STATE_CLASS.get(value, "badge-muted"), label)
+    return _choice_badge("state", STATE_CLASS, value)
 
 
 @register.filter
 def promise_badge(value: str) -> SafeString:
-    from amends.desk.models import PromiseState
-
-    label = PromiseState(value).label if value in PromiseState.values else value
-    return _badge(PROMISE_CLASS.get(value, "badge-muted"), label)
+    return _choice_badge("promise", PROMISE_CLASS, value)
 
 
 @register.filter
@@ -155,12 +214,15 @@ def reason_badge(reason) -> SafeString:
     return _badge(REASON_CLASS.get(reason.code, "badge-muted"), reason.text)
 
 
+UNOWNED_BADGE = _badge("badge-muted", "Unowned")
+
+
 @register.filter
 def owner_or_unowned(ticket) -> SafeString:
     """The owner's name, or an "Unowned" badge."""
     if ticket.owner_id is None:
-        return _badge("badge-muted", "Unowned")
-    return format_html("{}", ticket.owner.name)
+        return UNOWNED_BADGE
+    return escape(ticket.owner.name)
 
 
 @register.filter

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 
 from amends.core.clock import wall_now
 from amends.core.models import Notification
-from amends.desk.queries import AttentionItem, attention_board
+from amends.desk.queries import attention_rows
 from amends.people.models import Agent, Role
 from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required
+from amends.web.rows import BoardRow, board_rows
+from amends.web.templatetags.workspace import Times
 
 SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
 ROWS = 50  # the most pressing first; a person works from the top, and the page stays fast at any size
@@ -23,7 +25,7 @@ ESCALATION_KINDS = ("escalation", "promise_broken", "target_missed")
 @dataclass
 class AttentionPage:
     scope: str
-    items: list[AttentionItem]
+    rows: list[BoardRow]
     escalations: list[Notification]
     more: bool = False  # there are more rows than shown
 
@@ -36,13 +38,12 @@ def attention_page(agent: Agent, scope: str, now: datetime, rows: int = ROWS) ->
     """The board for a scope plus my unread escalations: a fixed number of queries whatever the rows."""
     owner_id = agent.pk if scope == "mine" else None
     team_id = agent.team_id if scope == "team" else None
-    items = attention_board(now, owner_id=owner_id, team_id=team_id, limit=rows + 1)
+    items = attention_rows(now, owner_id=owner_id, team_id=team_id, limit=rows + 1)
     escalations = list(
         Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True, kind__in=ESCALATION_KINDS)
-        .select_related("ticket")
         .order_by("-created_at", "-id")[:20]
     )
-    return AttentionPage(scope, items[:rows], escalations, more=len(items) > rows)
+    return AttentionPage(scope, board_rows(items[:rows], Times(now)), escalations, more=len(items) > rows)
 
 
 @agent_required

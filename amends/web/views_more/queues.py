@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,6 +25,8 @@ from amends.people.models import Agent, Role, Team
 from amends.web.forms_more import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required, role_allows, role_required
+from amends.web.rows import QUEUE_COLUMNS, QueueRow, person_name, queue_rows_from
+from amends.web.templatetags.workspace import Times
 
 PAGE_SIZE = 50
 ALL = "all"
@@ -60,7 +65,7 @@ class QueuePage:
     page: int
     pages: int
     total: int
-    rows: list[Ticket]
+    rows: list[QueueRow]
     team_tabs: list[Tab] = field(default_factory=list)
     state_tabs: list[Tab] = field(default_factory=list)
     sort_tabs: list[Tab] = field(default_factory=list)
@@ -93,9 +98,10 @@ def open_counts(team_id: int | None) -> tuple[dict[int, dict[str, int]], dict[in
     return per_state, unowned
 
 
-def queue_rows(team_id: int | None, state: str, sort: str, offset: int) -> list[Ticket]:
+def queue_rows(team_id: int | None, state: str, sort: str, offset: int, now: datetime) -> list[QueueRow]:
     """One page of rows in one query: the page's ids are picked from the index alone (a subquery), and only
-    those rows are joined to their account and owner (SQLite would join all of a team's open rows to sort)."""
+    those rows are joined to their account and owner (SQLite would join all of a team's open rows to sort).
+    The rows are read as plain values and made into display rows (no model instances)."""
     tickets = Ticket.objects.filter(OPEN_Q)
     if team_id is not None:
         tickets = open_for_team(tickets, team_id) if state in (ALL, UNOWNED) else tickets.filter(team_id=team_id)
@@ -105,7 +111,8 @@ def queue_rows(team_id: int | None, state: str, sort: str, offset: int) -> list[
         tickets = tickets.filter(state=state)
     order = SORTS[sort][1]
     page = tickets.order_by(*order).values("pk")[offset : offset + PAGE_SIZE]
-    return list(Ticket.objects.filter(pk__in=page).select_related("account", "owner__user").order_by(*order))
+    values = Ticket.objects.filter(pk__in=page).order_by(*order).values_list(*QUEUE_COLUMNS)
+    return queue_rows_from(list(values), Times(now))
 
 
 def _url(team: str, state: str, sort: str, page: int = 1) -> str:
@@ -114,7 +121,7 @@ def _url(team: str, state: str, sort: str, page: int = 1) -> str:
     return "?" + urlencode({k: v for k, v in params.items() if defaults.get(k) != v})
 
 
-def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int) -> QueuePage:
+def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int, now: datetime) -> QueuePage:
     """The queue for one team (or all) and one state tab: 3 queries (teams, counts, rows)."""
     teams = list(Team.objects.order_by("name"))
     by_id = {t.pk: t for t in teams}
@@ -137,7 +144,7 @@ def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int) ->
     total = count(team_id, state)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = queue_rows(team_id, state, sort, (page - 1) * PAGE_SIZE)
+    rows = queue_rows(team_id, state, sort, (page - 1) * PAGE_SIZE, now)
 
     result = QueuePage(team, state, sort, page, pages, total, rows, here=_url(team_key, state, sort, page))
     # Only the tab on screen carries a count: counting every team would read every open request.
@@ -166,6 +173,18 @@ def assignable_agents(actor: Agent) -> QuerySet[Agent]:
     return agents
 
 
+def assignable_groups(actor: Agent) -> list[tuple[str, list[tuple[int, str]]]]:
+    """assignable_agents as the bulk bar's choices, by team: (team name, [(agent id, name), ...]), read as
+    plain values."""
+    rows = assignable_agents(actor).values_list(
+        "team__name", "pk", "user__first_name", "user__last_name", "user__username"
+    )
+    return [
+        (team, [(pk, person_name(first, last, username)) for _, pk, first, last, username in members])
+        for team, members in groupby(rows, key=itemgetter(0))
+    ]
+
+
 def _page_number(raw: str | None) -> int:
     try:
         return int(raw or 1)
@@ -176,14 +195,15 @@ def _page_number(raw: str | None) -> int:
 @agent_required
 def queues(request: HttpRequest) -> HttpResponse:
     me: Agent = request.agent  # type: ignore[attr-defined]
+    now = wall_now()
     page = queue_page(
         me, request.GET.get("team", ""), request.GET.get("state", ALL), request.GET.get("sort", "deadline"),
-        _page_number(request.GET.get("page")),
+        _page_number(request.GET.get("page")), now,
     )
     can_bulk = role_allows(me, Role.LEAD)
     context = {
-        "q": page, "now": wall_now(), "can_bulk": can_bulk,
-        "agents": list(assignable_agents(me)) if can_bulk and page.rows else [],
+        "q": page, "now": now, "can_bulk": can_bulk,
+        "agent_groups": assignable_groups(me) if can_bulk and page.rows else [],
     }
     return render_page_or_partial(request, "web/more/queues.html", "web/more/_queue_table.html", context)
 
