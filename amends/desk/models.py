@@ -101,6 +101,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["team", "state", "next_deadline_at"], condition=OPEN_Q, name="ticket_open_team_state"
             ),
+            # Unowned open requests are few (intake gives nearly all an owner at once): the queues count
+            # and list them per team through this small index, never the team's whole history.
+            models.Index(
+                fields=["team", "next_deadline_at"], condition=OPEN_Q & Q(owner__isnull=True),
+                name="ticket_unowned_team_deadline",
+            ),
             models.Index(fields=["next_deadline_at"], condition=FLAGGED_Q, name="ticket_flagged_deadline"),
             models.Index(fields=["account", "created_at"], name="ticket_account_created"),
         ]
