@@ -20,8 +20,10 @@ from typing import IO
 
 from django.conf import settings
 
-WORKERS = 2  # as `amends run` starts gunicorn
-THREADS = 4
+from amends.core.serving import WEB_THREADS, web_workers_default
+
+WORKERS = web_workers_default()  # as `amends run` starts gunicorn
+THREADS = WEB_THREADS
 
 
 def free_port() -> int:

@@ -23,6 +23,8 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from amends.core.serving import WEB_THREADS, web_workers_default
+
 STOP_SECONDS = 20.0
 READY_SECONDS = 60.0
 
@@ -34,7 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
         parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
-        parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (default 2).")
+        parser.add_argument(
+            "--web-workers", type=int, default=web_workers_default(),
+            help=f"gunicorn worker processes, {WEB_THREADS} threads each (default {web_workers_default()}: 2 per core).",
+        )
 
     def handle(self, *args, host, port, no_demo, web_workers, **options):
         if not 0 < port < 65536:
@@ -67,7 +72,7 @@ class Command(BaseCommand):
         try:
             children.start("web", [
                 sys.executable, "-m", "gunicorn", "amends.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(web_workers), "--threads", "4", "--graceful-timeout", "10", "--timeout", "60",
+                "--workers", str(web_workers), "--threads", str(WEB_THREADS), "--graceful-timeout", "10", "--timeout", "60",
                 "--no-control-socket",  # gunicorn's default socket is per user: two instances would clash
             ], env)
             children.start("worker", [sys.executable, "-m", "amends.cli", "worker"], env)
