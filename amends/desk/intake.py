@@ -76,8 +76,8 @@ def _promises_for(
 
 @dataclass
 class IntakePlan:
-    """Everything intake decides before it writes: the new ticket (owner, deadlines), its promises and
-    timers' moments. Reads only, outside any transaction, so the write transaction is short."""
+    """Everything intake decides before it writes: the new ticket (owner, deadlines) and its promises.
+    Made by reads only, outside any transaction, so the write transaction is short."""
 
     ticket: Ticket
     promises: list[Promise]
