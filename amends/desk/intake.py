@@ -164,9 +164,11 @@ def intake_commit(plan: IntakePlan) -> Ticket:
                 ticket=ticket, kind="unassigned", now=now,
                 message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
             )
-            if team.lead is not None:
+            # Read now, not from the kept team: a lead whose account was deleted leaves no stamp change.
+            lead = Agent.objects.select_related("user").filter(pk=team.lead_id).first() if team.lead_id else None
+            if lead is not None:
                 staff_notify(
-                    team.lead, kind="unowned", now=now, ticket=ticket,
+                    lead, kind="unowned", now=now, ticket=ticket,
                     message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
                     f"{plan.why}",
                 )

@@ -58,6 +58,14 @@ def test_a_new_escalation_chain_and_lead_are_used(cast):
     assert Notification.objects.get(ticket=unowned, kind="unowned").recipient == cast.bob
 
 
+def test_a_deleted_lead_leaves_no_dangling_reference(cast):
+    _new(cast)  # the team is kept in memory with Lena as its lead
+    cast.lena.user.delete()  # the database sets the team's lead to NULL itself: no stamp change
+    unowned = _new(cast, now=at("2026-03-07 10:00"))  # Saturday: unowned, and nobody to tell
+    assert unowned.owner is None
+    assert not Notification.objects.filter(ticket=unowned).exists()
+
+
 def test_a_team_moved_to_another_calendar(cast):
     from amends.people.models import BusinessCalendar
 
