@@ -12,8 +12,13 @@ class Visibility(models.TextChoices):
 class Event(models.Model):
     """One immutable timeline entry, written in the same transaction as the change it records."""
 
-    ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexes: event_ticket_created serves lookups by ticket; most events have no actor (the system's).
+    ticket = models.ForeignKey(
+        "desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    actor = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=40)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     message = models.TextField()
@@ -22,7 +27,10 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}: {self.message}"
@@ -75,7 +83,9 @@ class Outbox(models.Model):
 class Notification(models.Model):
     """An in-app notice for one member of staff (the email copy goes through the outbox)."""
 
-    recipient = models.ForeignKey("people.Agent", on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(  # notification_recipient serves lookups by recipient
+        "people.Agent", on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=30)
     message = models.CharField(max_length=500)

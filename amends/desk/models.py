@@ -51,9 +51,12 @@ class Ticket(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.NEW)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="tickets")
+    # Indexes: ticket_account_created serves lookups by account; many requests have no contact.
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", db_index=False
     )
     team = models.ForeignKey("people.Team", on_delete=models.PROTECT, related_name="tickets")
     owner = models.ForeignKey(
@@ -109,6 +112,7 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["next_deadline_at"], condition=FLAGGED_Q, name="ticket_flagged_deadline"),
             models.Index(fields=["account", "created_at"], name="ticket_account_created"),
+            models.Index(fields=["contact"], condition=Q(contact__isnull=False), name="ticket_contact"),
         ]
 
     def __str__(self) -> str:

@@ -22,14 +22,18 @@ class TimerKind(models.TextChoices):
 
 class Timer(models.Model):
     kind = models.CharField(max_length=20, choices=TimerKind.choices)
-    ticket = models.ForeignKey("desk.Ticket", on_delete=models.CASCADE, related_name="timers")
-    promise = models.ForeignKey("desk.Promise", null=True, blank=True, on_delete=models.CASCADE, related_name="timers")
+    # Indexes: timer_ticket_kind serves lookups by ticket; only promise timers have a promise.
+    ticket = models.ForeignKey("desk.Ticket", on_delete=models.CASCADE, related_name="timers", db_index=False)
+    promise = models.ForeignKey(
+        "desk.Promise", null=True, blank=True, on_delete=models.CASCADE, related_name="timers", db_index=False
+    )
     fire_at = models.DateTimeField()
 
     class Meta:
         indexes = [
             models.Index(fields=["fire_at", "id"], name="timer_fire_at"),
             models.Index(fields=["ticket", "kind"], name="timer_ticket_kind"),
+            models.Index(fields=["promise"], condition=models.Q(promise__isnull=False), name="timer_promise"),
         ]
 
     def __str__(self) -> str:
