@@ -27,7 +27,8 @@ def team_at(team_id: int, ref: Snapshot | None = None) -> Team:
     })
     if team_id not in teams:
         raise Team.DoesNotExist(f"no team {team_id}")
-    return Team(**teams[team_id])
+    row = teams[team_id]
+    return Team.from_db("default", list(row), list(row.values()))  # as loaded: saving it updates, never inserts
 
 
 def calendar_spec(calendar_id: int, ref: Snapshot | None = None) -> CalendarSpec:
