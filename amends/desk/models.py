@@ -44,6 +44,11 @@ OPEN_Q = Q(live=True)
 FLAGGED_Q = Q(flagged=True)
 
 
+def ticket_reference(pk: int) -> str:
+    """How a request is named to people (AM-123), for readers holding only its id."""
+    return f"AM-{pk}"
+
+
 class Ticket(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.API)
@@ -120,7 +125,7 @@ class Ticket(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"AM-{self.pk}"
+        return ticket_reference(self.pk)
 
     @property
     def is_open(self) -> bool:

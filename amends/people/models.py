@@ -22,6 +22,12 @@ def parse_hours(raw: dict) -> dict[int, tuple[tuple[time, time], ...]]:
     return out
 
 
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """How staff are named everywhere: the full name (as User.get_full_name()), else the username. For
+    readers that hold the user's columns rather than an instance."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 WEEKDAYS_9_TO_5 = {str(d): [["09:00", "17:00"]] for d in range(5)}
 
 
@@ -106,7 +112,7 @@ class Agent(models.Model):
 
     @property
     def name(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return person_name(self.user.first_name, self.user.last_name, self.user.username)
 
     @property
     def email(self) -> str:

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from amends.core.reference import Snapshot, reference_snapshot
-from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
+from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours, person_name
 from amends.policies.business_time import CalendarSpec, is_open
 
 
@@ -74,7 +74,7 @@ class Member:
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.username  # as User.get_full_name()
+        return person_name(self.first_name, self.last_name, self.username)
 
 
 @dataclass

@@ -10,10 +10,11 @@ from django.utils import timezone
 from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.notify import staff_notify
+from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent
-from amends.people.queries import agent_is_away
+from amends.people.queries import agent_is_away, calendar_spec
 from amends.watchdog.agenda import timers_schedule
 from amends.watchdog.models import TimerKind
 
@@ -83,11 +84,12 @@ def absence_hand_over(absence: Absence, *, now: datetime, actor: Agent | None = 
     with transaction.atomic():
         agent = absence.agent
         backup = absence.backup if absence.backup_id and not agent_is_away(absence.backup, now) else None
+        ref = reference_snapshot()
         for ticket in work_to_hand_over(agent):
             ticket = ticket_lock(ticket.pk)
             new_owner = backup
             if new_owner is None:
-                new_owner, _ = owner_for_intake(ticket.team, ticket.account, now, ticket.team.calendar.spec())
+                new_owner, _ = owner_for_intake(ticket.team, ticket.account, now, calendar_spec(ticket.team.calendar_id, ref))
                 if new_owner is not None and new_owner.pk == agent.pk:
                     new_owner = None
             if new_owner is None:

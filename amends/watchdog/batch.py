@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from amends.core.reference import Snapshot
 from amends.desk.models import Ticket
 
 
@@ -26,6 +27,7 @@ class Named(Protocol):
 @dataclass
 class Batch:
     now: datetime
+    ref: Snapshot | None = None  # the reference data (policies, calendars, chains) the batch reads, once
     lines: list[str] = field(default_factory=list)
     warned_promises: list[int] = field(default_factory=list)
     dirty: dict[int, Ticket] = field(default_factory=dict)

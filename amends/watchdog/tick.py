@@ -22,6 +22,7 @@ from django.db import transaction
 from amends.core import writes
 from amends.core.events import event_record
 from amends.core.notify import staff_notify_many
+from amends.core.reference import reference_snapshot
 from amends.core.timefmt import hm, when
 from amends.desk.assignment import owner_for_escalation, owner_for_intake
 from amends.desk.models import Promise, PromiseState, Ticket
@@ -29,6 +30,7 @@ from amends.desk.promises import promise_mark_broken
 from amends.desk.rules import rules_for
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction, ticket_save
 from amends.people.models import Agent, Team
+from amends.people.queries import calendar_spec
 from amends.people.services import absence_hand_over, absences_due_for_handover
 from amends.watchdog import warnings
 from amends.watchdog.agenda import timers_schedule
@@ -101,7 +103,7 @@ def on_assign_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.owner_id is not None or not ticket.is_open:
         return
     now = batch.now
-    owner, _ = owner_for_intake(ticket.team, ticket.account, now, ticket.team.calendar.spec())
+    owner, _ = owner_for_intake(ticket.team, ticket.account, now, calendar_spec(ticket.team.calendar_id, batch.ref))
     owner = owner or owner_for_escalation(ticket.team, None, now)
     lead = ticket.team.lead
     if owner is not None:
@@ -154,7 +156,7 @@ def on_resolution_escalate(timer: Due, ticket: Ticket, batch: Batch) -> None:
 def on_followup_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.followup_due is None:
         return
-    rules = rules_for(ticket)
+    rules = rules_for(ticket, batch.ref)
     recipient = ticket.owner or ticket.team.lead
     staff_notify_many(
         [recipient], kind="followup", now=batch.now, ticket=ticket,
@@ -247,6 +249,7 @@ def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, 
         timers = _timers_claim(now, size, only)
         if not timers:
             return 0, []
+        batch.ref = reference_snapshot()
         # A ticket with only warnings due is read as plain values; one with any other step is loaded as model
         # instances for all its steps, so that each step sees what the one before it changed (a new owner).
         on_models = {t.ticket_id for t in timers if t.kind not in warnings.KINDS}

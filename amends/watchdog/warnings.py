@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from amends.core.events import event_record_values
 from amends.core.notify import staff_notify_values
 from amends.core.timefmt import hm, when
-from amends.desk.models import Promise, PromiseKind, PromiseState, Ticket
-from amends.people.models import Agent
+from amends.desk.models import Promise, PromiseKind, PromiseState, Ticket, ticket_reference
+from amends.people.models import Agent, person_name
 from amends.watchdog.batch import Batch, who
 from amends.watchdog.models import TimerKind
 
@@ -41,7 +41,9 @@ class TicketValues(NamedTuple):
     lead_id: int | None
     resolution_due: datetime | None
 
-    reference = Ticket.reference  # the model's own property: it reads only `pk`
+    @property
+    def reference(self) -> str:
+        return ticket_reference(self.pk)
 
 
 class PromiseValues(NamedTuple):
@@ -151,7 +153,7 @@ def _recipients_read(ids: set[int]) -> dict[int, Recipient]:
         "pk", "user__first_name", "user__last_name", "user__username", "user__email"
     )
     return {
-        pk: Recipient(pk, f"{first} {last}".strip() or username, email)  # the name as Agent.name gives it
+        pk: Recipient(pk, person_name(first, last, username), email)
         for pk, first, last, username, email in rows
     }
 

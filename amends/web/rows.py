@@ -16,21 +16,12 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from amends.desk.models import PromiseState
+from amends.desk.models import PromiseState, ticket_reference
 from amends.desk.queries import PROMISE_KINDS, AttentionItem, BoardTicket
+from amends.people.models import person_name
 from amends.web.templatetags.workspace import UNOWNED_BADGE, Times, reason_badge, state_badge, urgency_badge
 
 _MARK = 987654321
-
-
-def reference(pk: int) -> str:
-    """As Ticket.reference, without a model instance."""
-    return f"AM-{pk}"
-
-
-def person_name(first_name: str, last_name: str, username: str) -> str:
-    """As Agent.name (the user's full name, else the username), from the user's columns."""
-    return f"{first_name} {last_name}".strip() or username
 
 
 def owner_cell(owner_id: int | None, first_name: str | None, last_name: str | None, username: str | None) -> SafeString:
@@ -89,7 +80,7 @@ def board_rows(items: list[AttentionItem], times: Times) -> list[BoardRow]:
             countdown=times.live_countdown(due),
             deadline=times.local_time(due),
             url=url(t.id),
-            reference=reference(t.id),
+            reference=ticket_reference(t.id),
             subject=t.subject,
             account=t.account_name,
             contact=t.contact_name or "",
@@ -148,7 +139,7 @@ def queue_rows_from(values: list[tuple], times: Times) -> list[QueueRow]:
             deadline=deadline,
             show_deadline=countdown != deadline,
             url=url(pk),
-            reference=reference(pk),
+            reference=ticket_reference(pk),
             account=account,
             updated=times.local_time(updated_at),
             urgency=urgency_badge(urgency),

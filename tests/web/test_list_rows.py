@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 
 from amends.desk.intake import ticket_create
-from amends.desk.models import Promise, PromiseState, State, Ticket
+from amends.desk.models import Promise, PromiseState, State, Ticket, ticket_reference
 from amends.desk.queries import attention_board, attention_rows
 from amends.desk.services import ticket_log_contact, ticket_set_state
-from amends.web.rows import person_name, reference, ticket_url_maker
+from amends.people.models import person_name
+from amends.web.rows import ticket_url_maker
 from amends.web.templatetags.workspace import Times, countdown, countdown_class, live_countdown, local_time
 from tests.cast import at
 from tests.web.support import NOW, client_for
@@ -73,7 +74,7 @@ def test_a_row_names_its_owner_as_the_model_would(cast, varied):
 def test_reference_and_url_without_a_model(cast, varied):
     make_url = ticket_url_maker()
     for ticket in varied.values():
-        assert reference(ticket.pk) == ticket.reference
+        assert ticket_reference(ticket.pk) == ticket.reference
         assert make_url(ticket.pk) == reverse("ticket", args=[ticket.pk])
 
 

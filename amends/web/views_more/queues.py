@@ -21,11 +21,11 @@ from amends.core.errors import DomainError
 from amends.desk.bulk import tickets_assign_bulk
 from amends.desk.models import OPEN_Q, State, Ticket
 from amends.desk.queries import open_for_team
-from amends.people.models import Agent, Role, Team
+from amends.people.models import Agent, Role, Team, person_name
 from amends.web.forms_more import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required, role_allows, role_required
-from amends.web.rows import QUEUE_COLUMNS, QueueRow, person_name, queue_rows_from
+from amends.web.rows import QUEUE_COLUMNS, QueueRow, queue_rows_from
 from amends.web.templatetags.workspace import Times
 
 PAGE_SIZE = 50
