@@ -84,7 +84,6 @@ def assign_within_transaction(
     if not new_ticket:  # a ticket being created has no promises or timers yet
         ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
         timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
-    Agent.objects.filter(pk=agent.pk).update(last_assigned_at=now)
     message = f"Assigned to {agent.name}" + (f" (was {previous.name})" if previous else "") + f": {reason}"
     event_record(
         ticket=ticket, kind="assigned", now=now, actor=actor, message=message,

@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.db import models, transaction
+from django.db.models import Count
 
 from amends.core.errors import DomainError
 from amends.core.models import Event, Notification, Outbox
@@ -73,6 +74,17 @@ def assert_invariants(ticked_at=None) -> None:
             assert ticket.resolution_due is None and ticket.followup_due is not None, where
     if ticked_at is not None:
         assert not Timer.objects.filter(fire_at__lte=ticked_at).exists()
+    assert_open_load_counted()
+
+
+def assert_open_load_counted() -> None:
+    """Each agent's stored open load (kept by triggers) is the count of open requests they own."""
+    counted = dict(
+        Ticket.objects.filter(owner__isnull=False).exclude(state__in=CLOSED_STATES)
+        .values_list("owner_id").annotate(n=Count("pk"))
+    )
+    for agent_id, stored in Agent.objects.values_list("pk", "open_load"):
+        assert stored == counted.get(agent_id, 0), (agent_id, stored, counted.get(agent_id, 0))
 
 
 STARTS = {
