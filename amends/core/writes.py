@@ -10,6 +10,11 @@ The batch insert adapts values with converters prepared once per model and conne
 Django's per-value compiler path, which was most of a watchdog tick's CPU time. A few rows (an
 intake's) go in one INSERT ... RETURNING and model instances get their primary keys, so the caller
 can answer with them; a bulk batch (the watchdog's) does not (nothing reads them back).
+
+Rows that later rows point at (a new request and its promises) are added with `add_keyed()`, and a
+row's few changed columns with `update()`. On PostgreSQL the keyed rows take their keys from their
+tables' sequences, so a small batch goes to the server as one multi-statement query: one round trip
+instead of one per table, which costs the server less than the statements themselves.
 """
 
 from __future__ import annotations
@@ -18,13 +23,26 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.db import connections, models, router, transaction
 
+from amends.core.reference import ReferenceModel
+
 Row = models.Model | dict[str, Any]  # an instance, or field values by attname
-_batch: ContextVar[dict[type[models.Model], list[Row]] | None] = ContextVar("amends_batch", default=None)
+
+
+class Pending(defaultdict):
+    """A batch's rows by model, in the order they were added; and the updates, run after the inserts."""
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.updates: list[tuple[type[models.Model], Any, dict[str, Any]]] = []
+
+
+_batch: ContextVar[Pending | None] = ContextVar("amends_batch", default=None)
 
 
 def add(row: models.Model) -> models.Model:
@@ -46,8 +64,62 @@ def add_values(model: type[models.Model], **values: Any) -> None:
         pending[model].append(values)
 
 
+def add_keyed(*rows: models.Model) -> None:
+    """New rows that the batch's later rows point at (a request, its promises): they have their primary
+    keys when this returns. On PostgreSQL the keys are drawn from the tables' sequences, all in one query,
+    and the rows are written with the batch; elsewhere they are inserted at once, one INSERT per model."""
+    pending = _batch.get()
+    if pending is None:
+        raise RuntimeError("add_keyed() must run inside batched()")
+    by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+    for row in rows:
+        by_model[type(row)].append(row)
+    connection = transaction.get_connection()
+    if not _one_round_trip(connection):
+        for model, group in by_model.items():
+            _point_at_keys(group)
+            insert_rows(model, group)
+        return
+    if not by_model:
+        return
+    qn = connection.ops.quote_name
+    draw = "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+    params = [v for model, group in by_model.items() for v in (qn(model._meta.db_table), model._meta.pk.column, len(group))]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([draw] * len(by_model)), params)
+        drawn = cursor.fetchone()
+    for (model, group), keys in zip(by_model.items(), drawn, strict=True):
+        for row, key in zip(group, keys, strict=True):
+            row.pk = key
+        _point_at_keys(group)
+        pending[model].extend(group)
+
+
+def _point_at_keys(rows: list[models.Model]) -> None:
+    """Foreign keys to rows that were given before those rows had their keys (a promise planned with
+    its request) take the keys now, as Django's save() would."""
+    for row in rows:
+        for field in row._meta.concrete_fields:
+            if field.is_relation and getattr(row, field.attname) is None and field.is_cached(row):
+                target = field.get_cached_value(row)
+                if target is not None:
+                    setattr(row, field.name, target)  # sets the key column and keeps the object
+
+
+def update(model: type[models.Model], pk: Any, **values: Any) -> None:
+    """Set a few columns of one row: at once, or after the batch's inserts. Not for reference data,
+    whose changes must go through its models to tell every process (`amends.core.reference`)."""
+    if issubclass(model, ReferenceModel):
+        raise TypeError(f"{model.__name__} is reference data: save it through its model")
+    pending = _batch.get()
+    if pending is None:
+        model._base_manager.filter(pk=pk).update(**values)
+    else:
+        pending.updates.append((model, pk, values))
+
+
 @contextmanager
-def batched() -> Iterator[dict[type[models.Model], list[Row]]]:
+def batched() -> Iterator[Pending]:
     """Collect the rows added inside; yields them by model (after the block: what was written)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("batched() must run inside transaction.atomic()")
@@ -55,25 +127,62 @@ def batched() -> Iterator[dict[type[models.Model], list[Row]]]:
     if outer is not None:  # already batching: the outer batch writes everything
         yield outer
         return
-    pending: dict[type[models.Model], list[Row]] = defaultdict(list)
+    pending = Pending()
     token = _batch.set(pending)
     try:
         yield pending
-        for model, rows in pending.items():
-            insert_rows(model, rows)
+        _flush(pending)
     finally:
         _batch.reset(token)
 
 
+def _one_round_trip(connection) -> bool:
+    """PostgreSQL through a client-side binding cursor (Django's default) takes several statements in
+    one query."""
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
+def _flush(pending: Pending) -> None:
+    connection = transaction.get_connection()
+    groups = [(model, group) for model, rows in pending.items() for group in _by_keyed(rows)]
+    if not (_one_round_trip(connection) and all(len(rows) <= SMALL for _, rows in groups)):
+        for model, rows in groups:
+            insert_rows(model, rows)
+        for model, pk, values in pending.updates:
+            model._base_manager.filter(pk=pk).update(**values)
+        return
+    statements = [_insert_statement(connection, model, rows) for model, rows in groups]
+    statements += [_update_statement(connection, model, pk, values) for model, pk, values in pending.updates]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        mogrify = cursor.cursor.mogrify
+        cursor.execute(";\n".join(mogrify(statement.sql, statement.params) for statement in statements))
+        for index, statement in enumerate(statements):
+            if index:
+                cursor.cursor.nextset()
+            statement.done(connection, cursor.cursor)
+
+
+def _by_keyed(rows: list[Row]) -> list[list[Row]]:
+    """Rows with their keys given (`add_keyed`) and rows the database numbers go in separate INSERTs."""
+    keyed = [row for row in rows if isinstance(row, models.Model) and row.pk is not None]
+    if not keyed:
+        return [rows] if rows else []
+    rest = [row for row in rows if not (isinstance(row, models.Model) and row.pk is not None)]
+    return [keyed, rest] if rest else [keyed]
+
+
 Column = tuple[str, Callable[[Any], Any], Callable[[], Any]]  # attname, converter, default
-_plans: dict[tuple[type[models.Model], str, str], tuple[str, list[Column]]] = {}
+_plans: dict[tuple[type[models.Model], str, str, bool], tuple[str, list[Column]]] = {}
 
 
-def _plan(model: type[models.Model], connection) -> tuple[str, list[Column]]:
-    key = (model, connection.alias, connection.vendor)
+def _plan(model: type[models.Model], connection, keyed: bool = False) -> tuple[str, list[Column]]:
+    """The INSERT and its columns' converters; `keyed`: with the primary key among them."""
+    key = (model, connection.alias, connection.vendor, keyed)
     if key not in _plans:
         qn = connection.ops.quote_name
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        fields = [f for f in model._meta.concrete_fields if (keyed or not f.primary_key) and not f.generated]
         columns: list[Column] = []
         for field in fields:
             if isinstance(field, models.DateTimeField):
@@ -116,11 +225,11 @@ def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    sql, columns = _plan(model, connection)
-    params = [_params(row, columns) for row in rows]
     if len(rows) <= SMALL:
-        _insert_small(connection, model, sql, rows, params)
+        _insert_small(connection, model, rows)
         return
+    sql, columns = _plan(model, connection, keyed=isinstance(rows[0], models.Model) and rows[0].pk is not None)
+    params = [_params(row, columns) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(sql, params)
@@ -131,18 +240,46 @@ def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
                 copy.write_row(row)
 
 
-def _insert_small(connection, model: type[models.Model], sql: str, rows: list[Row], params) -> None:
-    """One statement for a few rows (COPY's extra round trips cost more than they save here); model
-    instances get their primary keys and count as saved."""
+@dataclass
+class Statement:
+    sql: str
+    params: list[Any]
+    saved: list[models.Model]  # the instances it writes
+    returning: bool  # whether they take their keys from its RETURNING
+
+    def done(self, connection, cursor) -> None:
+        """Instances count as saved, with the keys the database gave (in insertion order, as Django assumes)."""
+        keys = cursor.fetchall() if self.returning else [(row.pk,) for row in self.saved]
+        for row, (key,) in zip(self.saved, keys, strict=True):
+            row.pk = key
+            row._state.adding, row._state.db = False, connection.alias
+
+
+def _insert_statement(connection, model: type[models.Model], rows: list[Row]) -> Statement:
+    """One INSERT for a few rows; instances without keys take theirs from its RETURNING. Rows that
+    already have their keys (`add_keyed`) are written with them."""
+    instances = all(isinstance(row, models.Model) for row in rows)
+    keyed = instances and rows[0].pk is not None
+    sql, columns = _plan(model, connection, keyed)
     head, _, one = sql.partition(" VALUES ")
-    values = [v for row in params for v in row]
-    returning = connection.features.can_return_rows_from_bulk_insert and all(
-        isinstance(row, models.Model) for row in rows
-    )
+    params = [v for row in rows for v in _params(row, columns)]
+    returning = instances and not keyed and connection.features.can_return_rows_from_bulk_insert
     pk = connection.ops.quote_name(model._meta.pk.column)
+    sql = f"{head} VALUES {', '.join([one] * len(rows))}" + (f" RETURNING {pk}" if returning else "")
+    return Statement(sql, params, rows if instances else [], returning)
+
+
+def _update_statement(connection, model: type[models.Model], pk: Any, values: dict[str, Any]) -> Statement:
+    qn, meta = connection.ops.quote_name, model._meta
+    fields = [meta.get_field(name) for name in values]
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    return Statement(f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s", [*params, pk], [], False)
+
+
+def _insert_small(connection, model: type[models.Model], rows: list[Row]) -> None:
+    """One statement for a few rows (COPY's extra round trips cost more than they save here)."""
+    statement = _insert_statement(connection, model, rows)
     with connection.cursor() as cursor:
-        cursor.execute(f"{head} VALUES {', '.join([one] * len(rows))}" + (f" RETURNING {pk}" if returning else ""), values)
-        if returning:
-            for row, (key,) in zip(rows, cursor.fetchall(), strict=True):  # in insertion order, as Django assumes
-                row.pk = key
-                row._state.adding, row._state.db = False, connection.alias
+        cursor.execute(statement.sql, statement.params)
+        statement.done(connection, cursor)

@@ -31,7 +31,7 @@ from amends.people.queries import calendar_spec, team_at
 from amends.policies.deadlines import chain_for, policy_for
 from amends.policies.models import Urgency
 from amends.watchdog.agenda import timers_for
-from amends.watchdog.models import Timer, TimerKind
+from amends.watchdog.models import TimerKind
 
 MAX_CALLBACK = timedelta(days=30)
 
@@ -140,15 +140,12 @@ def intake_plan(
 
 
 def intake_commit(plan: IntakePlan) -> Ticket:
-    """Write a planned request in one transaction: the ticket, its promises and its timers each by one
-    statement, its events, notifications and messages batched."""
+    """Write a planned request in one transaction, as one batch: the ticket, its promises, timers, events,
+    notifications and messages (on PostgreSQL, one round trip once the keys are drawn)."""
     ticket, promises, rules, actor, now = plan.ticket, plan.promises, plan.rules, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
     with transaction.atomic(savepoint=False), writes.batched() as written:
-        writes.insert_rows(Ticket, [ticket])
-        for promise in promises:
-            promise.ticket = ticket  # planned before the ticket had its id
-        writes.insert_rows(Promise, promises)
+        writes.add_keyed(ticket, *promises)  # the promises were planned with the ticket: they take its key
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
             message=f"Request received by {Channel(ticket.channel).label.lower()} from "
@@ -179,10 +176,11 @@ def intake_commit(plan: IntakePlan) -> Ticket:
         if plan.at_risk_at is not None:
             if plan.at_risk_at <= now:
                 flag_at_risk_within_transaction(ticket, now=now)
-                ticket.save(update_fields=["at_risk_since"])
+                writes.update(Ticket, ticket.pk, at_risk_since=ticket.at_risk_since)
             else:
                 timers += timers_for(ticket, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
-        writes.insert_rows(Timer, timers)
+        for timer in timers:
+            writes.add(timer)
     # For callers that answer with the new request (the API): its promises and timeline, with their ids.
     ticket.promises_made, ticket.events_made = promises, written[Event]
     return ticket
