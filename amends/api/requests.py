@@ -6,6 +6,7 @@ from typing import Annotated
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Status
+from pydantic_core import to_jsonable_python
 
 from amends.api import lookups
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
@@ -56,7 +57,14 @@ def _create(payload: RequestIn, plan: IntakePlan | None, now: datetime) -> tuple
             ticket = intake_commit(_plan(payload, now, contact))
     else:
         ticket = intake_commit(plan)
-    return 201, TicketOut.model_validate(ticket_view_of(ticket, ticket.promises_made, ticket.events_made)).model_dump(mode="json")
+    return 201, fresh_answer(ticket)
+
+
+def fresh_answer(ticket) -> dict:
+    """The new request as `TicketOut` answers it, in JSON types. Made straight from the view: checking
+    our own dicts against the schema (ninja's attribute getter on every nested field) cost a tenth of an
+    intake; tests hold this to `TicketOut.model_validate(...).model_dump(mode="json")`, key order included."""
+    return to_jsonable_python(ticket_view_of(ticket, ticket.promises_made, ticket.events_made))
 
 
 @router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")
@@ -77,7 +85,7 @@ def request_create(
     if answer.replayed:  # a stored answer (PostgreSQL's jsonb keeps no key order): checked and ordered again
         response["Idempotent-Replayed"] = "true"
         return Status(answer.status, answer.body)
-    # A fresh answer was made through TicketOut a moment ago: sent as it is.
+    # A fresh answer is already in TicketOut's shape and order (`fresh_answer`): sent as it is.
     return JsonResponse(answer.body, status=answer.status, content_type="application/json; charset=utf-8")
 
 
