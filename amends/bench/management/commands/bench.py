@@ -30,7 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--due", type=int, default=d.due, help="requests due at every tick (both phases)")
         parser.add_argument("--teams", type=int, default=d.teams, help="teams of 20 agents sharing the requests")
         parser.add_argument("--runs", type=int, default=d.runs, help="ticks per phase; the median is reported")
-        parser.add_argument("--http-seconds", type=float, default=d.http_seconds)
+        parser.add_argument("--http-seconds", type=float, default=d.http_seconds, help="per round, for each of intake and floor")
+        parser.add_argument("--http-rounds", type=int, default=d.http_rounds, help="intake and floor take turns; medians are reported")
         parser.add_argument("--warmup-seconds", type=float, default=d.warmup_seconds)
         parser.add_argument("--bare-seconds", type=float, default=d.bare_seconds)
         parser.add_argument("--page-runs", type=int, default=d.page_runs, help="timed requests per page")
@@ -46,7 +47,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         opts = Options(
             requests_small=o["requests_small"], open_small=o["open_small"], requests=o["requests"], open=o["open"],
-            due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], warmup_seconds=o["warmup_seconds"],
+            due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], http_rounds=o["http_rounds"], warmup_seconds=o["warmup_seconds"],
             bare_seconds=o["bare_seconds"], skip_http=o["skip_http"], events=not o["no_events"],
             page_runs=o["page_runs"], page_warmup=o["page_warmup"],
         )
