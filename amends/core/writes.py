@@ -70,7 +70,7 @@ def add_keyed(*rows: models.Model) -> None:
     and the rows are written with the batch; elsewhere they are inserted at once, one INSERT per model."""
     pending = _batch.get()
     if pending is None:
-        raise RuntimeError("add_keyed() must run inside batched()")
+        raise RuntimeError("add_keyed() must run inside batched() or atomic_batch()")
     by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
     for row in rows:
         by_model[type(row)].append(row)
@@ -121,17 +121,41 @@ def update(model: type[models.Model], pk: Any, **values: Any) -> None:
 @contextmanager
 def batched() -> Iterator[Pending]:
     """Collect the rows added inside; yields them by model (after the block: what was written)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("batched() must run inside transaction.atomic()")
     outer = _batch.get()
     if outer is not None:  # already batching: the outer batch writes everything
         yield outer
         return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("batched() must run inside transaction.atomic(); atomic_batch() opens its own")
     pending = Pending()
     token = _batch.set(pending)
     try:
         yield pending
         _flush(pending)
+    finally:
+        _batch.reset(token)
+
+
+@contextmanager
+def atomic_batch() -> Iterator[Pending]:
+    """`transaction.atomic()` and `batched()` together, for work that only adds rows (intake). On
+    PostgreSQL, when no transaction is open, nothing is written until the end, and then a small batch
+    goes as one multi-statement query, which PostgreSQL runs as one transaction of its own: no BEGIN
+    and COMMIT round trips around it. A bigger batch gets an ordinary transaction."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block or _batch.get() is not None or not _one_round_trip(connection):
+        with transaction.atomic(savepoint=False), batched() as pending:
+            yield pending
+        return
+    pending = Pending()
+    token = _batch.set(pending)
+    try:
+        yield pending
+        if all(len(rows) <= SMALL for rows in pending.values()):
+            _flush(pending)  # one query: one implicit transaction
+        else:
+            with transaction.atomic(savepoint=False):
+                _flush(pending)
     finally:
         _batch.reset(token)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from amends.core import writes
@@ -141,10 +140,10 @@ def intake_plan(
 
 def intake_commit(plan: IntakePlan) -> Ticket:
     """Write a planned request in one transaction, as one batch: the ticket, its promises, timers, events,
-    notifications and messages (on PostgreSQL, one round trip once the keys are drawn)."""
+    notifications and messages (on PostgreSQL, one query once the keys are drawn)."""
     ticket, promises, rules, actor, now = plan.ticket, plan.promises, plan.rules, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
-    with transaction.atomic(savepoint=False), writes.batched() as written:
+    with writes.atomic_batch() as written:
         writes.add_keyed(ticket, *promises)  # the promises were planned with the ticket: they take its key
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
