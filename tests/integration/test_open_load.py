@@ -73,3 +73,14 @@ def test_least_loaded_reads_the_count(cast):
         for agent in members:
             Agent.objects.filter(pk=agent.pk).update(open_load=0 if agent == expected else 50)  # as if busy
         assert ticket_create(account=cast.globex, subject=f"Call {n}", now=MONDAY).owner == expected
+
+
+def test_the_triggers_know_the_closed_states():
+    """The triggers name the closed states in SQL: a new closed state must reach them too."""
+    import importlib
+    import re
+
+    from amends.desk.models import CLOSED_STATES
+
+    migration = importlib.import_module("amends.desk.migrations.0005_agent_open_load_triggers")
+    assert set(re.findall(r"'(\w+)'", migration.CLOSED)) == set(CLOSED_STATES)
