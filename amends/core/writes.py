@@ -14,7 +14,9 @@ can answer with them; a bulk batch (the watchdog's) does not (nothing reads them
 Rows that later rows point at (a new request and its promises) are added with `add_keyed()`, and a
 row's few changed columns with `update()`. On PostgreSQL the keyed rows take their keys from their
 tables' sequences, so a small batch goes to the server as one multi-statement query: one round trip
-instead of one per table, which costs the server less than the statements themselves.
+instead of one per table, which costs the server less than the statements themselves. Opened by
+`atomic_batch()` outside any transaction, that query is the transaction (PostgreSQL runs a
+multi-statement query as one), without BEGIN and COMMIT round trips.
 """
 
 from __future__ import annotations
