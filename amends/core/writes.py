@@ -115,9 +115,13 @@ def update(model: type[models.Model], pk: Any, **values: Any) -> None:
         raise TypeError(f"{model.__name__} is reference data: save it through its model")
     pending = _batch.get()
     if pending is None:
-        model._base_manager.filter(pk=pk).update(**values)
+        _update_now(model, pk, values)
     else:
         pending.updates.append((model, pk, values))
+
+
+def _update_now(model: type[models.Model], pk: Any, values: dict[str, Any]) -> None:
+    model._base_manager.filter(pk=pk).update(**values)
 
 
 @contextmanager
@@ -153,7 +157,7 @@ def atomic_batch() -> Iterator[Pending]:
     token = _batch.set(pending)
     try:
         yield pending
-        if all(len(rows) <= SMALL for rows in pending.values()):
+        if _fits_one_query(connection, pending):
             _flush(pending)  # one query: one implicit transaction
         else:
             with transaction.atomic(savepoint=False):
@@ -168,14 +172,18 @@ def _one_round_trip(connection) -> bool:
     return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
+def _fits_one_query(connection, pending: Pending) -> bool:
+    return _one_round_trip(connection) and all(len(rows) <= SMALL for rows in pending.values())
+
+
 def _flush(pending: Pending) -> None:
     connection = transaction.get_connection()
     groups = [(model, group) for model, rows in pending.items() for group in _by_keyed(rows)]
-    if not (_one_round_trip(connection) and all(len(rows) <= SMALL for _, rows in groups)):
+    if not _fits_one_query(connection, pending):
         for model, rows in groups:
             insert_rows(model, rows)
         for model, pk, values in pending.updates:
-            model._base_manager.filter(pk=pk).update(**values)
+            _update_now(model, pk, values)
         return
     statements = [_insert_statement(connection, model, rows) for model, rows in groups]
     statements += [_update_statement(connection, model, pk, values) for model, pk, values in pending.updates]
@@ -190,12 +198,17 @@ def _flush(pending: Pending) -> None:
             statement.done(connection, cursor.cursor)
 
 
+def _keyed(row: Row) -> bool:
+    """An instance given its key before it is written (`add_keyed`)."""
+    return isinstance(row, models.Model) and row.pk is not None
+
+
 def _by_keyed(rows: list[Row]) -> list[list[Row]]:
-    """Rows with their keys given (`add_keyed`) and rows the database numbers go in separate INSERTs."""
-    keyed = [row for row in rows if isinstance(row, models.Model) and row.pk is not None]
+    """Rows with their keys given and rows the database numbers go in separate INSERTs."""
+    keyed = [row for row in rows if _keyed(row)]
     if not keyed:
         return [rows] if rows else []
-    rest = [row for row in rows if not (isinstance(row, models.Model) and row.pk is not None)]
+    rest = [row for row in rows if not _keyed(row)]
     return [keyed, rest] if rest else [keyed]
 
 
@@ -254,7 +267,7 @@ def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
     if len(rows) <= SMALL:
         _insert_small(connection, model, rows)
         return
-    sql, columns = _plan(model, connection, keyed=isinstance(rows[0], models.Model) and rows[0].pk is not None)
+    sql, columns = _plan(model, connection, keyed=_keyed(rows[0]))
     params = [_params(row, columns) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
@@ -285,7 +298,7 @@ def _insert_statement(connection, model: type[models.Model], rows: list[Row]) ->
     """One INSERT for a few rows; instances without keys take theirs from its RETURNING. Rows that
     already have their keys (`add_keyed`) are written with them."""
     instances = all(isinstance(row, models.Model) for row in rows)
-    keyed = instances and rows[0].pk is not None
+    keyed = _keyed(rows[0])
     sql, columns = _plan(model, connection, keyed)
     head, _, one = sql.partition(" VALUES ")
     params = [v for row in rows for v in _params(row, columns)]
