@@ -52,7 +52,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["name", "username", "team", "role", "backup", "open_requests", "active"]
+    list_display = ["name", "username", "team", "role", "backup", "open_load", "active"]
     list_filter = ["role", "team"]
     list_select_related = ["user", "team", "backup__user"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
@@ -63,10 +63,6 @@ class AgentAdmin(admin.ModelAdmin):
         # Autocomplete answers and the change form label agents by their user's name: fetch it with them.
         # (A queryset that already selects related rows makes the changelist skip list_select_related.)
         return super().get_queryset(request).select_related(*self.list_select_related)
-
-    @admin.display(description="open requests", ordering="open_load")
-    def open_requests(self, obj: Agent) -> int:
-        return obj.open_load
 
     @admin.display(description="username", ordering="user__username")
     def username(self, obj: Agent) -> str:

@@ -105,13 +105,13 @@ class Agent(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="backing_up",
         help_text="Default backup while this agent is absent.",
     )
+    # Both kept by the database (triggers on requests, desk migration 0005), in the transaction of every
+    # change of a request's owner or state.
     last_assigned_at = models.DateTimeField(
-        null=True, blank=True, help_text="When an open request last came to this agent (kept by the database, as open_load)."
+        null=True, blank=True, help_text="Set automatically when an open request is given to this agent."
     )
     open_load = models.IntegerField(
-        default=0, editable=False,
-        help_text="Open requests this agent owns. Kept by the database itself (triggers on requests, desk "
-        "migration 0005), in the same transaction as every change of a request's owner or state.",
+        "open requests", default=0, editable=False, help_text="Counted automatically: the open requests this agent owns."
     )
 
     class Meta:

@@ -13,16 +13,15 @@ class Migration(migrations.Migration):
             name="last_assigned_at",
             field=models.DateTimeField(
                 blank=True, null=True,
-                help_text="When an open request last came to this agent (kept by the database, as open_load).",
+                help_text="Set automatically when an open request is given to this agent.",
             ),
         ),
         migrations.AddField(
             model_name="agent",
             name="open_load",
             field=models.IntegerField(
-                default=0, editable=False,
-                help_text="Open requests this agent owns. Kept by the database itself (triggers on requests, desk "
-                "migration 0005), in the same transaction as every change of a request's owner or state.",
+                "open requests", default=0, editable=False,
+                help_text="Counted automatically: the open requests this agent owns.",
             ),
         ),
     ]
