@@ -74,8 +74,9 @@ def assign_within_transaction(
     ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str, notify: bool = True,
     new_ticket: bool = False,
 ) -> None:
-    """Give the ticket and its live promises to `agent` (caller holds the lock and saves)."""
-    previous = ticket.owner
+    """Give the ticket and its live promises to `agent` (caller holds the lock and saves). A ticket being
+    created (`new_ticket`) was planned with its owner already: it had none before."""
+    previous = None if new_ticket else ticket.owner
     ticket.owner = agent
     ticket.assigned_at = now
     ticket.assign_by = None
