@@ -47,25 +47,28 @@ def _earlier(token: ApiToken, key: str, request_hash: str) -> Answer | None:
 
 
 def idempotent(
-    *, token: ApiToken, key: str | None, request_hash: str, now: datetime, create: Callable[[], tuple[int, dict]]
+    *, token: ApiToken, key: str | None, request_hash: Callable[[], str], now: datetime,
+    create: Callable[[], tuple[int, dict]],
 ) -> Answer:
     """Run `create` (returning status and a JSON-ready body) once per (token, key), in one transaction
-    with the key. Without a key, `create` runs as it is (its service holds its own transaction)."""
+    with the key. Without a key, `create` runs as it is (its service holds its own transaction), and the
+    request's fingerprint (`request_hash()`, what a retry's body is checked against) is never worked out."""
     if not key:
         return Answer(*create())
-    earlier = _earlier(token, key, request_hash)
+    digest = request_hash()
+    earlier = _earlier(token, key, digest)
     if earlier is not None:
         return earlier
     try:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(
-                token=token, key=key, request_hash=request_hash, status_code=0, response={}, created_at=now
+                token=token, key=key, request_hash=digest, status_code=0, response={}, created_at=now
             )
             status, body = create()
             row.status_code, row.response = status, body
             row.save(update_fields=["status_code", "response"])
     except IntegrityError:
-        earlier = _earlier(token, key, request_hash)  # a concurrent twin committed first
+        earlier = _earlier(token, key, digest)  # a concurrent twin committed first
         if earlier is None:
             raise
         return earlier

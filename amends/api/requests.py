@@ -30,13 +30,13 @@ IdempotencyKeyHeader = Annotated[
 
 def _plan(payload: RequestIn, now: datetime, contact: Contact | None = None) -> IntakePlan:
     """Look up what the payload names and decide the request (reads only)."""
-    account = contact.account if contact is not None else lookups.account_named(payload.account)
+    account_id = contact.account_id if contact is not None else payload.account
     team = lookups.team_named(payload.team) if payload.team is not None else None
     if contact is None and payload.contact is not None:
         contact = lookups.contact_named(payload.contact.id)
     minutes = payload.callback_within_minutes
     return intake_plan(
-        account=account, contact=contact, team=team, subject=payload.subject, body=payload.body,
+        account_id=account_id, contact=contact, team=team, subject=payload.subject, body=payload.body,
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
         callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
     )
@@ -48,13 +48,15 @@ def _named_caller(payload: RequestIn) -> bool:
 
 
 def _create(payload: RequestIn, plan: IntakePlan | None, now: datetime) -> tuple[int, dict]:
-    if plan is None:
+    if plan is None:  # decided here, inside the transaction: a caller to find or create, or a keyed call
         with transaction.atomic():
-            given = payload.contact
-            contact = contact_find_or_create(
-                lookups.account_named(payload.account), name=given.name or "", email=given.email or "",
-                phone=given.phone or "", now=now,
-            )
+            contact = None
+            if _named_caller(payload):
+                given = payload.contact
+                contact = contact_find_or_create(
+                    lookups.account_named(payload.account), name=given.name or "", email=given.email or "",
+                    phone=given.phone or "", now=now,
+                )
             ticket = intake_commit(_plan(payload, now, contact))
     else:
         ticket = intake_commit(plan)
@@ -76,11 +78,13 @@ def request_create(
     promises at once. With an `Idempotency-Key`, a retry returns the first answer (header
     `Idempotent-Replayed: true`) instead of creating a duplicate."""
     now = wall_now()
-    # Deciding (owner, deadlines) only reads, so it happens before the write transaction opens.
-    plan = None if _named_caller(payload) else _plan(payload, now)
+    # Deciding (owner, deadlines) only reads, so it happens before the write transaction opens; but a call
+    # with an Idempotency-Key decides once its key is known to be new, so that a replayed retry draws no
+    # request number (the plan takes the new rows' keys on PostgreSQL).
+    plan = None if _named_caller(payload) or idempotency_key else _plan(payload, now)
     answer = idempotent(
         token=request.auth, key=idempotency_key, now=now,
-        request_hash=fingerprint("POST /requests", payload.model_dump(mode="json")),
+        request_hash=lambda: fingerprint("POST /requests", payload.model_dump(mode="json")),
         create=lambda: _create(payload, plan, now),
     )
     if answer.replayed:  # a stored answer (PostgreSQL's jsonb keeps no key order): checked and ordered again

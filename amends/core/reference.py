@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connections, models, router
 
 _STAMP_TABLE = "core_referencestamp"
+STAMP_SQL = f"SELECT stamp FROM {_STAMP_TABLE} WHERE id = 1"  # also a subquery of intake's one read
 
 
 def reference_changed(using: str | None = None) -> None:
@@ -116,7 +117,7 @@ class Snapshot:
 def reference_snapshot(using: str = "default") -> Snapshot:
     """The current stamp (one one-row query). No stamp row (a flushed database): nothing is kept."""
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT stamp FROM {_STAMP_TABLE} WHERE id = 1")
+        cursor.execute(STAMP_SQL)
         row = cursor.fetchone()
     return Snapshot(row[0] if row else None)
 

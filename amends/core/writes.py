@@ -66,10 +66,11 @@ def add_values(model: type[models.Model], **values: Any) -> None:
         pending[model].append(values)
 
 
-def add_keyed(*rows: models.Model) -> None:
+def add_keyed(*rows: models.Model, keys: dict[type[models.Model], list[Any]] | None = None) -> None:
     """New rows that the batch's later rows point at (a request, its promises): they have their primary
-    keys when this returns. On PostgreSQL the keys are drawn from the tables' sequences, all in one query,
-    and the rows are written with the batch; elsewhere they are inserted at once, one INSERT per model."""
+    keys when this returns. On PostgreSQL the keys are taken from `keys` (drawn earlier from the tables'
+    sequences, by a read that had to be made anyway), else drawn now, all in one query, and the rows are
+    written with the batch; elsewhere they are inserted at once, one INSERT per model."""
     pending = _batch.get()
     if pending is None:
         raise RuntimeError("add_keyed() must run inside batched() or atomic_batch()")
@@ -82,16 +83,18 @@ def add_keyed(*rows: models.Model) -> None:
             _point_at_keys(group)
             insert_rows(model, group)
         return
-    if not by_model:
-        return
-    qn = connection.ops.quote_name
-    draw = "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
-    params = [v for model, group in by_model.items() for v in (qn(model._meta.db_table), model._meta.pk.column, len(group))]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([draw] * len(by_model)), params)
-        drawn = cursor.fetchone()
-    for (model, group), keys in zip(by_model.items(), drawn, strict=True):
-        for row, key in zip(group, keys, strict=True):
+    given = {model: list((keys or {}).get(model, ()))[:len(group)] for model, group in by_model.items()}
+    short = {model: len(group) - len(given[model]) for model, group in by_model.items() if len(group) > len(given[model])}
+    if short:
+        qn = connection.ops.quote_name
+        draw = "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
+        params = [v for model, n in short.items() for v in (qn(model._meta.db_table), model._meta.pk.column, n)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join([draw] * len(short)), params)
+            for model, drawn in zip(short, cursor.fetchone(), strict=True):
+                given[model] += drawn
+    for model, group in by_model.items():
+        for row, key in zip(group, given[model], strict=True):
             row.pk = key
         _point_at_keys(group)
         pending[model].extend(group)

@@ -7,13 +7,17 @@ from datetime import datetime
 
 from amends.customers.models import Account
 from amends.people.models import Agent, Team
-from amends.people.queries import agent_is_away, backup_for, team_roster
+from amends.people.queries import Roster, agent_is_away, backup_for, team_roster
 from amends.policies.business_time import CalendarSpec
 
 
-def owner_for_intake(team: Team, account: Account, now: datetime, calendar: CalendarSpec) -> tuple[Agent | None, str]:
-    """(owner, why) for a new request; (None, why) when nobody is available right now. One query."""
-    roster = team_roster(team.pk, now, also=[account.usual_agent_id])
+def owner_for_intake(
+    team: Team, account: Account, now: datetime, calendar: CalendarSpec, roster: Roster | None = None
+) -> tuple[Agent | None, str]:
+    """(owner, why) for a new request; (None, why) when nobody is available right now. One query, none when
+    the caller read the team's roster (with the account's usual agent) already."""
+    if roster is None:
+        roster = team_roster(team.pk, now, also=[account.usual_agent_id])
     available = roster.available(now, calendar)
     available_ids = {a.pk for a in available}
     usual = roster.get(account.usual_agent_id)

@@ -13,10 +13,10 @@ from amends.core.errors import DomainError
 from amends.core.events import event_record
 from amends.core.models import Event
 from amends.core.notify import staff_notify
-from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.desk.assignment import owner_for_intake
+from amends.desk.intake_reads import intake_reads
 from amends.desk.models import Channel, Kind, Promise, PromiseKind, PromiseSource, State, Ticket
 from amends.desk.promises import promise_made_record, promise_moments
 from amends.desk.rules import Rules
@@ -29,10 +29,12 @@ from amends.people.models import Agent, Team
 from amends.people.queries import calendar_spec, team_at
 from amends.policies.deadlines import chain_for, policy_for
 from amends.policies.models import Urgency
-from amends.watchdog.agenda import timers_for
+from amends.watchdog.agenda import timers_add
 from amends.watchdog.models import TimerKind
 
 MAX_CALLBACK = timedelta(days=30)
+_BY = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
+       Channel.API: "through the API"}
 
 
 def _check(kind: str, channel: str, urgency: str, subject: str) -> str:
@@ -84,11 +86,12 @@ class IntakePlan:
     why: str
     at_risk_at: datetime | None
     actor: Agent | None
+    keys: dict  # keys drawn for the ticket and its promises (PostgreSQL), by model
 
 
 def intake_plan(
     *,
-    account: Account,
+    account_id: int,
     subject: str,
     now: datetime,
     kind: str = Kind.QUESTION,
@@ -102,8 +105,6 @@ def intake_plan(
     actor: Agent | None = None,
 ) -> IntakePlan:
     subject = _check(kind, channel, urgency, subject)
-    if contact is not None and contact.account_id != account.pk:
-        raise DomainError(f"{contact.name} is not a contact of {account.name}", field="contact")
     if need_by is not None:
         if timezone.is_naive(need_by):
             raise DomainError("give a time zone with the need-by time", field="need_by")
@@ -114,11 +115,17 @@ def intake_plan(
     if len(body) > 100_000:
         raise DomainError("the description is longer than 100,000 characters; attach it instead", field="body")
 
-    ref = reference_snapshot()
+    # One query: the account, the reference stamp, the roster; on PostgreSQL, keys for the rows to come (a
+    # first-response promise unless by phone, and a callback when one is asked for).
+    promises_at_most = (channel != Channel.PHONE) + (callback_within is not None)
+    reads = intake_reads(account_id, now, team_id=team.pk if team else None, promises=promises_at_most)
+    account, ref = reads.account, reads.ref
+    if contact is not None and contact.account_id != account.pk:
+        raise DomainError(f"{contact.name} is not a contact of {account.name}", field="contact")
     team = team or team_at(account.team_id, ref)
     calendar = calendar_spec(team.calendar_id, ref)
     rules = Rules(policy=policy_for(account.tier, urgency, ref), calendar=calendar, chain=chain_for(team.pk, ref))
-    owner, why = owner_for_intake(team, account, now, calendar)
+    owner, why = owner_for_intake(team, account, now, calendar, roster=reads.roster)
     ticket = Ticket(
         kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
         body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
@@ -135,7 +142,9 @@ def intake_plan(
     ticket.next_deadline_at = min(
         d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
     )
-    return IntakePlan(ticket=ticket, promises=promises, rules=rules, why=why, at_risk_at=at_risk_at, actor=actor)
+    return IntakePlan(
+        ticket=ticket, promises=promises, rules=rules, why=why, at_risk_at=at_risk_at, actor=actor, keys=reads.keys
+    )
 
 
 def intake_commit(plan: IntakePlan) -> Ticket:
@@ -144,11 +153,11 @@ def intake_commit(plan: IntakePlan) -> Ticket:
     ticket, promises, rules, actor, now = plan.ticket, plan.promises, plan.rules, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
     with writes.atomic_batch() as written:
-        writes.add_keyed(ticket, *promises)  # the promises were planned with the ticket: they take its key
+        # The promises were planned with the ticket: they take its key.
+        writes.add_keyed(ticket, *promises, keys=plan.keys)
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
-            message=f"Request received by {Channel(ticket.channel).label.lower()} from "
-            f"{ticket.contact.name if ticket.contact else account.name}",
+            message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
             data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
         )
         moments = resolution_moments(ticket, rules, now)
@@ -168,23 +177,21 @@ def intake_commit(plan: IntakePlan) -> Ticket:
                     message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
                     f"{plan.why}",
                 )
-        timers = timers_for(ticket, moments)
+        timers_add(ticket.pk, moments)
         for promise in promises:
             promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
-            timers += timers_for(ticket, promise_moments(promise, rules, now), promise=promise)
+            timers_add(ticket.pk, promise_moments(promise, rules, now), promise_id=promise.pk)
         if plan.at_risk_at is not None:
             if plan.at_risk_at <= now:
                 flag_at_risk_within_transaction(ticket, now=now)
                 writes.update(Ticket, ticket.pk, at_risk_since=ticket.at_risk_since)
             else:
-                timers += timers_for(ticket, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
-        for timer in timers:
-            writes.add(timer)
+                timers_add(ticket.pk, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
     # For callers that answer with the new request (the API): its promises and timeline, with their ids.
     ticket.promises_made, ticket.events_made = promises, written[Event]
     return ticket
 
 
-def ticket_create(**details) -> Ticket:
-    """Take in a new request (the arguments of `intake_plan`): decide, then write."""
-    return intake_commit(intake_plan(**details))
+def ticket_create(*, account: Account, **details) -> Ticket:
+    """Take in a new request for `account` (the other arguments of `intake_plan`): decide, then write."""
+    return intake_commit(intake_plan(account_id=account.pk, **details))

@@ -118,29 +118,42 @@ class Roster:
 
 # Raw SQL: intake runs this for every new request, and the ORM's compiling of annotated subqueries
 # costs more than the database's answering them. The open load is the counter the database keeps
-# (desk migration 0005): one column, however much open work the team holds.
-_ROSTER_SQL = """
-SELECT ag.user_id, ag.team_id, ag.role, ag.working_hours, ag.backup_id, ag.last_assigned_at,
+# (desk migration 0005): one column, however much open work the team holds. Intake reads these columns
+# joined to its account (`amends.desk.intake_reads`); `team_roster` reads them alone. Parameters: the
+# instant, four times.
+ROSTER_COLUMNS = """ag.user_id, ag.team_id, ag.role, ag.working_hours, ag.backup_id, ag.last_assigned_at,
        u.username, u.first_name, u.last_name, u.email, u.is_active,
        (SELECT ab.id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s AND ab.ends_at > %s
         ORDER BY ab.starts_at DESC LIMIT 1),
        (SELECT ab.backup_id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s
         AND ab.ends_at > %s ORDER BY ab.starts_at DESC LIMIT 1),
-       ag.open_load
+       ag.open_load"""
+ROSTER_WIDTH = 14  # the columns above
+
+_ROSTER_SQL = f"""
+SELECT {ROSTER_COLUMNS}
 FROM people_agent ag JOIN auth_user u ON u.id = ag.user_id
-WHERE ag.team_id = %s OR ag.user_id IN ({extra})
+WHERE ag.team_id = %s OR ag.user_id IN ({{extra}})
 """
+
+
+def roster_instant(now: datetime) -> list:
+    """The parameters of ROSTER_COLUMNS for the instant `now`."""
+    return [connection.ops.adapt_datetimefield_value(now)] * 4
 
 
 def team_roster(team_id: int, now: datetime, also: Iterable[int | None] = ()) -> Roster:
     """The team's members, plus the agents in `also` (an account's usual agent from another team)."""
     extra_ids = sorted({a for a in also if a is not None}) or [0]
-    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
-            _ROSTER_SQL.format(extra=", ".join(["%s"] * len(extra_ids))), [at, at, at, at, team_id, *extra_ids]
+            _ROSTER_SQL.format(extra=", ".join(["%s"] * len(extra_ids))), [*roster_instant(now), team_id, *extra_ids]
         )
-        rows = cursor.fetchall()
+        return roster_of(cursor.fetchall(), team_id)
+
+
+def roster_of(rows: Iterable[tuple], team_id: int) -> Roster:
+    """The roster from rows of ROSTER_COLUMNS; rows of agents outside `team_id` are its extras."""
     members, extra = [], {}
     for (pk, row_team, role, hours, backup_id, last_assigned, username, first, last, email, active,
          absence_id, absence_backup_id, load) in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from amends.core import writes
 from amends.desk.models import Promise, Ticket
 from amends.watchdog.models import Timer, TimerKind
 
@@ -21,9 +22,11 @@ def timers_schedule(ticket: Ticket, moments: Iterable[Moment], promise: Promise 
     )
 
 
-def timers_for(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> list[Timer]:
-    """Unsaved timers, for a caller that writes several sets in one statement."""
-    return [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
+def timers_add(ticket_id: int, moments: Iterable[Moment], promise_id: int | None = None) -> None:
+    """The timers as rows of the current batch (`amends.core.writes`), building no instances: intake
+    writes several sets in one statement."""
+    for kind, at in moments:
+        writes.add_values(Timer, kind=kind, ticket_id=ticket_id, promise_id=promise_id, fire_at=at)
 
 
 def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: Promise | None = None) -> None:

@@ -28,7 +28,10 @@ def test_usual_agent_available_gets_it(cast):
     assert ticket.promises.get().owner == cast.alice
     assert Notification.objects.filter(recipient=cast.alice, kind="assigned", ticket=ticket).exists()
     assigned = Event.objects.get(ticket=ticket, kind="assigned")
-    assert "usual agent" in assigned.message
+    # A new request had no owner before this one: the timeline names no previous owner.
+    assert assigned.message == "Assigned to Alice Agent: usual agent for Acme Dental"
+    assert assigned.data == {"owner": cast.alice.pk, "previous": None, "reason": "usual agent for Acme Dental"}
+    assert Event.objects.get(ticket=ticket, kind="created").message == "Request received through the API from Acme Dental"
 
 
 def test_usual_agent_absent_goes_to_backup(cast):
