@@ -75,7 +75,7 @@ def test_an_intake_that_fails_at_its_last_row_leaves_nothing(cast, monkeypatch):
 
     taken = Outbox.objects.create(audience="staff", to="x@example.test", subject="s", body="b", message_id="<taken@x>",
                                   created_at=MONDAY, next_attempt_at=MONDAY)
-    monkeypatch.setattr(outbox, "new_message_id", lambda: taken.message_id)
+    monkeypatch.setattr(outbox, "new_message_id", lambda now: taken.message_id)
     counts = [m.objects.count() for m in (Ticket, Promise, Timer, Event, Notification, Outbox)]
     with pytest.raises(IntegrityError):
         ticket_create(account=cast.acme, subject="Doomed", now=MONDAY)
