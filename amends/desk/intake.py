@@ -86,7 +86,7 @@ class IntakePlan:
     why: str
     at_risk_at: datetime | None
     actor: Agent | None
-    keys: dict  # keys drawn for the ticket and its promises (PostgreSQL), by model
+    keys: dict[type[Ticket | Promise], list[int]]  # drawn for the ticket and its promises (PostgreSQL)
 
 
 def intake_plan(

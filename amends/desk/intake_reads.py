@@ -1,11 +1,11 @@
 """What intake reads before it decides, in one query: the account, the reference stamp, the team's roster
 (with the account's usual agent) and, on PostgreSQL, the keys of the rows it will write.
 
-Each of these was a round trip of its own, and a round trip costs more than the reading it carries
-(client and server CPU for the message, a transaction, two context switches): one query instead of four
-is most of what separates intake from the stack's floor. The keys are drawn from the tables' sequences
-only when the account exists; a request that is then refused leaves a gap in the numbers, as any
-rolled-back insert does.
+Each of these was a round trip of its own, and on PostgreSQL a round trip costs more than the reading it
+carries (client and server CPU for the message, a transaction, two context switches): one query instead
+of four took 1.6 ms of CPU off an API create that costs 15.7 ms (2026-12 measurement). The keys are
+drawn from the tables' sequences only when the account exists; a request that is then refused leaves a
+gap in the numbers, as any rolled-back insert does.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class IntakeReads:
     account: Account
     ref: Snapshot
     roster: Roster
-    team_id: int  # the team whose roster was read
     keys: dict[type[models.Model], list[int]] = field(default_factory=dict)  # drawn for the rows to write
 
 
@@ -56,15 +55,13 @@ def _sql(draw: bool) -> str:
     )
 
 
-_QUERIES: dict[bool, str] = {}
+_QUERIES = {draw: _sql(draw) for draw in (False, True)}  # by whether it draws keys (PostgreSQL)
 
 
 def intake_reads(account_id: int, now: datetime, *, team_id: int | None = None, promises: int = 0) -> IntakeReads:
     """The account (a 422 naming `account` when there is none), the reference snapshot, and the roster of
     `team_id` (default: the account's team). On PostgreSQL, keys for one request and `promises` promises."""
     draw = connection.vendor == "postgresql"
-    if draw not in _QUERIES:
-        _QUERIES[draw] = _sql(draw)
     params = [account_id, *([promises] if draw else []), *roster_instant(now), team_id]
     with connection.cursor() as cursor:
         cursor.execute(_QUERIES[draw], params)
@@ -79,6 +76,4 @@ def intake_reads(account_id: int, now: datetime, *, team_id: int | None = None, 
         keys = {Ticket: [first[width + 1]], Promise: list(first[width + 2])}
     team = team_id if team_id is not None else account.team_id
     members = [row[-ROSTER_WIDTH:] for row in rows if row[-ROSTER_WIDTH] is not None]  # no member: a NULL row
-    return IntakeReads(
-        account=account, ref=Snapshot(first[width]), roster=roster_of(members, team), team_id=team, keys=keys
-    )
+    return IntakeReads(account=account, ref=Snapshot(first[width]), roster=roster_of(members, team), keys=keys)

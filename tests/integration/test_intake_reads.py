@@ -19,7 +19,7 @@ def test_one_query_reads_account_stamp_and_the_roster_team_roster_reads(cast, dj
     with django_assert_num_queries(1):
         reads = intake_reads(cast.acme.pk, MONDAY, promises=2)
     assert (reads.account.pk, reads.account.name, reads.account.tier) == (cast.acme.pk, "Acme Dental", "priority")
-    assert reads.account.usual_agent_id == cast.alice.pk and reads.team_id == cast.team.pk
+    assert reads.account.usual_agent_id == cast.alice.pk and reads.account.team_id == cast.team.pk
     assert reads.ref.stamp == reference_snapshot().stamp
     # The same members, with the same facts, as the roster read on its own.
     alone = team_roster(cast.team.pk, MONDAY, also=[cast.acme.usual_agent_id])
