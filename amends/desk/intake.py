@@ -18,19 +18,14 @@ from amends.customers.models import Account, Contact
 from amends.desk.assignment import owner_for_intake
 from amends.desk.intake_reads import intake_reads
 from amends.desk.models import Channel, Kind, Promise, PromiseKind, PromiseSource, State, Ticket
-from amends.desk.promises import promise_made_record, promise_moments
+from amends.desk.moments import intake_moments
+from amends.desk.promises import promise_made_record
 from amends.desk.rules import Rules
-from amends.desk.services import (
-    assign_within_transaction,
-    flag_at_risk_within_transaction,
-    resolution_moments,
-)
+from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction
 from amends.people.models import Agent, Team
 from amends.people.queries import calendar_spec, team_at
 from amends.policies.deadlines import chain_for, policy_for
 from amends.policies.models import Urgency
-from amends.watchdog.agenda import timers_add
-from amends.watchdog.models import TimerKind
 
 MAX_CALLBACK = timedelta(days=30)
 _BY = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
@@ -82,7 +77,6 @@ class IntakePlan:
 
     ticket: Ticket
     promises: list[Promise]
-    rules: Rules
     why: str
     at_risk_at: datetime | None
     actor: Agent | None
@@ -142,15 +136,25 @@ def intake_plan(
     ticket.next_deadline_at = min(
         d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
     )
+    # The watchdog's moments are written as timers only when the first of them comes (`watchdog.agenda`).
+    ticket.agenda_at = min(
+        (at for _, at, _ in intake_moments(
+            rules, created_at=now, resolution_due=ticket.resolution_due, assign_by=ticket.assign_by,
+            at_risk_at=at_risk_at if at_risk_at is not None and at_risk_at > now else None,
+            promises=[(None, p.due_at) for p in promises],
+        )),
+        default=None,
+    )
     return IntakePlan(
-        ticket=ticket, promises=promises, rules=rules, why=why, at_risk_at=at_risk_at, actor=actor, keys=reads.keys
+        ticket=ticket, promises=promises, why=why, at_risk_at=at_risk_at, actor=actor, keys=reads.keys
     )
 
 
 def intake_commit(plan: IntakePlan) -> Ticket:
-    """Write a planned request in one transaction, as one batch: the ticket, its promises, timers, events,
-    notifications and messages (on PostgreSQL, one query once the keys are drawn)."""
-    ticket, promises, rules, actor, now = plan.ticket, plan.promises, plan.rules, plan.actor, plan.ticket.created_at
+    """Write a planned request in one transaction, as one batch: the ticket, its promises, events,
+    notifications and messages (on PostgreSQL, one query once the keys are drawn). Its timers wait for
+    its `agenda_at`."""
+    ticket, promises, actor, now = plan.ticket, plan.promises, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
     with writes.atomic_batch() as written:
         # The promises were planned with the ticket: they take its key.
@@ -160,11 +164,9 @@ def intake_commit(plan: IntakePlan) -> Ticket:
             message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
             data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
         )
-        moments = resolution_moments(ticket, rules, now)
         if owner is not None:
             assign_within_transaction(ticket, owner, now=now, actor=actor, reason=plan.why, new_ticket=True)
         else:
-            moments.append((TimerKind.ASSIGN_DUE, ticket.assign_by))
             event_record(
                 ticket=ticket, kind="unassigned", now=now,
                 message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
@@ -177,16 +179,11 @@ def intake_commit(plan: IntakePlan) -> Ticket:
                     message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
                     f"{plan.why}",
                 )
-        timers_add(ticket.pk, moments)
         for promise in promises:
             promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
-            timers_add(ticket.pk, promise_moments(promise, rules, now), promise_id=promise.pk)
-        if plan.at_risk_at is not None:
-            if plan.at_risk_at <= now:
-                flag_at_risk_within_transaction(ticket, now=now)
-                writes.update(Ticket, ticket.pk, at_risk_since=ticket.at_risk_since)
-            else:
-                timers_add(ticket.pk, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
+        if plan.at_risk_at is not None and plan.at_risk_at <= now:
+            flag_at_risk_within_transaction(ticket, now=now)
+            writes.update(Ticket, ticket.pk, at_risk_since=ticket.at_risk_since)
     # For callers that answer with the new request (the API): its promises and timeline, with their ids.
     ticket.promises_made, ticket.events_made = promises, written[Event]
     return ticket

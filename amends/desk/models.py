@@ -87,6 +87,11 @@ class Ticket(models.Model):
 
     # The earliest of the deadlines above and the open promises' due times; what the pages sort by.
     next_deadline_at = models.DateTimeField(null=True, blank=True)
+    # Intake's moments for the watchdog, not yet written as timers: the earliest of them (`watchdog.agenda`).
+    agenda_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Set automatically: when the watchdog writes the timers intake left to it.",
+    )
 
     live = models.GeneratedField(
         expression=Case(When(state__in=sorted(CLOSED_STATES), then=Value(False)), default=Value(True)),
@@ -118,10 +123,20 @@ class Ticket(models.Model):
             models.Index(fields=["next_deadline_at"], condition=FLAGGED_Q, name="ticket_flagged_deadline"),
             models.Index(fields=["account", "created_at"], name="ticket_account_created"),
             models.Index(fields=["contact"], condition=Q(contact__isnull=False), name="ticket_contact"),
+            models.Index(fields=["agenda_at"], condition=Q(agenda_at__isnull=False), name="ticket_agenda"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The watchdog clears `agenda_at` when it writes the timers: a whole-row save of what was read
+        # before would set it again, and the same timers would be written twice.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and not f.generated and f.name != "agenda_at"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:

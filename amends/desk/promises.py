@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,27 +12,14 @@ from amends.core.events import event_record
 from amends.core.notify import staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
+from amends.desk.moments import promise_moments_at
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
-from amends.watchdog.agenda import PROMISE_KINDS, Moment, timers_cancel, timers_schedule
-from amends.watchdog.models import TimerKind
+from amends.watchdog.agenda import PROMISE_KINDS, agenda_write, timers_cancel, timers_schedule
 
 
 def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
-    timers_schedule(promise.ticket, promise_moments(promise, rules, now), promise=promise)
-
-
-def promise_moments(promise: Promise, rules: Rules, now: datetime) -> list[Moment]:
-    """Warn the owner before, tell the lead at, reassign after: the escalation chain around the due time.
-    Promises run on wall time: "call you back within 30 minutes" means 30 real minutes."""
-    chain = rules.chain
-    due = promise.due_at.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
-    warn_at = due - (chain.warn_before if chain else rules.policy.first_response_within / 4)
-    escalate_at = due + (chain.reassign_after if chain else rules.policy.first_response_within)
-    moments = [(TimerKind.PROMISE_DUE, promise.due_at), (TimerKind.PROMISE_ESCALATE, escalate_at)]
-    if warn_at > now:
-        moments.append((TimerKind.PROMISE_WARN, warn_at))
-    return moments
+    timers_schedule(promise.ticket, promise_moments_at(promise.due_at, rules, now), promise=promise)
 
 
 def promise_make(
@@ -51,6 +38,7 @@ def promise_make(
             ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team", "account").get(pk=ticket.pk)
         if ticket.state in CLOSED_STATES:
             raise DomainError(f"{ticket.reference} is {ticket.get_state_display().lower()}; reopen it first", field="ticket")
+        agenda_write(ticket)  # intake's own promises first: the new one is not among them
         promise = Promise.objects.create(
             ticket=ticket, kind=kind, due_at=due_at, owner=ticket.owner, source=source,
             description=description[:300], created_at=now,

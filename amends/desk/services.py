@@ -21,12 +21,13 @@ from amends.desk.models import (
     State,
     Ticket,
 )
+from amends.desk.moments import resolution_moments_at
 from amends.desk.promises import promise_make
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.people.models import Agent
 from amends.policies.deadlines import time_left
 from amends.policies.models import URGENCY_ORDER, urgency_raised
-from amends.watchdog.agenda import PROMISE_KINDS, RESOLUTION_KINDS, Moment, timers_cancel, timers_schedule
+from amends.watchdog.agenda import PROMISE_KINDS, RESOLUTION_KINDS, timers_cancel, timers_schedule
 from amends.watchdog.models import TimerKind
 
 TICKET_FIELDS = [
@@ -55,17 +56,7 @@ def ticket_save(ticket: Ticket, now: datetime) -> None:
 
 def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
     timers_cancel(ticket, RESOLUTION_KINDS)
-    timers_schedule(ticket, resolution_moments(ticket, rules, now))
-
-
-def resolution_moments(ticket: Ticket, rules: Rules, now: datetime) -> list[Moment]:
-    if ticket.resolution_due is None:
-        return []
-    warn_at, escalate_at = rules.around(ticket.resolution_due)
-    moments = [(TimerKind.RESOLUTION_DUE, ticket.resolution_due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
-    if warn_at > now:
-        moments.append((TimerKind.RESOLUTION_WARN, warn_at))
-    return moments
+    timers_schedule(ticket, resolution_moments_at(ticket.resolution_due, rules, now))
 
 
 # --- Ownership --------------------------------------------------------------------------------

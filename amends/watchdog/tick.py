@@ -1,6 +1,7 @@
 """One watchdog tick: act on everything whose moment has come, and nothing else.
 
-Due timers are read through the `fire_at` index and handled in batches, each batch one transaction
+First the requests whose first moment has come get their timers written (`agenda`). Then due
+timers are read through the `fire_at` index and handled in batches, each batch one transaction
 that locks its timers (SKIP LOCKED, so workers running side by side take disjoint batches) and
 their tickets, applies the steps, bulk-writes the events, notifications and outbox rows, and deletes
 the timers it handled. Running the tick again at the same `now` finds nothing to do.
@@ -33,7 +34,7 @@ from amends.people.models import Agent, Team
 from amends.people.queries import calendar_spec
 from amends.people.services import absence_hand_over, absences_due_for_handover
 from amends.watchdog import warnings
-from amends.watchdog.agenda import timers_schedule
+from amends.watchdog.agenda import agendas_due, timers_schedule
 from amends.watchdog.batch import Batch, who
 from amends.watchdog.models import Timer, TimerKind
 
@@ -271,6 +272,7 @@ def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, 
 def tick(now: datetime, *, batch_size: int = 500) -> list[str]:
     """Run one tick as if at `now`; returns one line per action taken."""
     lines: list[str] = []
+    agendas_due(now, batch_size)  # new requests whose first moment has come: their timers, then as any other
     for absence in absences_due_for_handover(now):
         moved = absence_hand_over(absence, now=now)
         backup = absence.backup.name if absence.backup else "available agents"

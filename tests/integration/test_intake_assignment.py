@@ -8,7 +8,8 @@ from amends.desk.intake import ticket_create
 from amends.desk.models import Promise, State, Ticket
 from amends.desk.services import ticket_set_state
 from amends.people.services import absence_end, absence_set
-from amends.watchdog.models import Timer, TimerKind
+from amends.watchdog.agenda import agenda_of
+from amends.watchdog.models import TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at
 
@@ -24,7 +25,7 @@ def test_usual_agent_available_gets_it(cast):
     assert ticket.owner == cast.alice
     assert ticket.state == State.OPEN
     assert ticket.assign_by is None
-    assert not Timer.objects.filter(ticket=ticket, kind=TimerKind.ASSIGN_DUE).exists()
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
     assert ticket.promises.get().owner == cast.alice
     assert Notification.objects.filter(recipient=cast.alice, kind="assigned", ticket=ticket).exists()
     assigned = Event.objects.get(ticket=ticket, kind="assigned")
@@ -66,9 +67,7 @@ def test_saturday_nobody_in_unowned_with_business_deadline_and_lead_told(cast):
     assert ticket.owner is None
     assert ticket.state == State.NEW
     assert ticket.assign_by == at("2026-03-09 10:00")  # 60 business minutes: Monday 10:00
-    assert list(Timer.objects.filter(ticket=ticket, kind=TimerKind.ASSIGN_DUE).values_list("fire_at", flat=True)) == [
-        at("2026-03-09 10:00")
-    ]
+    assert [at_ for kind, at_, _ in agenda_of(ticket.pk) if kind == TimerKind.ASSIGN_DUE] == [at("2026-03-09 10:00")]
     assert ticket.next_deadline_at == at("2026-03-09 10:00")
     note = Notification.objects.get(kind="unowned", ticket=ticket)
     assert note.recipient == cast.lena
@@ -84,7 +83,7 @@ def test_saturday_nobody_in_unowned_with_business_deadline_and_lead_told(cast):
     assert ticket.owner in (cast.bob, cast.oscar), lines
     assert ticket.assign_by is None
     assert ticket.state == State.OPEN
-    assert not Timer.objects.filter(ticket=ticket, kind=TimerKind.ASSIGN_DUE).exists()
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
     assert Notification.objects.filter(recipient=cast.lena, kind="escalation", ticket=ticket).exists()
 
 
@@ -94,7 +93,7 @@ def test_taken_by_hand_before_the_deadline_cancels_it(cast):
     ticket = _new(cast, account=cast.globex, now=at("2026-03-07 11:00"))
     ticket = ticket_assign(ticket, cast.bob, now=at("2026-03-07 12:00"), actor=cast.bob)
     assert ticket.owner == cast.bob and ticket.assign_by is None
-    assert not Timer.objects.filter(ticket=ticket, kind=TimerKind.ASSIGN_DUE).exists()
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
     assert ticket.promises.get().owner == cast.bob
     assert tick(at("2026-03-09 10:00")) == []
 
@@ -163,7 +162,7 @@ def test_absence_without_any_cover_leaves_it_for_the_watchdog(cast):
     ticket.refresh_from_db()
     assert ticket.owner is None
     assert ticket.assign_by == at("2026-03-02 12:00")
-    assert Timer.objects.filter(ticket=ticket, kind=TimerKind.ASSIGN_DUE, fire_at=ticket.assign_by).exists()
+    assert (TimerKind.ASSIGN_DUE, ticket.assign_by, None) in agenda_of(ticket.pk)
 
 
 def test_cancelled_future_absence_moves_nothing(cast):

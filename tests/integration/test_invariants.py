@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import time_machine
@@ -36,6 +37,7 @@ from amends.desk.services import (
 )
 from amends.people.models import Absence, Agent
 from amends.people.services import absence_end, absence_set
+from amends.watchdog.agenda import agendas_pending
 from amends.watchdog.models import Timer, TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at
@@ -46,10 +48,17 @@ from tests.cast import at
 def assert_invariants(ticked_at=None) -> None:
     """Every open ticket has an owner or an enforced assignment deadline, and its stored next deadline is the
     recomputed one; closed tickets carry no deadline and no timers; live promises keep their timers until
-    they fire. With `ticked_at`, nothing due at or before it is left on the agenda."""
-    timers: dict[int, list[Timer]] = {}
+    they fire. The agenda is the timers written plus the moments intake left on a ticket (`agenda_at`, their
+    earliest), never both at once. With `ticked_at`, nothing due at or before it is left on the agenda."""
+    timers: dict[int, list[Agendum]] = {}
     for timer in Timer.objects.all():
-        timers.setdefault(timer.ticket_id, []).append(timer)
+        timers.setdefault(timer.ticket_id, []).append(Agendum(timer.kind, timer.fire_at, timer.promise_id))
+    pending = agendas_pending(list(Ticket.objects.filter(agenda_at__isnull=False).values_list("pk", flat=True)))
+    for ticket_id, moments in pending.items():
+        assert ticket_id not in timers, (ticket_id, timers[ticket_id])
+        assert moments, ticket_id
+        assert Ticket.objects.get(pk=ticket_id).agenda_at == min(at for _, at, _ in moments), ticket_id
+        timers[ticket_id] = [Agendum(*moment) for moment in moments]
     for ticket in Ticket.objects.select_related("team", "account"):
         mine = timers.get(ticket.pk, [])
         where = f"{ticket.reference} ({ticket.state}, {ticket.urgency}, owner {ticket.owner_id})"
@@ -74,7 +83,16 @@ def assert_invariants(ticked_at=None) -> None:
             assert ticket.resolution_due is None and ticket.followup_due is not None, where
     if ticked_at is not None:
         assert not Timer.objects.filter(fire_at__lte=ticked_at).exists()
+        assert not Ticket.objects.filter(agenda_at__lte=ticked_at).exists()
     assert_open_load_counted()
+
+
+class Agendum(NamedTuple):
+    """A timer, written or still pending on its ticket."""
+
+    kind: str
+    fire_at: datetime
+    promise_id: int | None
 
 
 def assert_open_load_counted() -> None:

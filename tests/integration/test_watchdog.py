@@ -14,6 +14,7 @@ from amends.desk.promises import promise_keep
 from amends.desk.services import ticket_set_state
 from amends.watchdog import tick as watchdog
 from amends.watchdog import warnings
+from amends.watchdog.agenda import agenda_of
 from amends.watchdog.models import Timer, TimerKind
 from amends.watchdog.tick import tick
 from amends.watchdog.warnings import PromiseWarning
@@ -23,7 +24,7 @@ MONDAY = at("2026-03-02 10:00")
 
 
 def _kinds(ticket) -> dict[str, object]:
-    return dict(Timer.objects.filter(ticket=ticket).values_list("kind", "fire_at"))
+    return {kind: fire_at for kind, fire_at, _ in agenda_of(ticket.pk)}
 
 
 def test_resolution_warn_missed_and_escalated(cast):

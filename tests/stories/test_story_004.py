@@ -15,7 +15,8 @@ from amends.desk.models import Kind, State, Ticket
 from amends.desk.queries import attention_board
 from amends.desk.services import ticket_set_state
 from amends.people.models import Role, Team
-from amends.watchdog.models import Timer, TimerKind
+from amends.watchdog.agenda import agenda_of
+from amends.watchdog.models import TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at, make_agent
 
@@ -52,7 +53,7 @@ def test_order_filed_late_into_the_wrong_queue_is_flagged_at_intake(cast, wareho
     )
     assert order.team == warehouse and order.owner.user.username == "walter"
     assert order.at_risk_since == at("2026-03-06 15:00")
-    assert not Timer.objects.filter(ticket=order, kind=TimerKind.ORDER_AT_RISK).exists()
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
     assert _told(order) == {("walter", at("2026-03-06 15:00").date()), ("wendy", at("2026-03-06 15:00").date())}
     assert set(Outbox.objects.filter(ticket=order, subject__contains="Order at risk").values_list("to", flat=True)) == {
         "walter@amends.test", "wendy@amends.test"
@@ -72,7 +73,7 @@ def test_order_filed_in_the_morning_and_left_pending_is_flagged_by_the_tick(cast
         need_by=NEED_BY, team=warehouse, now=at("2026-03-06 09:00"),
     )
     assert order.at_risk_since is None
-    assert Timer.objects.get(ticket=order, kind=TimerKind.ORDER_AT_RISK).fire_at == at("2026-03-06 13:00")
+    assert [a for kind, a, _ in agenda_of(order.pk) if kind == TimerKind.ORDER_AT_RISK] == [at("2026-03-06 13:00")]
     ticket_set_state(order, State.PENDING, now=at("2026-03-06 09:10"), actor=order.owner, note="Filed")
 
     assert tick(at("2026-03-06 12:59")) == []
@@ -102,7 +103,7 @@ def test_order_dispatched_in_time_is_never_flagged(cast):
     order = ticket_create(account=cast.acme, subject="Paper", kind=Kind.ORDER, need_by=NEED_BY,
                           now=at("2026-03-06 09:00"))
     ticket_set_state(order, State.DISPATCHED, now=at("2026-03-06 11:00"), actor=cast.alice)
-    assert not Timer.objects.filter(ticket=order, kind=TimerKind.ORDER_AT_RISK).exists()
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
     assert tick(at("2026-03-06 13:00")) == []
     order.refresh_from_db()
     assert order.at_risk_since is None
@@ -112,7 +113,7 @@ def test_order_dispatched_in_time_is_never_flagged(cast):
 def _dispatch_and_check_monday(order: Ticket) -> None:
     order = ticket_set_state(order, State.DISPATCHED, now=at("2026-03-06 15:30"), actor=order.owner, note="Courier")
     assert order.at_risk_since is None
-    assert not Timer.objects.filter(ticket=order, kind=TimerKind.ORDER_AT_RISK).exists()
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
     assert order.pk not in {t.pk for t in Ticket.objects.filter(at_risk_since__isnull=False)}
     board = _board_codes(at("2026-03-06 15:35"))
     assert "at_risk" not in board.get(order.pk, [])

@@ -56,9 +56,17 @@ class Plan:
             outbox_deliver_one(row, row.created_at, dropped)
 
     def advance(self, until: datetime) -> None:
-        """Tick at every moment a timer falls due up to `until`, as a worker would have."""
+        """Tick at every moment a timer (or a new request's first moment) falls due up to `until`, as a worker
+        would have."""
         for _ in range(10_000):
-            due = Timer.objects.filter(fire_at__lte=until).order_by("fire_at").values_list("fire_at", flat=True).first()
+            due = min(
+                (at for at in (
+                    Timer.objects.filter(fire_at__lte=until).order_by("fire_at").values_list("fire_at", flat=True).first(),
+                    Ticket.objects.filter(agenda_at__lte=until).order_by("agenda_at").values_list("agenda_at", flat=True)
+                    .first(),
+                ) if at is not None),
+                default=None,
+            )
             if due is None:
                 return
             self.tick_lines += tick(due)
