@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
-from amends.core.models import ApiToken, Event, IdempotencyKey, Notification, Outbox
+from amends.core.models import ApiToken, Delivery, Event, IdempotencyKey, Notification, Outbox
 from amends.core.outbox import outbox_retry
 from amends.core.tokens import token_revoke
 
@@ -50,19 +50,15 @@ class EventAdmin(ReadOnlyAdmin):
         return obj.message if len(obj.message) <= 120 else obj.message[:119] + "…"
 
 
-@admin.register(Outbox)
-class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "audience", "to", "subject", "status", "attempts", "next_attempt_at"]
-    list_filter = ["audience", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["ticket"]
-    raw_id_fields = ["ticket"]
-    search_fields = ["to", "subject", "message_id"]
-    show_full_result_count = False
-    ordering = ["-id"]  # the primary key index: newest first without sorting the table
+class DeliveryAdmin(ReadOnlyAdmin):
+    """Email the worker delivers: its status, and a retry of what did not go out."""
+
     actions = ["retry_now"]
 
-    @admin.display(description="status")
-    def status(self, obj: Outbox) -> str:
+    @admin.display(description="email")
+    def status(self, obj: Delivery) -> str:
+        if not obj.to:
+            return "none"
         if obj.sent_at:
             return "sent"
         if obj.failed_at:
@@ -70,22 +66,34 @@ class OutboxAdmin(ReadOnlyAdmin):
         return "waiting" if obj.attempts == 0 else f"retrying ({obj.last_error[:60]})"
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or request.user.has_perm("core.change_outbox")
+        return request.user.is_superuser or request.user.has_perm(f"core.change_{self.model._meta.model_name}")
 
-    @admin.action(description="Retry the selected unsent messages now", permissions=["retry"])
-    def retry_now(self, request: HttpRequest, queryset: QuerySet[Outbox]) -> None:
+    @admin.action(description="Retry the selected unsent emails now", permissions=["retry"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         # The worker delivers them on its next pass; sent messages are never touched, so nothing is sent twice.
-        n = outbox_retry(queryset.values_list("pk", flat=True), wall_now())
+        n = outbox_retry(queryset.values_list("pk", flat=True), wall_now(), self.model)
         self.message_user(request, f"{n} message(s) will be retried on the worker's next pass.", messages.SUCCESS)
 
 
+@admin.register(Outbox)
+class OutboxAdmin(DeliveryAdmin):
+    list_display = ["created_at", "audience", "to", "subject", "status", "attempts", "next_attempt_at"]
+    list_filter = ["audience", ("sent_at", admin.EmptyFieldListFilter), ("failed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["ticket"]
+    raw_id_fields = ["ticket"]
+    search_fields = ["to", "subject", "message_id"]
+    show_full_result_count = False
+    ordering = ["-id"]  # the primary key index: newest first without sorting the table
+
+
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "recipient", "kind", "message", "read_at"]
-    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+class NotificationAdmin(DeliveryAdmin):
+    list_display = ["created_at", "recipient", "kind", "message", "read_at", "status"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter), ("sent_at", admin.EmptyFieldListFilter),
+                   ("failed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["recipient__user"]
     raw_id_fields = ["recipient", "ticket"]
-    search_fields = ["message"]
+    search_fields = ["message", "to", "message_id"]
     show_full_result_count = False
     ordering = ["-id"]  # the primary key index: newest first without sorting the table
 

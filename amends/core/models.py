@@ -1,5 +1,6 @@
 """Cross-cutting records: the immutable event timeline, the outbox, in-app notifications, API tokens."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -49,23 +50,34 @@ class Audience(models.TextChoices):
     CUSTOMER = "customer", "Customer"
 
 
-class Outbox(models.Model):
-    """An outbound message, written with the change that caused it and delivered by the worker."""
+class Delivery(models.Model):
+    """One email for the worker to deliver: at least once, with backoff, and never again once sent (see
+    `amends.core.outbox`). Written in the same transaction as the change that caused it. A concrete
+    model says what the email is with `email()`: its subject, body and extra headers."""
 
-    audience = models.CharField(max_length=10, choices=Audience.choices)
     to = models.CharField(max_length=320)
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    message_id = models.CharField(max_length=200, unique=True)
-    in_reply_to = models.CharField(max_length=200, blank=True)
-    ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
+    message_id = models.CharField(max_length=200)
     next_attempt_at = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last retry.")
     last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Outbox(Delivery):
+    """An outbound message, written with the change that caused it and delivered by the worker."""
+
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    message_id = models.CharField(max_length=200, unique=True)
+    in_reply_to = models.CharField(max_length=200, blank=True)
+    ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
 
     class Meta:
         verbose_name_plural = "outbox"
@@ -79,9 +91,13 @@ class Outbox(models.Model):
     def __str__(self) -> str:
         return f"to {self.to}: {self.subject}"
 
+    def email(self) -> tuple[str, str, dict[str, str]]:
+        return self.subject, self.body, {"In-Reply-To": self.in_reply_to} if self.in_reply_to else {}
 
-class Notification(models.Model):
-    """An in-app notice for one member of staff (the email copy goes through the outbox)."""
+
+class Notification(Delivery):
+    """A notice for one member of staff: in their in-app list, and emailed to them by the worker when they
+    have an address (the row is that email's outbox entry: one row a notice, not two)."""
 
     recipient = models.ForeignKey(  # notification_recipient serves lookups by recipient
         "people.Agent", on_delete=models.CASCADE, related_name="notifications", db_index=False
@@ -91,16 +107,29 @@ class Notification(models.Model):
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # No email (no address): `to` blank, and never due.
+    to = models.CharField(max_length=320, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False, sent_at__isnull=True, failed_at__isnull=True),
+                name="notification_email_pending",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.message
+
+    def email(self) -> tuple[str, str, dict[str, str]]:
+        link = f"{settings.AMENDS_BASE_URL}/requests/{self.ticket_id}/" if self.ticket_id else settings.AMENDS_BASE_URL
+        return f"[Amends] {self.message}"[:300], f"{self.message}\n\n{link}\n", {}
 
 
 class ApiToken(models.Model):

@@ -1,15 +1,14 @@
-"""Telling a member of staff: an in-app notification plus an email through the outbox."""
+"""Telling a member of staff: an in-app notification, which the worker also emails to them (the
+notification is its email's outbox entry: `amends.core.outbox`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-
 from amends.core import writes
-from amends.core.models import Audience, Notification
-from amends.core.outbox import outbox_enqueue_values
+from amends.core.models import Notification
+from amends.core.outbox import new_message_id
 
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
@@ -19,10 +18,11 @@ if TYPE_CHECKING:
 def staff_notify(
     recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True
 ) -> Notification:
-    notification = Notification(recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now)
+    notification = Notification(
+        recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now,
+        **_email(recipient.user.email if email else "", now),
+    )
     writes.add(notification)
-    if email and recipient.user.email:
-        _email(recipient.user.email, message, now, ticket.pk if ticket is not None else None)
     return notification
 
 
@@ -32,18 +32,14 @@ def staff_notify_values(
     """`staff_notify` from plain values, building no instances (the watchdog tells hundreds of people a
     tick); no email when `email` is empty."""
     writes.add_values(
-        Notification, recipient_id=recipient_id, ticket_id=ticket_id, kind=kind, message=message[:500], created_at=now
+        Notification, recipient_id=recipient_id, ticket_id=ticket_id, kind=kind, message=message[:500], created_at=now,
+        **_email(email, now),
     )
-    if email:
-        _email(email, message, now, ticket_id)
 
 
-def _email(to: str, message: str, now: datetime, ticket_id: int | None) -> None:
-    link = f"{settings.AMENDS_BASE_URL}/requests/{ticket_id}/" if ticket_id is not None else settings.AMENDS_BASE_URL
-    outbox_enqueue_values(
-        audience=Audience.STAFF, to=to, subject=f"[Amends] {message}", body=f"{message}\n\n{link}\n", now=now,
-        ticket_id=ticket_id,
-    )
+def _email(to: str, now: datetime) -> dict:
+    """The columns that make a notification's email due at once; none for a recipient with no address."""
+    return {"to": to, "message_id": new_message_id(now), "next_attempt_at": now} if to else {}
 
 
 def staff_notify_many(recipients, **kwargs) -> None:

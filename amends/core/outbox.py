@@ -1,9 +1,12 @@
-"""Outbound messages: enqueued in the caller's transaction, delivered afterwards by the worker.
+"""Outbound email: enqueued in the caller's transaction, delivered afterwards by the worker.
 
-Delivery is at least once with exponential backoff; a row is marked sent only after the mail
-backend accepted it, and only if no one marked it before, so a successful send is never repeated.
-Every message carries a stable Message-ID, so the rare duplicate after a crash between the
-server's acceptance and our UPDATE is recognisable as such by the receiving side.
+Two tables hold email to deliver (`Delivery`): the outbox, for messages to customers and any other
+message of its own, and staff notifications, each of which is its own email's entry (one row a notice
+instead of a notice and a message). Delivery is the same for both: at least once with exponential
+backoff; a row is marked sent only after the mail backend accepted it, and only if no one marked it
+before, so a successful send is never repeated. Every message carries a stable Message-ID, so the
+rare duplicate after a crash between the server's acceptance and our UPDATE is recognisable as such by
+the receiving side.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from amends.core import writes
-from amends.core.models import Audience, Outbox
+from amends.core.models import Audience, Delivery, Notification, Outbox
 
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
@@ -48,25 +51,28 @@ def outbox_enqueue(
     return message
 
 
-def outbox_enqueue_values(*, audience: str, to: str, subject: str, body: str, now: datetime,
-                          ticket_id: int | None = None) -> None:
-    """The row `outbox_enqueue` writes, from plain values (no instance: the watchdog sends hundreds)."""
-    writes.add_values(
-        Outbox, audience=audience, to=to, subject=subject[:300], body=body, message_id=new_message_id(now),
-        ticket_id=ticket_id, created_at=now, next_attempt_at=now,
-    )
-
-
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes, capped at six hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def outbox_claim(now: datetime, limit: int = 50) -> list[Outbox]:
-    """Lease up to `limit` due messages to this worker (SKIP LOCKED on PostgreSQL)."""
+QUEUES: tuple[type[Delivery], ...] = (Outbox, Notification)  # the tables holding email to deliver
+
+
+def outbox_claim(now: datetime, limit: int = 50) -> list[Delivery]:
+    """Lease up to `limit` due messages to this worker (SKIP LOCKED on PostgreSQL): the outbox's first,
+    then staff notices'."""
+    rows: list[Delivery] = []
+    for model in QUEUES:
+        if len(rows) < limit:
+            rows += _claim(model, now, limit - len(rows))
+    return rows
+
+
+def _claim(model: type[Delivery], now: datetime, limit: int) -> list[Delivery]:
     with transaction.atomic():
         rows = list(
-            Outbox.objects.select_for_update(skip_locked=True)
+            model.objects.select_for_update(skip_locked=True)
             .filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now)
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
             .order_by("next_attempt_at", "id")[:limit]
@@ -74,33 +80,34 @@ def outbox_claim(now: datetime, limit: int = 50) -> list[Outbox]:
         for row in rows:
             row.attempts += 1
             row.locked_until = now + LEASE
-        Outbox.objects.bulk_update(rows, ["attempts", "locked_until"])
+        model.objects.bulk_update(rows, ["attempts", "locked_until"])
     return rows
 
 
-def outbox_deliver_one(row: Outbox, now: datetime, connection=None) -> bool:
+def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
     """Send one leased message; True when it went out."""
+    subject, body, headers = row.email()
     message = EmailMessage(
-        subject=row.subject, body=row.body, to=[row.to], from_email=settings.DEFAULT_FROM_EMAIL,
-        headers={"Message-ID": row.message_id, **({"In-Reply-To": row.in_reply_to} if row.in_reply_to else {})},
-        connection=connection,
+        subject=subject, body=body, to=[row.to], from_email=settings.DEFAULT_FROM_EMAIL,
+        headers={"Message-ID": row.message_id, **headers}, connection=connection,
     )
+    unsent = type(row).objects.filter(pk=row.pk, sent_at__isnull=True)
     try:
         message.send()
     except Exception as exc:  # any backend failure is retried later
-        log.warning("outbox %s to %s failed (attempt %s): %s", row.pk, row.to, row.attempts, exc)
+        log.warning("%s %s to %s failed (attempt %s): %s", row._meta.model_name, row.pk, row.to, row.attempts, exc)
         failed = row.attempts >= MAX_ATTEMPTS
-        Outbox.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+        unsent.update(
             locked_until=None, last_error=str(exc)[:2000], next_attempt_at=now + backoff(row.attempts),
             failed_at=now if failed else None,
         )
         return False
-    Outbox.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None, last_error="")
+    unsent.update(sent_at=now, locked_until=None, last_error="")
     return True
 
 
 def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
-    """Deliver what is due; returns (sent, failed)."""
+    """Deliver what is due (at most `limit` messages); returns (sent, failed)."""
     rows = outbox_claim(now, limit)
     if not rows:
         return 0, 0
@@ -122,10 +129,11 @@ def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
-def outbox_retry(ids, now: datetime) -> int:
+def outbox_retry(ids, now: datetime, model: type[Delivery] = Outbox) -> int:
     """Make unsent messages due again at once (also those that gave up); sent ones are never touched,
-    so a retry cannot send anything twice. Returns how many will be retried."""
-    return Outbox.objects.filter(pk__in=list(ids), sent_at__isnull=True).update(
+    so a retry cannot send anything twice, nor can a notice that has no email. Returns how many will be
+    retried."""
+    return model.objects.filter(pk__in=list(ids), sent_at__isnull=True).exclude(to="").update(
         next_attempt_at=now, failed_at=None, locked_until=None
     )
 

@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from amends.core.models import Audience, Notification, Outbox
+from amends.core.notify import staff_notify
 from amends.core.outbox import LEASE, MAX_ATTEMPTS, backoff, outbox_claim, outbox_deliver_due, outbox_enqueue
 from amends.desk.intake import ticket_create
 from amends.desk.models import Ticket
@@ -102,6 +103,29 @@ def test_delivered_once_with_the_stored_message_id(smtp):
     assert outbox_deliver_due(NOW) == (0, 0)  # delivering again finds nothing
     assert outbox_deliver_due(NOW + timedelta(days=1)) == (0, 0)
     assert smtp.ids() == [row.message_id]
+
+
+def test_a_staff_notice_is_its_own_email_with_the_same_guarantees(cast, smtp, settings):
+    settings.AMENDS_BASE_URL = "https://desk.example.test"
+    T = at("2026-03-06 09:30")  # noqa: N806 - the instant of the call, as NOW elsewhere
+    ticket = callback_request(cast)
+    cast.bob.user.email = ""
+    cast.bob.user.save()
+    staff_notify(cast.bob, kind="handover", message="You are covering for Alice", now=T)  # no address: no email
+    notice = Notification.objects.get(ticket=ticket, kind="assigned")
+    assert not Outbox.objects.exists()
+
+    smtp.refuse = 1
+    assert outbox_deliver_due(T) == (0, 1)  # refused: waits its backoff
+    assert outbox_deliver_due(T + timedelta(seconds=59)) == (0, 0)
+    assert outbox_deliver_due(T + timedelta(minutes=1)) == (1, 0)
+    assert outbox_deliver_due(T + timedelta(days=1)) == (0, 0)  # sent once, never again; Bob's never claimed
+    [message] = smtp.messages
+    assert message["Message-ID"] == notice.message_id and message["To"] == "alice@amends.test"
+    assert " ".join(message["Subject"].split()) == f"[Amends] {notice.message}"
+    assert f"https://desk.example.test/requests/{ticket.pk}/" in message.get_content()
+    notice.refresh_from_db()
+    assert (notice.sent_at, notice.attempts, notice.read_at) == (T + timedelta(minutes=1), 2, None)
 
 
 @pytest.mark.django_db
@@ -193,7 +217,7 @@ def callback_request(cast):
 def test_worker_step_ticks_once_per_period_and_delivers_what_the_tick_wrote(cast, smtp, settings):
     settings.AMENDS_TICK_SECONDS = 30
     ticket = callback_request(cast)
-    Outbox.objects.update(sent_at=at("2026-03-06 09:30"))  # intake mail is not what this test is about
+    Notification.objects.update(sent_at=at("2026-03-06 09:30"))  # intake mail is not what this test is about
     t = at("2026-03-06 09:50")
 
     first = worker_step(t)
@@ -304,7 +328,6 @@ def side_by_side(fn, n: int = 2) -> list:
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_ticking_side_by_side_warn_each_promise_once(cast):
     tickets = [callback_request(cast) for _ in range(100)]
-    intake_mail = Outbox.objects.count()
     t = at("2026-03-06 10:20")  # warning (09:50), due (10:00) and escalation (10:15) of every callback
     # Not written yet: intake left each request its moments, for the workers to write and handle.
     assert not Timer.objects.exists()
@@ -322,9 +345,9 @@ def test_two_workers_ticking_side_by_side_warn_each_promise_once(cast):
     kinds = Counter(kind for _, kind, _ in per_recipient)
     assert kinds["promise_broken"] == 200  # the lead and the owner of each ticket
     assert kinds["escalation"] == 100  # the manager of each ticket
-    mail = Outbox.objects.filter(created_at=t)
-    assert mail.count() == Outbox.objects.count() - intake_mail == len(per_recipient)  # one email per notice
-    assert max(Counter(mail.values_list("ticket_id", "to", "subject")).values()) == 1
+    mail = Notification.objects.filter(created_at=t, next_attempt_at=t).exclude(to="")
+    assert mail.count() == len(per_recipient) and not Outbox.objects.exists()  # one email per notice
+    assert max(Counter(mail.values_list("ticket_id", "to", "message")).values()) == 1
     assert len(results[0]) + len(results[1]) == 300
     assert tick(t) == []
 

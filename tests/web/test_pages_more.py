@@ -16,6 +16,7 @@ from amends.core.events import event_record
 from amends.core.models import ApiToken, Event, IdempotencyKey, Notification, Outbox
 from amends.core.notifications import notification_mark_read, notifications_for, notifications_unread_count
 from amends.core.notify import staff_notify
+from amends.core.outbox import outbox_enqueue
 from amends.core.tokens import token_create
 from amends.desk.bulk import tickets_assign_bulk
 from amends.desk.intake import ticket_create
@@ -503,12 +504,14 @@ def test_event_admin_is_read_only(cast, clock, superuser_client):
     assert 'name="_save"' not in page  # viewable, not editable
 
 
-def test_outbox_retry_action(cast, clock, superuser_client):
+@pytest.mark.parametrize("model", [Notification, Outbox])
+def test_email_retry_action(cast, clock, superuser_client, model):
     some_of_everything(cast)
-    message = Outbox.objects.filter(sent_at__isnull=True).first()
-    Outbox.objects.filter(pk=message.pk).update(failed_at=NOW, attempts=10, next_attempt_at=NOW - timedelta(days=1))
+    outbox_enqueue(audience="customer", to="ceo@acme.test", subject="Your request", body="Done", now=NOW)
+    message = model.objects.filter(sent_at__isnull=True).exclude(to="").first()
+    model.objects.filter(pk=message.pk).update(failed_at=NOW, attempts=10, next_attempt_at=NOW - timedelta(days=1))
     response = superuser_client.post(
-        "/admin/core/outbox/", {"action": "retry_now", "_selected_action": [message.pk]}, follow=True
+        f"/admin/core/{model._meta.model_name}/", {"action": "retry_now", "_selected_action": [message.pk]}, follow=True
     )
     assert response.status_code == 200 and "will be retried" in text(response)
     message.refresh_from_db()
