@@ -116,6 +116,8 @@ if _engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"
     raise environ.ImproperlyConfigured(f"DATABASE_URL: unsupported engine {_engine}; use sqlite or postgres")
 if _engine == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {"NAME": None})
+    # Django's backend, with transactions that take the write lock as soon as it is free (amends.core.sqlite).
+    DATABASES["default"]["ENGINE"] = "amends.core.sqlite"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0 if _engine.endswith("sqlite3") else 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
