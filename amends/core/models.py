@@ -102,7 +102,10 @@ class Notification(Delivery):
     recipient = models.ForeignKey(  # notification_recipient serves lookups by recipient
         "people.Agent", on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
-    ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # No index on the request: nothing looks notices up by it, and requests are not deleted.
+    ticket = models.ForeignKey(
+        "desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=30)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField()

@@ -187,7 +187,11 @@ class Promise(models.Model):
     kind = models.CharField(max_length=20, choices=PromiseKind.choices)
     description = models.CharField(max_length=300, blank=True)
     due_at = models.DateTimeField()
-    owner = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="promises")
+    # Indexes: promise_live_owner_due serves an owner's live promises (an agent's page); only deleting an
+    # agent looks at all of them, rarely enough to read the table.
+    owner = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="promises", db_index=False
+    )
     source = models.CharField(max_length=10, choices=PromiseSource.choices, default=PromiseSource.AGENT)
     state = models.CharField(max_length=10, choices=PromiseState.choices, default=PromiseState.OPEN)
     created_at = models.DateTimeField()
