@@ -134,13 +134,14 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         ticket.state = state
         if old == State.WAITING_ON_CUSTOMER:
             _resume(ticket, rules, now)
+        if state in CLOSED_STATES:  # all of them, before cancelling some: moments intake left go unwritten
+            timers_cancel(ticket)
         if state in FULFILMENT_STATES:
             timers_cancel(ticket, [TimerKind.ORDER_AT_RISK])
             ticket.at_risk_since = None
         if state in CLOSED_STATES:
             ticket.closed_at = now
             _close_first_response(ticket, now)
-            timers_cancel(ticket)
         elif old in CLOSED_STATES:
             ticket.closed_at = None
             ticket.resolution_due = rules.after(now, rules.policy.resolution_within)

@@ -109,7 +109,9 @@ def test_assigning_or_chasing_before_the_first_moment_leaves_one_agenda(cast):
 
 def test_closing_before_the_first_moment_writes_nothing(cast):
     ticket = ticket_create(account=cast.acme, subject="Password reset", channel="email", now=FRIDAY)
-    ticket_set_state(ticket, State.RESOLVED, now=at("2026-03-06 09:45"), actor=cast.alice)
+    with CaptureQueriesContext(connection) as queries:
+        ticket_set_state(ticket, State.RESOLVED, now=at("2026-03-06 09:45"), actor=cast.alice)
+    assert not [q for q in queries.captured_queries if '"watchdog_timer"' in q["sql"] and "INSERT" in q["sql"]]
     assert not Timer.objects.exists()
     assert Ticket.objects.get(pk=ticket.pk).agenda_at is None
     assert Promise.objects.get(ticket=ticket).state == "kept"  # resolving answered the customer
