@@ -18,7 +18,7 @@ from amends.customers.models import Account, Contact
 from amends.desk.assignment import owner_for_intake
 from amends.desk.intake_reads import intake_reads
 from amends.desk.models import Channel, Kind, Promise, PromiseKind, PromiseSource, State, Ticket
-from amends.desk.moments import intake_moments
+from amends.desk.moments import intake_moments, order_at_risk_at
 from amends.desk.promises import promise_made_record
 from amends.desk.rules import Rules
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction
@@ -132,7 +132,7 @@ def intake_plan(
     promises = _promises_for(ticket, rules, now, channel=channel, callback_within=callback_within, who=who)
     at_risk_at = None
     if kind == Kind.ORDER and need_by is not None:
-        at_risk_at = need_by.astimezone(UTC) - rules.policy.order_lead  # real hours, also across DST
+        at_risk_at = order_at_risk_at(need_by, rules)
     ticket.next_deadline_at = min(
         d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
     )
@@ -140,7 +140,7 @@ def intake_plan(
     ticket.agenda_at = min(
         (at for _, at, _ in intake_moments(
             rules, created_at=now, resolution_due=ticket.resolution_due, assign_by=ticket.assign_by,
-            at_risk_at=at_risk_at if at_risk_at is not None and at_risk_at > now else None,
+            need_by=need_by if kind == Kind.ORDER else None,
             promises=[(None, p.due_at) for p in promises],
         )),
         default=None,

@@ -39,17 +39,25 @@ def promise_moments_at(due: datetime, rules: Rules, now: datetime) -> list[Momen
     return moments
 
 
+def order_at_risk_at(need_by: datetime, rules: Rules) -> datetime:
+    """When an order not yet dispatched is at risk: its lead time before the need-by time, in real hours
+    (also across a clock change)."""
+    return need_by.astimezone(UTC) - rules.policy.order_lead
+
+
 def intake_moments(
     rules: Rules, *, created_at: datetime, resolution_due: datetime | None, assign_by: datetime | None,
-    at_risk_at: datetime | None, promises: list[tuple[int | None, datetime]],
+    need_by: datetime | None, promises: list[tuple[int | None, datetime]],
 ) -> list[Pending]:
     """Everything intake puts on the watchdog's agenda, as (kind, at, promise id): the resolution chain,
     the assignment deadline of a request nobody could take, an order's at-risk moment, and each promise's
-    chain. Worked out from the request as intake made it, so the same whenever they are written."""
+    chain. Worked out from the request as intake made it, so the same whenever they are written.
+    `need_by`: an order's, unless it is flagged already or dispatched; one at risk already at intake is
+    flagged there, not put on the agenda."""
     moments = [(kind, at, None) for kind, at in resolution_moments_at(resolution_due, rules, created_at)]
     if assign_by is not None:
         moments.append((TimerKind.ASSIGN_DUE, assign_by, None))
-    if at_risk_at is not None:
+    if need_by is not None and (at_risk_at := order_at_risk_at(need_by, rules)) > created_at:
         moments.append((TimerKind.ORDER_AT_RISK, at_risk_at, None))
     for promise_id, due in promises:
         moments += [(kind, at, promise_id) for kind, at in promise_moments_at(due, rules, created_at)]

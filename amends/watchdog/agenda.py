@@ -91,11 +91,11 @@ def agendas_pending(ticket_ids: list[int], ref: Snapshot | None = None) -> dict[
             policy=policy_for(tier, urgency, ref), calendar=calendar_spec(team_at(team_id, ref).calendar_id, ref),
             chain=chain_for(team_id, ref),
         )
-        at_risk = kind == Kind.ORDER and need_by is not None and at_risk_since is None and state not in FULFILMENT_STATES
+        at_risk_later = kind == Kind.ORDER and at_risk_since is None and state not in FULFILMENT_STATES
         pending[pk] = intake_moments(
             rules, created_at=created_at, resolution_due=resolution_due,
             assign_by=assign_by if owner_id is None else None,
-            at_risk_at=need_by - rules.policy.order_lead if at_risk else None, promises=promises[pk],
+            need_by=need_by if at_risk_later else None, promises=promises[pk],
         )
     return pending
 
