@@ -60,3 +60,20 @@ def test_a_writer_gives_up_after_the_timeout(tmp_path):
     assert waiter.connection.execute("PRAGMA busy_timeout").fetchone()[0] == 200
     holder.connection.execute("ROLLBACK")
     holder.close(), waiter.close()
+
+
+def test_placeholders_are_rewritten_once_per_query_and_literal_percents_kept(tmp_path):
+    from amends.core.sqlite.base import _qmark
+
+    wrapper = _wrapper(tmp_path / "q.sqlite3", timeout=1)
+    try:
+        with wrapper.cursor() as cursor:
+            _qmark.cache_clear()
+            for _ in range(3):
+                cursor.execute("SELECT %s || '%%s', %s", ["a", 2])
+                assert cursor.fetchone() == ("a%s", 2)
+            assert (_qmark.cache_info().misses, _qmark.cache_info().hits) == (1, 2)
+            cursor.execute("SELECT %(x)s, %(y)s", {"x": 1, "y": "b"})  # named: Django's own rewrite
+            assert cursor.fetchone() == (1, "b")
+    finally:
+        wrapper.close()
