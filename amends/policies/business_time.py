@@ -27,6 +27,9 @@ class CalendarSpec:
 
     ``hours`` maps weekday (0=Mon..6=Sun) to sorted, non-overlapping ``(open, close)``
     local times; ``close == time(0, 0)`` means end of day (24:00). Not hashable.
+
+    A spec keeps the opening intervals of the days it has been asked about: the processes keep their
+    teams' specs, and every deadline and availability check walks the same few days again.
     """
 
     tz: str
@@ -34,6 +37,7 @@ class CalendarSpec:
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
     closures: frozenset[date] = field(default_factory=frozenset)
+    _days: dict[date, tuple[Interval, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ZoneInfo(self.tz)  # raises for unknown zones
@@ -90,8 +94,20 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _day_intervals(cal: CalendarSpec, zone: ZoneInfo, day: date) -> list[Interval]:
+_DAYS_KEPT = 4096  # per spec: eleven years of days, or a long search's worth
+
+
+def _day_intervals(cal: CalendarSpec, zone: ZoneInfo, day: date) -> tuple[Interval, ...]:
     """Opening intervals of one local date as UTC instants (gap times map forward)."""
+    intervals = cal._days.get(day)
+    if intervals is None:
+        if len(cal._days) >= _DAYS_KEPT:
+            cal._days.clear()
+        intervals = cal._days[day] = tuple(_day_intervals_made(cal, zone, day))
+    return intervals
+
+
+def _day_intervals_made(cal: CalendarSpec, zone: ZoneInfo, day: date) -> list[Interval]:
     if is_holiday(cal, day):
         return []
     result: list[Interval] = []

@@ -261,3 +261,23 @@ def test_add_subtract_between_consistent(start, duration):
     assert business_time_between(LON, back, end) == duration
     if duration:
         assert is_open(LON, end - timedelta(microseconds=1))
+
+
+def test_a_spec_keeps_the_days_it_was_asked_about_and_answers_the_same():
+    kept = weekdays_9_to_5()
+    start = lon(2026, 3, 27, 16)  # Friday before the clocks go forward, Easter a week later
+    first = [add_business_time(kept, start, H * hours) for hours in (1, 9, 40, 80)]
+    assert kept._days  # the days walked are kept ...
+    again = [add_business_time(kept, start, H * hours) for hours in (1, 9, 40, 80)]
+    fresh = [add_business_time(weekdays_9_to_5(), start, H * hours) for hours in (1, 9, 40, 80)]
+    assert first == again == fresh  # ... and give the answers a new spec works out
+    assert kept == weekdays_9_to_5()  # what is kept is no part of the calendar's identity
+
+
+def test_a_spec_keeps_a_bounded_number_of_days(monkeypatch):
+    import amends.policies.business_time as business_time
+
+    monkeypatch.setattr(business_time, "_DAYS_KEPT", 10)
+    spec = weekdays_9_to_5()
+    assert add_business_time(spec, lon(2026, 3, 2, 9), H * 8 * 20) == lon(2026, 3, 27, 17)  # 20 working days
+    assert len(spec._days) <= 10
