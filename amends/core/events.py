@@ -23,7 +23,8 @@ def event_record(
     customer_visible: bool = False,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    event = Event(
+    event = writes.new(
+        Event,
         ticket=ticket,
         actor=actor,
         kind=kind,

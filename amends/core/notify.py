@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 def staff_notify(
     recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True
 ) -> Notification:
-    notification = Notification(
-        recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now,
+    notification = writes.new(
+        Notification, recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now,
         **_email(recipient.user.email if email else "", now),
     )
     writes.add(notification)

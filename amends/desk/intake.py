@@ -28,16 +28,18 @@ from amends.policies.deadlines import chain_for, policy_for
 from amends.policies.models import Urgency
 
 MAX_CALLBACK = timedelta(days=30)
+# Choices' `values` builds a new list on every read.
+_KINDS, _CHANNELS, _URGENCIES = frozenset(Kind.values), frozenset(Channel.values), frozenset(Urgency.values)
 _BY = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
        Channel.API: "through the API"}
 
 
 def _check(kind: str, channel: str, urgency: str, subject: str) -> str:
-    if kind not in Kind.values:
+    if kind not in _KINDS:
         raise DomainError(f"unknown kind {kind!r}; choose one of {', '.join(Kind.values)}", field="kind")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise DomainError(f"unknown channel {channel!r}; choose one of {', '.join(Channel.values)}", field="channel")
-    if urgency not in Urgency.values:
+    if urgency not in _URGENCIES:
         raise DomainError(f"unknown urgency {urgency!r}; choose one of {', '.join(Urgency.values)}", field="urgency")
     subject = " ".join((subject or "").split())
     if not subject:
@@ -56,14 +58,14 @@ def _promises_for(
     first_response_due = rules.after(now, rules.policy.first_response_within)
     callback_due = now.astimezone(UTC) + callback_within if callback_within is not None else None
     if channel != Channel.PHONE and (callback_due is None or callback_due > first_response_due):
-        promises.append(Promise(
-            ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=ticket.owner,
+        promises.append(writes.new(
+            Promise, ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=ticket.owner,
             source=PromiseSource.POLICY, created_at=now,
         ))
     if callback_due is not None:
         phone = ticket.contact.phone if ticket.contact else ""
-        promises.append(Promise(
-            ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=ticket.owner,
+        promises.append(writes.new(
+            Promise, ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=ticket.owner,
             source=PromiseSource.AGENT, created_at=now,
             description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
         ))
@@ -120,8 +122,8 @@ def intake_plan(
     calendar = calendar_spec(team.calendar_id, ref)
     rules = Rules(policy=policy_for(account.tier, urgency, ref), calendar=calendar, chain=chain_for(team.pk, ref))
     owner, why = owner_for_intake(team, account, now, calendar, roster=reads.roster)
-    ticket = Ticket(
-        kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
+    ticket = writes.new(
+        Ticket, kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
         body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
         created_at=now, updated_at=now, need_by=need_by,
     )

@@ -48,6 +48,22 @@ def test_update_waits_for_the_inserts_inside_a_batch(cast):
     assert Ticket.objects.get(pk=ticket.pk).at_risk_since is None
 
 
+def test_new_builds_the_instance_the_model_would(cast):
+    ticket = ticket_create(account=cast.acme, subject="Printer", now=MONDAY)
+    values = {"kind": "note", "message": "m", "created_at": MONDAY, "data": {"a": 1}}
+    built, expected = writes.new(Event, ticket=ticket, actor=cast.alice, **values), Event(
+        ticket=ticket, actor=cast.alice, **values
+    )
+    fields = [f.attname for f in Event._meta.concrete_fields if not f.generated]
+    assert [getattr(built, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert built._state.adding and built.pk is None
+    assert built.ticket is ticket and built.actor is cast.alice  # kept: reading them asks nothing
+    promise = writes.new(Promise, ticket=Ticket(subject="unsaved"), kind="update", due_at=MONDAY, created_at=MONDAY)
+    assert promise.ticket_id is None and promise.state == "open" and promise.description == ""  # defaults
+    with pytest.raises(TypeError, match="unexpected fields: colour"):
+        writes.new(Event, kind="x", colour="red")
+
+
 def test_add_keyed_needs_a_batch(cast):
     with pytest.raises(RuntimeError, match="batched"):
         writes.add_keyed(Event(kind="x", message="x", created_at=MONDAY))
