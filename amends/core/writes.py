@@ -124,9 +124,8 @@ def add_keyed(*rows: models.Model, keys: dict[type[models.Model], list[Any]] | N
     given = {model: list((keys or {}).get(model, ()))[:len(group)] for model, group in by_model.items()}
     short = {model: len(group) - len(given[model]) for model, group in by_model.items() if len(group) > len(given[model])}
     if short:
-        qn = connection.ops.quote_name
-        draw = "ARRAY(SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s))"
-        params = [v for model, n in short.items() for v in (qn(model._meta.db_table), model._meta.pk.column, n)]
+        draw = "ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))"
+        params = [v for model, n in short.items() for v in (key_sequence(model, connection), n)]
         with connection.cursor() as cursor:
             cursor.execute("SELECT " + ", ".join([draw] * len(short)), params)
             for model, drawn in zip(short, cursor.fetchone(), strict=True):
@@ -136,6 +135,24 @@ def add_keyed(*rows: models.Model, keys: dict[type[models.Model], list[Any]] | N
             row.pk = key
         _point_at_keys(group)
         pending[model].extend(group)
+
+
+_sequences: dict[tuple[str, str, type[models.Model]], str] = {}
+
+
+def key_sequence(model: type[models.Model], connection) -> str:
+    """The name of the PostgreSQL sequence that numbers `model`'s rows, for `nextval(%s::regclass)`: looked
+    up once per database. Asking `pg_get_serial_sequence` on every draw searched the catalogue each time
+    (87 buffer reads, 0.2 ms of the server's time per API create, by EXPLAIN ANALYZE)."""
+    key = (connection.alias, str(connection.settings_dict["NAME"]), model)
+    if key not in _sequences:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, %s)",
+                [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column],
+            )
+            _sequences[key] = cursor.fetchone()[0]
+    return _sequences[key]
 
 
 def _point_at_keys(rows: list[models.Model]) -> None:

@@ -17,6 +17,7 @@ from django.db import connection, models
 
 from amends.core.errors import DomainError
 from amends.core.reference import STAMP_SQL, Snapshot
+from amends.core.writes import key_sequence
 from amends.customers.models import Account
 from amends.desk.models import Promise, Ticket
 from amends.people.queries import ROSTER_COLUMNS, ROSTER_WIDTH, Roster, roster_instant, roster_of
@@ -33,8 +34,8 @@ LEFT JOIN auth_user u ON u.id = ag.user_id
 """
 # PostgreSQL: the CTE holds volatile calls, so it is computed once, and only for an account that exists.
 _KEYS_CTE = """,
-keys AS (SELECT nextval(pg_get_serial_sequence('{ticket}', 'id')) AS ticket,
-                ARRAY(SELECT nextval(pg_get_serial_sequence('{promise}', 'id')) FROM generate_series(1, %s)) AS promises
+keys AS (SELECT nextval(%s::regclass) AS ticket,
+                ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s)) AS promises
          FROM acct)"""
 
 
@@ -50,7 +51,7 @@ def _sql(draw: bool) -> str:
     return _SQL.format(
         account=", ".join(ACCOUNT_COLUMNS), account_cols=", ".join(f"acct.{c}" for c in ACCOUNT_COLUMNS),
         stamp=STAMP_SQL, roster=ROSTER_COLUMNS,
-        keys_cte=_KEYS_CTE.format(ticket=Ticket._meta.db_table, promise=Promise._meta.db_table) if draw else "",
+        keys_cte=_KEYS_CTE if draw else "",
         keys_cols=", keys.ticket, keys.promises" if draw else "", keys_join=" CROSS JOIN keys" if draw else "",
     )
 
@@ -62,7 +63,8 @@ def intake_reads(account_id: int, now: datetime, *, team_id: int | None = None, 
     """The account (a 422 naming `account` when there is none), the reference snapshot, and the roster of
     `team_id` (default: the account's team). On PostgreSQL, keys for one request and `promises` promises."""
     draw = connection.vendor == "postgresql"
-    params = [account_id, *([promises] if draw else []), *roster_instant(now), team_id]
+    keys = [key_sequence(Ticket, connection), key_sequence(Promise, connection), promises] if draw else []
+    params = [account_id, *keys, *roster_instant(now), team_id]
     with connection.cursor() as cursor:
         cursor.execute(_QUERIES[draw], params)
         rows = cursor.fetchall()

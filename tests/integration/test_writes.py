@@ -64,6 +64,18 @@ def test_new_builds_the_instance_the_model_would(cast):
         writes.new(Event, kind="x", colour="red")
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sequences")
+def test_a_key_sequence_is_looked_up_once_and_numbers_the_rows(cast):
+    name = writes.key_sequence(Ticket, connection)
+    with CaptureQueriesContext(connection) as queries:
+        assert writes.key_sequence(Ticket, connection) == name
+    assert len(queries) == 0
+    ticket = ticket_create(account=cast.acme, subject="Keys", now=MONDAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM " + name)
+        assert cursor.fetchone()[0] == ticket.pk
+
+
 def test_add_keyed_needs_a_batch(cast):
     with pytest.raises(RuntimeError, match="batched"):
         writes.add_keyed(Event(kind="x", message="x", created_at=MONDAY))
