@@ -278,7 +278,6 @@ class InsertPlan:
     sql: str  # INSERT ... VALUES (%s, ...) for one row
     columns: list[Column]
     read: Callable[[models.Model], tuple[Any, ...]]  # an instance's values, in column order (one C call)
-    converts: tuple[Callable[[Any], Any], ...]
 
 
 _plans: dict[tuple[type[models.Model], str, str, bool], InsertPlan] = {}
@@ -313,7 +312,6 @@ def _plan(model: type[models.Model], connection, keyed: bool = False) -> InsertP
         _plans[key] = InsertPlan(
             sql=f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({values})", columns=columns,
             read=attrgetter(*attnames) if len(attnames) > 1 else lambda row: (getattr(row, attnames[0]),),
-            converts=tuple(convert for _, convert, _ in columns),
         )
     return _plans[key]
 
@@ -328,7 +326,7 @@ SMALL = 20  # rows: up to this many go in one INSERT
 def _params(row: Row, plan: InsertPlan) -> list[Any]:
     if isinstance(row, dict):
         return [convert(row[attname] if attname in row else default()) for attname, convert, default in plan.columns]
-    return [convert(value) for convert, value in zip(plan.converts, plan.read(row), strict=True)]
+    return [convert(value) for (_, convert, _), value in zip(plan.columns, plan.read(row), strict=True)]
 
 
 def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
