@@ -119,6 +119,10 @@ if _engine == "django.db.backends.sqlite3":
     # Django's backend, with transactions that take the write lock as soon as it is free (amends.core.sqlite).
     DATABASES["default"]["ENGINE"] = "amends.core.sqlite"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0 if _engine.endswith("sqlite3") else 60)
+if _engine == "django.db.backends.postgresql":
+    # Statements run through `amends.core.prepared` are prepared once they have run this often on a
+    # connection; Django's own queries (client-side binding) are never prepared.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, sessions, security ---------------------------------------------------------------

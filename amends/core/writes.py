@@ -13,10 +13,10 @@ can answer with them; a bulk batch (the watchdog's) does not (nothing reads them
 
 Rows that later rows point at (a new request and its promises) are added with `add_keyed()`, and a
 row's few changed columns with `update()`. On PostgreSQL the keyed rows take their keys from their
-tables' sequences, so a small batch goes to the server as one multi-statement query: one round trip
-instead of one per table, which costs the server less than the statements themselves. Opened by
-`atomic_batch()` outside any transaction, that query is the transaction (PostgreSQL runs a
-multi-statement query as one), without BEGIN and COMMIT round trips.
+tables' sequences, so a small batch goes to the server as one statement, its INSERTs and UPDATEs as
+data-modifying WITH queries: one round trip instead of one per table, prepared once per connection
+(`amends.core.prepared`) instead of parsed and planned every time. Opened by `atomic_batch()` outside
+any transaction, that statement is the transaction, without BEGIN and COMMIT round trips.
 """
 
 from __future__ import annotations
@@ -33,17 +33,29 @@ from typing import Any, TypeVar
 from django.db import connections, models, router, transaction
 from django.db.models.base import DEFERRED
 
+from amends.core.prepared import prepared_cursor
 from amends.core.reference import ReferenceModel
 
 Row = models.Model | dict[str, Any]  # an instance, or field values by attname
 
 
 class Pending(defaultdict):
-    """A batch's rows by model, in the order they were added; and the updates, run after the inserts."""
+    """A batch's rows by model, in the order they were added; and the updates of rows written before it,
+    one per row (the columns of later updates of a row join its first)."""
 
     def __init__(self) -> None:
         super().__init__(list)
-        self.updates: list[tuple[type[models.Model], Any, dict[str, Any]]] = []
+        self.updates: dict[tuple[type[models.Model], Any], dict[str, Any]] = {}
+
+    def update(self, model: type[models.Model], pk: Any, values: dict[str, Any]) -> None:
+        """A row of the batch itself takes the values before it is written; any other row is updated
+        after the inserts. (The one statement of a PostgreSQL batch could not update a row it inserts.)"""
+        for row in self.get(model, ()):
+            if isinstance(row, models.Model) and row.pk == pk:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                return
+        self.updates.setdefault((model, pk), {}).update(values)
 
 
 _batch: ContextVar[Pending | None] = ContextVar("amends_batch", default=None)
@@ -116,7 +128,7 @@ def add_keyed(*rows: models.Model, keys: dict[type[models.Model], list[Any]] | N
     for row in rows:
         by_model[type(row)].append(row)
     connection = transaction.get_connection()
-    if not _one_round_trip(connection):
+    if not _one_statement(connection):
         for model, group in by_model.items():
             _point_at_keys(group)
             insert_rows(model, group)
@@ -175,7 +187,7 @@ def update(model: type[models.Model], pk: Any, **values: Any) -> None:
     if pending is None:
         _update_now(model, pk, values)
     else:
-        pending.updates.append((model, pk, values))
+        pending.update(model, pk, values)
 
 
 def _update_now(model: type[models.Model], pk: Any, values: dict[str, Any]) -> None:
@@ -204,10 +216,10 @@ def batched() -> Iterator[Pending]:
 def atomic_batch() -> Iterator[Pending]:
     """`transaction.atomic()` and `batched()` together, for work that only adds rows (intake). On
     PostgreSQL, when no transaction is open, nothing is written until the end, and then a small batch
-    goes as one multi-statement query, which PostgreSQL runs as one transaction of its own: no BEGIN
-    and COMMIT round trips around it. A bigger batch gets an ordinary transaction."""
+    goes as one statement, which PostgreSQL runs as one transaction of its own: no BEGIN and COMMIT
+    round trips around it. A bigger batch gets an ordinary transaction."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block or _batch.get() is not None or not _one_round_trip(connection):
+    if connection.in_atomic_block or _batch.get() is not None or not _one_statement(connection):
         with transaction.atomic(savepoint=False), batched() as pending:
             yield pending
         return
@@ -215,8 +227,8 @@ def atomic_batch() -> Iterator[Pending]:
     token = _batch.set(pending)
     try:
         yield pending
-        if _fits_one_query(connection, pending):
-            _flush(pending)  # one query: one implicit transaction
+        if _fits_one_statement(connection, pending):
+            _flush(pending)  # one statement: one implicit transaction
         else:
             with transaction.atomic(savepoint=False):
                 _flush(pending)
@@ -224,36 +236,46 @@ def atomic_batch() -> Iterator[Pending]:
         _batch.reset(token)
 
 
-def _one_round_trip(connection) -> bool:
-    """PostgreSQL through a client-side binding cursor (Django's default) takes several statements in
-    one query."""
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+def _one_statement(connection) -> bool:
+    """PostgreSQL writes a batch's rows in one statement (data-modifying WITH queries)."""
+    return connection.vendor == "postgresql"
 
 
-def _fits_one_query(connection, pending: Pending) -> bool:
-    return _one_round_trip(connection) and all(len(rows) <= SMALL for rows in pending.values())
+def _fits_one_statement(connection, pending: Pending) -> bool:
+    return _one_statement(connection) and all(len(rows) <= SMALL for rows in pending.values())
 
 
 def _flush(pending: Pending) -> None:
     connection = transaction.get_connection()
     groups = [(model, group) for model, rows in pending.items() for group in _by_keyed(rows)]
-    if not _fits_one_query(connection, pending):
+    if not _fits_one_statement(connection, pending):
         for model, rows in groups:
             insert_rows(model, rows)
-        for model, pk, values in pending.updates:
+        for (model, pk), values in pending.updates.items():
             _update_now(model, pk, values)
         return
     statements = [_insert_statement(connection, model, rows) for model, rows in groups]
-    statements += [_update_statement(connection, model, pk, values) for model, pk, values in pending.updates]
+    statements += [_update_statement(connection, model, pk, values)
+                   for (model, pk), values in pending.updates.items()]
     if not statements:
         return
-    with connection.cursor() as cursor:
-        mogrify = cursor.cursor.mogrify
-        cursor.execute(";\n".join(mogrify(statement.sql, statement.params) for statement in statements))
-        for index, statement in enumerate(statements):
-            if index:
-                cursor.cursor.nextset()
-            statement.done(connection, cursor.cursor)
+    sql, params = _with_query(connection, statements)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        keys = iter(cursor.fetchone())
+    for statement in statements:
+        statement.done(connection, next(keys) if statement.returning else None)
+
+
+def _with_query(connection, statements: list[Statement]) -> tuple[str, list[Any]]:
+    """The statements as one: each a data-modifying WITH query, all run to completion whether read or not,
+    answering one row with the keys each RETURNING gave, as an array in insertion order."""
+    pk = connection.ops.quote_name("pk")
+    queries = ", ".join(f"w{i} AS ({statement.sql})" for i, statement in enumerate(statements))
+    answers = ", ".join(
+        f"(SELECT array_agg({pk}) FROM w{i})" for i, statement in enumerate(statements) if statement.returning
+    )
+    return f"WITH {queries} SELECT {answers or 'NULL'}", [p for statement in statements for p in statement.params]
 
 
 def _keyed(row: Row) -> bool:
@@ -357,10 +379,10 @@ class Statement:
     saved: list[models.Model]  # the instances it writes
     returning: bool  # whether they take their keys from its RETURNING
 
-    def done(self, connection, cursor) -> None:
-        """Instances count as saved, with the keys the database gave (in insertion order, as Django assumes)."""
-        keys = cursor.fetchall() if self.returning else [(row.pk,) for row in self.saved]
-        for row, (key,) in zip(self.saved, keys, strict=True):
+    def done(self, connection, keys: list[Any] | None) -> None:
+        """Instances count as saved, with the keys the database gave (`keys`, in insertion order, as Django
+        assumes) when it numbered them."""
+        for row, key in zip(self.saved, [row.pk for row in self.saved] if keys is None else keys, strict=True):
             row.pk = key
             row._state.adding, row._state.db = False, connection.alias
 
@@ -374,8 +396,10 @@ def _insert_statement(connection, model: type[models.Model], rows: list[Row]) ->
     head, _, one = plan.sql.partition(" VALUES ")
     params = [v for row in rows for v in _params(row, plan)]
     returning = instances and not keyed and connection.features.can_return_rows_from_bulk_insert
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    sql = f"{head} VALUES {', '.join([one] * len(rows))}" + (f" RETURNING {pk}" if returning else "")
+    qn = connection.ops.quote_name
+    sql = f"{head} VALUES {', '.join([one] * len(rows))}"
+    if returning:  # named alike in every table, for `_with_query`
+        sql += f" RETURNING {qn(model._meta.pk.column)} AS {qn('pk')}"
     return Statement(sql, params, rows if instances else [], returning)
 
 
@@ -392,4 +416,4 @@ def _insert_small(connection, model: type[models.Model], rows: list[Row]) -> Non
     statement = _insert_statement(connection, model, rows)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
-        statement.done(connection, cursor)
+        statement.done(connection, [key for (key,) in cursor.fetchall()] if statement.returning else None)

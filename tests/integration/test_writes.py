@@ -1,9 +1,10 @@
 """Batched writes: rows keyed before they are written, updates after the inserts, and on PostgreSQL the
-whole batch in one query (values quoted by the driver, whatever the customer typed)."""
+whole batch in one prepared statement (values bound by the server, whatever the customer typed)."""
 
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -48,6 +49,24 @@ def test_update_waits_for_the_inserts_inside_a_batch(cast):
     assert Ticket.objects.get(pk=ticket.pk).at_risk_since is None
 
 
+def test_a_batch_updates_a_row_once_and_its_own_new_rows_before_they_are_written(cast):
+    """Updates of one row join into one; a row the batch itself adds takes the values before it is written
+    (PostgreSQL writes the batch as one statement, which could not update a row it inserts)."""
+    older = ticket_create(account=cast.acme, subject="Older", now=MONDAY)
+    with transaction.atomic(), writes.batched() as pending:
+        new = writes.new(
+            Ticket, kind="order", channel="phone", urgency="high", state="pending", subject="New", account=cast.acme,
+            team=cast.team, created_at=MONDAY, updated_at=MONDAY,
+        )
+        writes.add_keyed(new)
+        writes.update(Ticket, new.pk, at_risk_since=MONDAY, updated_at=MONDAY + timedelta(minutes=1))
+        writes.update(Ticket, older.pk, at_risk_since=MONDAY)
+        writes.update(Ticket, older.pk, chased_count=2)
+        assert pending.updates[(Ticket, older.pk)] == {"at_risk_since": MONDAY, "chased_count": 2}
+    assert Ticket.objects.filter(pk=new.pk, at_risk_since=MONDAY, updated_at=MONDAY + timedelta(minutes=1)).exists()
+    assert Ticket.objects.filter(pk=older.pk, at_risk_since=MONDAY, chased_count=2).exists()
+
+
 def test_new_builds_the_instance_the_model_would(cast):
     ticket = ticket_create(account=cast.acme, subject="Printer", now=MONDAY)
     values = {"kind": "note", "message": "m", "created_at": MONDAY, "data": {"a": 1}}
@@ -82,13 +101,23 @@ def test_add_keyed_needs_a_batch(cast):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one round trip is PostgreSQL's")
-def test_postgresql_writes_a_small_batch_in_one_query(cast):
+def test_postgresql_writes_a_small_batch_in_one_statement_prepared_once(cast):
     ticket_create(account=cast.acme, subject="warm", now=MONDAY)
     with CaptureQueriesContext(connection) as queries:
         ticket_create(account=cast.acme, subject=HOSTILE, now=MONDAY)
-    writes_sent = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    writes_sent = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
     assert len(writes_sent) == 1 and writes_sent[0].count("INSERT INTO") >= 4  # ticket, promise, events, notice
+    assert writes_sent[0].startswith("WITH w0 AS (INSERT INTO") and "%s" not in writes_sent[0]  # bound: $1, $2 …
     assert Ticket.objects.filter(subject=" ".join(HOSTILE.split())).count() == 1
+    # Run as often as the threshold asks, intake's read and write are prepared on this connection, once each.
+    for n in range(settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]):
+        ticket_create(account=cast.acme, subject=f"again {n}", now=MONDAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert sum(s.startswith("WITH w0 AS (INSERT INTO") for s in prepared) == 1
+    assert sum("FROM acct CROSS JOIN keys" in s for s in prepared) == 1
+    assert ticket_create(account=cast.acme, subject=HOSTILE, now=MONDAY).subject == " ".join(HOSTILE.split())
 
 
 @pytest.mark.django_db(transaction=True)  # no test transaction around it: intake's own is the only one
