@@ -72,11 +72,11 @@ def agenda_write(ticket: Ticket) -> None:
 
 def agendas_pending(ticket_ids: list[int], ref: Snapshot | None = None) -> dict[int, list[Pending]]:
     """The moments intake left on those of `ticket_ids` that still have them, by request, not written."""
-    rows = list(Ticket.objects.filter(pk__in=ticket_ids, agenda_at__isnull=False).values_list(*_AGENDA_COLUMNS))
+    rows = list(Ticket.objects.filter(pk__any=ticket_ids, agenda_at__isnull=False).values_list(*_AGENDA_COLUMNS))
     if not rows:
         return {}
     promises: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for pk, ticket_id, due_at in Promise.objects.filter(ticket_id__in=[row[0] for row in rows], live=True).values_list(
+    for pk, ticket_id, due_at in Promise.objects.filter(ticket_id__any=[row[0] for row in rows], live=True).values_list(
         "pk", "ticket_id", "due_at"
     ):
         promises[ticket_id].append((pk, due_at))
@@ -106,7 +106,7 @@ def agendas_write(ticket_ids: list[int], ref: Snapshot | None = None) -> int:
     pending = agendas_pending(ticket_ids, ref)
     if not pending:
         return 0
-    Ticket.objects.filter(pk__in=list(pending)).update(agenda_at=None)
+    Ticket.objects.filter(pk__any=list(pending)).update(agenda_at=None)
     with writes.batched():
         for ticket_id, moments in pending.items():
             for kind, at, promise_id in moments:

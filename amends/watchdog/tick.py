@@ -210,14 +210,14 @@ def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:
     """The timers' tickets (already locked) as model instances. Each team (with its lead, manager, on-duty
     agent and calendar) and each agent is loaded once and shared: a batch builds two objects per ticket,
     not a dozen. Promise timers get their promise, with its owner and ticket."""
-    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in={t.ticket_id for t in timers}).select_related("account")}
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__any={t.ticket_id for t in timers}).select_related("account")}
     teams = Team.objects.filter(pk__in={t.team_id for t in tickets.values()}).select_related(
         "lead__user", "manager__user", "on_duty__user", "calendar"
     )
     teams_by_id = {team.pk: team for team in teams}
     agents = _Agents(teams_by_id.values())
     promise_ids = [t.promise_id for t in timers if t.promise_id]
-    promises = {p.pk: p for p in Promise.objects.filter(pk__in=promise_ids)} if promise_ids else {}
+    promises = {p.pk: p for p in Promise.objects.filter(pk__any=promise_ids)} if promise_ids else {}
     agents.load({t.owner_id for t in tickets.values()} | {p.owner_id for p in promises.values()})
     for ticket in tickets.values():
         ticket.team = teams_by_id[ticket.team_id]
@@ -239,7 +239,7 @@ def _timers_claim(now: datetime, size: int, only: int | None) -> list[Due]:
     timers = [Due(*row) for row in due.order_by("fire_at", "id").values_list("pk", "kind", "ticket_id", "promise_id")[:size]]
     if timers:
         # Values with no join: without OF, FOR UPDATE would lock every joined row too.
-        tickets = Ticket.objects.select_for_update().filter(pk__in={t.ticket_id for t in timers}).order_by("pk")
+        tickets = Ticket.objects.select_for_update().filter(pk__any={t.ticket_id for t in timers}).order_by("pk")
         list(tickets.values_list("pk", flat=True))
     return timers
 
@@ -262,8 +262,8 @@ def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, 
             else:
                 HANDLERS[timer.kind](timer, tickets[timer.ticket_id], batch)
         if batch.warned_promises:
-            Promise.objects.filter(pk__in=batch.warned_promises).update(warned_at=now)
-        Timer.objects.filter(pk__in=[t.pk for t in timers]).delete()
+            Promise.objects.filter(pk__any=batch.warned_promises).update(warned_at=now)
+        Timer.objects.filter(pk__any=[t.pk for t in timers]).delete()
         for ticket in batch.dirty.values():
             ticket_save(ticket, now)
     return len(timers), batch.lines

@@ -116,14 +116,14 @@ def warnings_read(timers: list[Due]) -> dict[int, Warning]:
         return {}
     tickets = {
         row[0]: TicketValues(*row)
-        for row in Ticket.objects.filter(pk__in={t.ticket_id for t in timers}).values_list(
+        for row in Ticket.objects.filter(pk__any={t.ticket_id for t in timers}).values_list(
             "pk", "account__name", "owner_id", "team__lead_id", "resolution_due"
         )
     }
     promises = {
         row[0]: PromiseValues(*row)
         for row in Promise.objects.filter(
-            pk__in=[t.promise_id for t in timers if t.kind == TimerKind.PROMISE_WARN]
+            pk__any=[t.promise_id for t in timers if t.kind == TimerKind.PROMISE_WARN]
         ).values_list("pk", "kind", "due_at", "state", "owner_id")
     }
 
@@ -149,7 +149,7 @@ def warnings_read(timers: list[Due]) -> dict[int, Warning]:
 
 
 def _recipients_read(ids: set[int]) -> dict[int, Recipient]:
-    rows = Agent.objects.filter(pk__in=ids).values_list(
+    rows = Agent.objects.filter(pk__any=ids).values_list(
         "pk", "user__first_name", "user__last_name", "user__username", "user__email"
     )
     return {
