@@ -83,6 +83,23 @@ def test_new_builds_the_instance_the_model_would(cast):
         writes.new(Event, kind="x", colour="red")
 
 
+def test_new_lets_whatever_listens_for_new_instances_see_them():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append((sender, instance.kind))
+
+    writes.new(Event, kind="before")  # no receiver yet
+    post_init.connect(receiver, sender=Event)
+    try:
+        event = writes.new(Event, kind="watched", message="m", created_at=MONDAY)
+    finally:
+        post_init.disconnect(receiver, sender=Event)
+    assert seen == [(Event, "watched")] and event.message == "m" and event._state.adding
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sequences")
 def test_a_key_sequence_is_looked_up_once_and_numbers_the_rows(cast):
     name = writes.key_sequence(Ticket, connection)
