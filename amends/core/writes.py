@@ -51,7 +51,7 @@ class Pending(defaultdict):
     def update(self, model: type[models.Model], pk: Any, values: dict[str, Any]) -> None:
         """A row of the batch itself takes the values before it is written; any other row is updated
         after the inserts. (The one statement of a PostgreSQL batch could not update a row it inserts.)"""
-        for row in self.get(model, ()):
+        for row in self.get(model, ()) if pk is not None else ():
             if isinstance(row, models.Model) and row.pk == pk:
                 for name, value in values.items():
                     setattr(row, name, value)

@@ -63,6 +63,10 @@ def test_a_batch_updates_a_row_once_and_its_own_new_rows_before_they_are_written
         writes.update(Ticket, older.pk, at_risk_since=MONDAY)
         writes.update(Ticket, older.pk, chased_count=2)
         assert pending.updates[(Ticket, older.pk)] == {"at_risk_since": MONDAY, "chased_count": 2}
+        unnumbered = writes.add(writes.new(Event, ticket=older, kind="note", message="kept", created_at=MONDAY))
+        writes.update(Event, None, message="changed")  # no key: no row of the batch is taken for it
+        assert unnumbered.message == "kept"
+        pending.updates.pop((Event, None))
     assert Ticket.objects.filter(pk=new.pk, at_risk_since=MONDAY, updated_at=MONDAY + timedelta(minutes=1)).exists()
     assert Ticket.objects.filter(pk=older.pk, at_risk_since=MONDAY, chased_count=2).exists()
 
