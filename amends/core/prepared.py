@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorWrapper
 from psycopg import _queries
-
-from django.db.backends.postgresql.base import ServerBindingCursor  # isort: skip (needs psycopg)
 
 _converted = lru_cache(maxsize=512)(_queries._query2pg_nocache)
 

@@ -154,7 +154,7 @@ def intake_plan(
 
 def intake_commit(plan: IntakePlan) -> Ticket:
     """Write a planned request in one transaction, as one batch: the ticket, its promises, events,
-    notifications and messages (on PostgreSQL, one query once the keys are drawn). Its timers wait for
+    notifications and messages (on PostgreSQL, one statement once the keys are drawn). Its timers wait for
     its `agenda_at`."""
     ticket, promises, actor, now = plan.ticket, plan.promises, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner

@@ -3,10 +3,10 @@
 
 Each of these was a round trip of its own, and on PostgreSQL a round trip costs more than the reading it
 carries (client and server CPU for the message, a transaction, two context switches): one query instead
-of four took 1.6 ms of CPU off an API create that costs 15.7 ms (2026-12 measurement). On PostgreSQL it
-is prepared once per connection (`amends.core.prepared`): planning it was most of its server time. The keys are
-drawn from the tables' sequences only when the account exists; a request that is then refused leaves a
-gap in the numbers, as any rolled-back insert does.
+of four took 1.6 ms of CPU off an API create that costs 15.7 ms (2026-12 measurement). On PostgreSQL
+it is prepared once per connection (`amends.core.prepared`): planning it was most of its server time.
+The keys are drawn from the tables' sequences only when the account exists; a request that is then
+refused leaves a gap in the numbers, as any rolled-back insert does.
 """
 
 from __future__ import annotations
