@@ -1,4 +1,4 @@
-"""A production-like gunicorn on the scratch database, and a few keep-alive clients on 127.0.0.1."""
+"""A production-like gunicorn on the scratch database, and a few clients on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from typing import IO
 
 from django.conf import settings
 
-from amends.core.serving import WEB_THREADS, web_workers_default
+from amends.core.serving import gunicorn_options, web_workers_default
 
 WORKERS = web_workers_default()  # as `amends run` starts gunicorn
-THREADS = WEB_THREADS
 
 
 def free_port() -> int:
@@ -40,7 +39,7 @@ class Server:
     log: IO[bytes]
 
     def describe(self) -> str:
-        return f"gunicorn gthread, {WORKERS} workers x {THREADS} threads on 127.0.0.1:{self.port}"
+        return f"gunicorn, {WORKERS} sync workers on 127.0.0.1:{self.port}"
 
 
 def server_start(database_url: str, data_dir: Path, timeout: float = 60) -> Server:
@@ -48,8 +47,7 @@ def server_start(database_url: str, data_dir: Path, timeout: float = 60) -> Serv
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "amends.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(WORKERS), "--threads", str(THREADS), "--worker-class", "gthread", "--timeout", "60",
-        "--graceful-timeout", "5", "--no-control-socket", "--log-level", "warning", "--chdir", str(settings.BASE_DIR),
+        *gunicorn_options(WORKERS), "--graceful-timeout", "5", "--log-level", "warning", "--chdir", str(settings.BASE_DIR),
     ]
     env = {
         **os.environ, "DATABASE_URL": database_url, "AMENDS_DATA_DIR": str(data_dir), "AMENDS_BENCH_FLOOR": "1",

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from amends.bench.build import AGENTS, TEAMS, Scenario, database_analyze, fixture_create, tickets_grow
-from amends.bench.load import THREADS, WORKERS, load_run, server_start, server_stop
+from amends.bench.load import WORKERS, load_run, server_start, server_stop
 from amends.bench.pages import PAGES, lead_create, pages_queries, pages_time
 from amends.bench.scratch import Scratch, database_version
 from amends.bench.timing import bare_insert_rate, tick_time
@@ -163,7 +163,7 @@ def _serve(
     tickets_before = Ticket.objects.count()
     server = server_start(scratch.url, scratch.workdir)
     say(f"server: {server.describe()}: {' '.join(server.command[1:])}")
-    out: dict[str, Any] = {"server": f"gunicorn gthread workers={WORKERS} threads={THREADS}", "clients": CLIENTS}
+    out: dict[str, Any] = {"server": f"gunicorn sync workers={WORKERS}", "clients": CLIENTS}
     try:
         out.update(_pages(server.port, login, opts, say))
         # Intake and the floor take turns, each round on fresh connections, and the medians are reported:

@@ -23,7 +23,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from amends.core.serving import WEB_THREADS, web_workers_default
+from amends.core.serving import gunicorn_options, web_workers_default
 
 STOP_SECONDS = 20.0
 READY_SECONDS = 60.0
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
         parser.add_argument(
             "--web-workers", type=int, default=web_workers_default(),
-            help=f"gunicorn worker processes, {WEB_THREADS} threads each (default {web_workers_default()}: 2 per core).",
+            help=f"gunicorn worker processes, one request at a time each (default {web_workers_default()}: 2 per core).",
         )
 
     def handle(self, *args, host, port, no_demo, web_workers, **options):
@@ -72,8 +72,7 @@ class Command(BaseCommand):
         try:
             children.start("web", [
                 sys.executable, "-m", "gunicorn", "amends.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(web_workers), "--threads", str(WEB_THREADS), "--graceful-timeout", "10", "--timeout", "60",
-                "--no-control-socket",  # gunicorn's default socket is per user: two instances would clash
+                *gunicorn_options(web_workers), "--graceful-timeout", "10",
             ], env)
             children.start("worker", [sys.executable, "-m", "amends.cli", "worker"], env)
             if children.wait_listening(_display_host(host), port, READY_SECONDS, stop_signal):
