@@ -91,12 +91,17 @@ TEMPLATES = [
 # DATABASE_URL selects PostgreSQL (postgres://user:pass@host:5432/name); the default is an
 # embedded SQLite file in WAL mode with IMMEDIATE transactions, so writers queue instead of
 # failing with "database is locked".
+# The WAL is copied back into the database (a checkpoint, two fsyncs) once it holds 10,000 pages, about
+# 40 MB, rather than SQLite's 1,000: under steady writes from several processes a reader nearly always
+# holds the WAL, so it seldom starts over, and past the mark every commit checkpoints again (0.75 fsyncs
+# per API create). At 10,000, 0.13-0.20 fsyncs, and intake/floor 0.566-0.584 against 0.532-0.554
+# (1M requests, 4 clients, 2026-12).
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000; "
-        "PRAGMA foreign_keys=ON;"
+        "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
     ),
 }
 if "DATABASE_URL" in env:

@@ -77,3 +77,15 @@ def test_placeholders_are_rewritten_once_per_query_and_literal_percents_kept(tmp
             assert cursor.fetchone() == (1, "b")
     finally:
         wrapper.close()
+
+
+def test_a_connection_runs_with_the_embedded_settings(tmp_path):
+    """WAL, fsync only at checkpoints, foreign keys enforced, and a checkpoint once the WAL holds 10,000 pages."""
+    settings = {**connection.settings_dict, "NAME": str(tmp_path / "db.sqlite3")}
+    wrapper = DatabaseWrapper(settings, alias="settings-test")
+    wrapper.ensure_connection()
+    pragma = {name: wrapper.connection.execute(f"PRAGMA {name}").fetchone()[0]
+              for name in ("journal_mode", "synchronous", "foreign_keys", "wal_autocheckpoint", "busy_timeout")}
+    assert pragma == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1, "wal_autocheckpoint": 10000,
+                      "busy_timeout": 20000}
+    wrapper.close()
