@@ -1,7 +1,8 @@
 """Page latency: a team lead signs in like a browser and asks for the workspace's busiest pages.
 
 The lead (a new staff user in the first bench team) signs in through /login/ with the CSRF token,
-keeps the session cookie, and requests each page sequentially on one keep-alive connection: a few
+keeps the session cookie, and requests each page sequentially, asking to keep the connection as a browser
+does (gunicorn's sync workers close it after each reply; the client reconnects): a few
 warm-up requests, then `runs` timed ones (wall time from sending to the last byte of the body).
 The number of SQL queries per page is counted in-process with Django's test client.
 """
@@ -50,7 +51,7 @@ def lead_create(scenario: Scenario) -> tuple[User, str]:
 
 @dataclass
 class Browser:
-    """One keep-alive connection that keeps cookies, as a browser tab would."""
+    """A client that keeps cookies and asks to keep its connection, as a browser tab would."""
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)

@@ -142,7 +142,7 @@ def _page_queries(lead: User, say: Callable[[str], None]) -> dict[str, Any]:
 
 def _pages(port: int, login: tuple[str, str], opts: Options, say: Callable[[str], None]) -> dict[str, Any]:
     say(f"pages: signed in as {login[0]}, each page {opts.page_warmup} warm-up + {opts.page_runs} timed requests "
-        "in a row on one keep-alive connection ...")
+        "in a row from one client ...")
     out: dict[str, Any] = {}
     errors = 0
     for name, timing in pages_time(port, *login, warmup=opts.page_warmup, runs=opts.page_runs).items():
