@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "amends.watchdog",
     "amends.api",
     "amends.web",
+    "amends.demo",
     "amends.bench",
 ]
 

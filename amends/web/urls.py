@@ -1,8 +1,8 @@
-"""The agent workspace. W2's pages (queues, my work, team, notifications) live in urls_more."""
+"""The agent workspace."""
 
-from django.urls import include, path
+from django.urls import path
 
-from amends.web.views import attention, auth, calls, ticket
+from amends.web.views import attention, auth, calls, mine, notifications, queues, team, ticket
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
@@ -21,5 +21,12 @@ urlpatterns = [
     path(
         "requests/<int:ticket_id>/promises/<int:promise_id>/withdraw/", ticket.promise_cancel, name="promise_withdraw"
     ),
-    path("", include("amends.web.urls_more")),
+    path("queues/", queues.queues, name="queues"),
+    path("queues/assign/", queues.queues_assign, name="queues_assign"),
+    path("mine/", mine.mine, name="mine"),
+    path("team/", team.team, name="team"),
+    path("team/absences/new/", team.absence_new, name="absence_new"),
+    path("team/absences/<int:absence_id>/end/", team.absence_stop, name="absence_end"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
 ]

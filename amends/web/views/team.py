@@ -23,7 +23,7 @@ from amends.people.models import Absence, Agent, Role, Team
 from amends.people.queries import agent_hours_spec
 from amends.people.services import absence_end, absence_set, work_to_hand_over
 from amends.policies.business_time import is_open
-from amends.web.forms_more import AbsenceForm, capfirst_sentence
+from amends.web.forms import AbsenceForm, capfirst_sentence
 from amends.web.permissions import agent_required, forbidden, role_allows
 
 IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
@@ -121,7 +121,7 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
 def team(request: HttpRequest) -> HttpResponse:
     me: Agent = request.agent  # type: ignore[attr-defined]
     now = wall_now()
-    return render(request, "web/more/team.html", {"cards": team_board(me, now), "now": now})
+    return render(request, "web/team.html", {"cards": team_board(me, now), "now": now})
 
 
 # --- Setting and ending an absence -----------------------------------------------------------
@@ -154,7 +154,7 @@ def _form(agent: Agent, now: datetime, data=None) -> AbsenceForm:
 
 def _page(request: HttpRequest, agent: Agent, form: AbsenceForm, status: int = 200, **extra) -> HttpResponse:
     context = {"agent": agent, "form": form, "tz": agent.team.calendar.time_zone, **extra}
-    return render(request, "web/more/absence_form.html", context, status=status)
+    return render(request, "web/absence_form.html", context, status=status)
 
 
 @agent_required

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
-from amends.core.demo.company import (
+from amends.demo.company import (
     ACCOUNTS,
     CALENDAR_NAME,
     DAY,
@@ -19,9 +19,9 @@ from amends.core.demo.company import (
     STAFF,
     TZ,
 )
-from amends.core.demo.plan import Plan, Story
-from amends.core.demo.stories import history, today
-from amends.core.demo.timeline import Timeline
+from amends.demo.plan import Plan, Story
+from amends.demo.stories import history, today
+from amends.demo.timeline import Timeline
 from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
 from amends.desk.models import Ticket

@@ -41,4 +41,4 @@ def mine(request: HttpRequest) -> HttpResponse:
     me: Agent = request.agent  # type: ignore[attr-defined]
     now = wall_now()
     context = {"work": my_work(me, now), "now": now}
-    return render_page_or_partial(request, "web/more/mine.html", "web/more/_mine_body.html", context)
+    return render_page_or_partial(request, "web/mine.html", "web/_mine_body.html", context)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from amends.core.clock import parse_now
-from amends.core.demo import demo_load
+from amends.demo.load import demo_load
 
 
 class Command(BaseCommand):

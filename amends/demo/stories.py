@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from amends.core.demo.company import DAY
-from amends.core.demo.timeline import Timeline, wall
+from amends.demo.company import DAY
+from amends.demo.timeline import Timeline, wall
 from amends.desk.models import PromiseKind, State
 
 if TYPE_CHECKING:
-    from amends.core.demo.build import Demo
+    from amends.demo.build import Demo
 
 
 def history(demo: Demo, t: Timeline) -> None:

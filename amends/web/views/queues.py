@@ -22,7 +22,7 @@ from amends.desk.bulk import tickets_assign_bulk
 from amends.desk.models import OPEN_Q, State, Ticket
 from amends.desk.queries import open_for_team
 from amends.people.models import Agent, Role, Team, person_name
-from amends.web.forms_more import BulkAssignForm, capfirst_sentence
+from amends.web.forms import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required, role_allows, role_required
 from amends.web.rows import QUEUE_COLUMNS, QueueRow, queue_rows_from
@@ -205,7 +205,7 @@ def queues(request: HttpRequest) -> HttpResponse:
         "q": page, "now": now, "can_bulk": can_bulk,
         "agent_groups": assignable_groups(me) if can_bulk and page.rows else [],
     }
-    return render_page_or_partial(request, "web/more/queues.html", "web/more/_queue_table.html", context)
+    return render_page_or_partial(request, "web/queues.html", "web/_queue_table.html", context)
 
 
 def _back(request: HttpRequest) -> str:

@@ -15,7 +15,7 @@ from amends.core.errors import DomainError
 from amends.core.models import Notification
 from amends.core.notifications import notification_mark_read, notifications_for
 from amends.people.models import Agent
-from amends.web.forms_more import capfirst_sentence
+from amends.web.forms import capfirst_sentence
 from amends.web.htmx import render_page_or_partial
 from amends.web.permissions import agent_required
 
@@ -60,7 +60,7 @@ def _page_number(raw: str | None) -> int:
 
 def _render(request: HttpRequest, agent: Agent, page: int) -> HttpResponse:
     context = {"notes": notification_page(agent, page), "now": wall_now()}
-    return render_page_or_partial(request, "web/more/notifications.html", "web/more/_notification_list.html", context)
+    return render_page_or_partial(request, "web/notifications.html", "web/_notification_list.html", context)
 
 
 @agent_required

@@ -25,8 +25,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from amends.core.demo.build import Demo
-from amends.core.demo.company import CALENDAR_NAME, LOGIN_USERS, STAFF
+from amends.demo.build import Demo
+from amends.demo.company import CALENDAR_NAME, LOGIN_USERS, STAFF
 from amends.people.models import BusinessCalendar, Role, Team
 
 PASSWORD_FILE = "demo-login.txt"

@@ -19,7 +19,7 @@ from amends.watchdog.models import Timer
 from amends.watchdog.tick import tick
 
 if TYPE_CHECKING:
-    from amends.core.demo.build import Demo
+    from amends.demo.build import Demo
 
 
 @dataclass(order=True)
