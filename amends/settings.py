@@ -92,11 +92,7 @@ TEMPLATES = [
 # DATABASE_URL selects PostgreSQL (postgres://user:pass@host:5432/name); the default is an
 # embedded SQLite file in WAL mode with IMMEDIATE transactions, so writers queue instead of
 # failing with "database is locked".
-# The WAL is copied back into the database (a checkpoint, two fsyncs) once it holds 10,000 pages, about
-# 40 MB, rather than SQLite's 1,000: under steady writes from several processes a reader nearly always
-# holds the WAL, so it seldom starts over, and past the mark every commit checkpoints again (0.75 fsyncs
-# per API create). At 10,000, 0.13-0.20 fsyncs, and intake/floor 0.566-0.584 against 0.532-0.554
-# (1M requests, 4 clients, 2026-12).
+# The WAL is checkpointed at 10,000 pages (about 40 MB) rather than SQLite's 1,000 (see PERFORMANCE.md).
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
@@ -122,13 +118,7 @@ if _engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"
     raise environ.ImproperlyConfigured(f"DATABASE_URL: unsupported engine {_engine}; use sqlite or postgres")
 if _engine == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {"NAME": None})
-    # Django's backend, with transactions that take the write lock as soon as it is free (amends.core.sqlite).
-    DATABASES["default"]["ENGINE"] = "amends.core.sqlite"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0 if _engine.endswith("sqlite3") else 60)
-if _engine == "django.db.backends.postgresql":
-    # Statements run through `amends.core.prepared` are prepared once they have run this often on a
-    # connection; Django's own queries (client-side binding) are never prepared.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, sessions, security ---------------------------------------------------------------

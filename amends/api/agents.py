@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -12,9 +11,9 @@ from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import absence_out, agent_out
 from amends.api.schemas import AbsenceCreated, AbsenceIn, AbsenceOut, AgentFilters, AgentList
 from amends.core.clock import wall_now
-from amends.desk.models import OPEN_Q, Ticket
+from amends.desk.handover import absence_set
 from amends.people.models import Absence, Agent
-from amends.people.services import absence_end, absence_set
+from amends.people.services import absence_end
 
 router = Router(tags=["agents"])
 
@@ -46,15 +45,12 @@ def agent_absence_set(request: HttpRequest, agent_id: int, payload: AbsenceIn):
     now = wall_now()
     agent = lookups.agent_at(agent_id)
     backup = lookups.agent_named(payload.backup, field="backup") if payload.backup is not None else None
-    with transaction.atomic():
-        owned = list(Ticket.objects.filter(OPEN_Q, owner=agent).values_list("pk", flat=True))
-        absence = absence_set(
-            agent, starts_at=payload.starts_at, ends_at=payload.ends_at, backup=backup, reason=payload.reason,
-            now=now, actor=None,
-        )
-        still_owned = set(Ticket.objects.filter(pk__in=owned, owner=agent).values_list("pk", flat=True))
+    absence, handover = absence_set(
+        agent, starts_at=payload.starts_at, ends_at=payload.ends_at, backup=backup, reason=payload.reason,
+        now=now, actor=None,
+    )
     absence.refresh_from_db(fields=["handed_over_at"])
-    handed_over = [pk for pk in owned if pk not in still_owned]
+    handed_over = [m.ticket.pk for m in handover.moves if m.owner is not None] if handover else []
     return Status(201, {"absence": absence_out(absence), "handed_over": handed_over})
 
 

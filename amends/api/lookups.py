@@ -3,7 +3,6 @@ that matches nothing is a 422 naming the field (the address was right, the conte
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Model, QuerySet
 
 from amends.api.fields import MAX_ID
@@ -22,19 +21,6 @@ def _found(queryset: QuerySet, pk: int, what: str) -> Model:
     if found is None:
         raise NotFound(f"no {what} {pk}")
     return found
-
-
-def _columns(model: type[Model], attnames: tuple[str, ...], pk: int) -> Model | None:
-    """One row by primary key with only the columns named (the rest load on access), without the
-    ORM's query compiling: for lookups that every intake makes."""
-    if not 1 <= pk <= MAX_ID:
-        return None
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(a).column) for a in attnames)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} = %s", [pk])
-        row = cursor.fetchone()
-    return None if row is None else model.from_db(connection.alias, attnames, row)
 
 
 def _named(queryset: QuerySet, pk: int, what: str, field: str) -> Model:
@@ -71,10 +57,7 @@ def check_id(pk: int, what: str) -> int:
 # --- in the body (422) ------------------------------------------------------------------------------
 
 def account_named(account_id: int, field: str = "account") -> Account:
-    account = _columns(Account, ("id", "name", "tier", "team_id", "usual_agent_id"), account_id)
-    if account is None:
-        raise DomainError(f"no account {account_id}", field=field)
-    return account
+    return _named(Account.objects.all(), account_id, "account", field)
 
 
 def team_named(team_id: int, field: str = "team") -> Team:

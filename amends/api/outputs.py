@@ -53,15 +53,10 @@ def ticket_view(ticket_id: int) -> dict:
     return ticket_view_of(ticket, list(promises))
 
 
-def ticket_view_of(ticket: Ticket, promises: list[Promise], events: list[Event] | None = None) -> dict:
-    """The view of a ticket whose related rows and promises are at hand (intake has them, and its
-    events too): one query for the timeline, none when it is given."""
+def ticket_view_of(ticket: Ticket, promises: list[Promise]) -> dict:
+    """The view of a ticket whose related rows and promises are at hand: one query for the timeline."""
     ticket.live_promises = [p for p in promises if p.is_live]
-    promises = sorted(promises, key=lambda p: (p.due_at, p.pk))
-    if events is None:
-        events = Event.objects.filter(ticket_id=ticket.pk).select_related("actor__user").order_by("created_at", "id")
-    else:
-        events = sorted(events, key=lambda e: (e.created_at, e.pk))
+    events = Event.objects.filter(ticket_id=ticket.pk).select_related("actor__user").order_by("created_at", "id")
     return {
         **ticket_summary(ticket),
         "body": ticket.body, "closed_at": ticket.closed_at, "assigned_at": ticket.assigned_at,

@@ -31,10 +31,9 @@ from django.db import connection, models, transaction
 
 from amends.core.models import Event
 from amends.customers.models import Account, Contact, Tier
-from amends.desk.models import Promise, Ticket
+from amends.desk.models import Promise, Ticket, Timer, TimerKind
 from amends.people.models import Agent, BusinessCalendar, Role, Team
 from amends.policies.models import EscalationChain, Policy
-from amends.watchdog.models import Timer, TimerKind
 
 CHUNK = 50_000
 TEAMS = 25

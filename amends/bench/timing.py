@@ -20,8 +20,7 @@ from amends.bench.build import (
 from amends.bench.models import FloorRow
 from amends.core.clock import wall_now
 from amends.core.models import Event, Notification, Outbox
-from amends.desk.models import Promise
-from amends.watchdog.models import Timer, TimerKind
+from amends.desk.models import Promise, Timer, TimerKind
 from amends.watchdog.tick import tick
 
 

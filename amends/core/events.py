@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from amends.core import writes
 from amends.core.models import Event, Visibility
 
 if TYPE_CHECKING:
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from amends.people.models import Agent
 
 
-def event_record(
+def event_new(
     *,
     ticket: Ticket | None,
     kind: str,
@@ -23,8 +22,8 @@ def event_record(
     customer_visible: bool = False,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    event = writes.new(
-        Event,
+    """The event, not yet written: for a caller that writes many at once (`Event.objects.bulk_create`)."""
+    return Event(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -33,14 +32,10 @@ def event_record(
         data=data or {},
         created_at=now,
     )
-    writes.add(event)
+
+
+def event_record(**details: Any) -> Event:
+    """Write one event (the arguments of `event_new`) in the caller's transaction."""
+    event = event_new(**details)
+    event.save(force_insert=True)
     return event
-
-
-def event_record_values(*, ticket_id: int, kind: str, message: str, now: datetime, data: dict[str, Any]) -> None:
-    """The internal event `event_record` writes, from plain values: for a caller recording hundreds in one
-    batch (the watchdog's warnings), where building each instance would cost more than writing it."""
-    writes.add_values(
-        Event, ticket_id=ticket_id, kind=kind, message=message, visibility=Visibility.INTERNAL, data=data,
-        created_at=now,
-    )

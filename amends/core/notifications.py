@@ -1,4 +1,6 @@
-"""In-app notifications for one member of staff: the list, the unread count, and marking them read."""
+"""Notices for one member of staff: written with the change that caused them, listed in the workspace
+and the API, marked read, and emailed by the worker when the person has an address (the notification
+is its own email's outbox entry: `amends.core.outbox`)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,47 @@ from typing import TYPE_CHECKING, Literal
 
 from amends.core.errors import DomainError
 from amends.core.models import Notification
+from amends.core.outbox import new_message_id
 
 if TYPE_CHECKING:
+    from amends.desk.models import Ticket
     from amends.people.models import Agent
 
 MAX_PAGE = 200
 
+
+# --- Telling people -------------------------------------------------------------------------------
+
+def notification_new(
+    recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True
+) -> Notification:
+    """The notice, not yet written (for a caller writing many with `Notification.objects.bulk_create`).
+    Emailed at once when the recipient has an address and `email` is on; else in-app only."""
+    to = recipient.user.email if email else ""
+    mail = {"to": to, "message_id": new_message_id(now), "next_attempt_at": now} if to else {}
+    return Notification(recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now, **mail)
+
+
+def staff_notify(recipient: Agent, **details) -> Notification:
+    """Tell one member of staff (the arguments of `notification_new`), in the caller's transaction."""
+    notification = notification_new(recipient, **details)
+    notification.save(force_insert=True)
+    return notification
+
+
+def staff_notify_many(recipients: Iterable[Agent | None], **details) -> list[Notification]:
+    """Tell each distinct, present recipient once."""
+    seen: set[int] = set()
+    written = []
+    for agent in recipients:
+        if agent is None or agent.pk in seen:
+            continue
+        seen.add(agent.pk)
+        written.append(staff_notify(agent, **details))
+    return written
+
+
+# --- Reading and marking read -------------------------------------------------------------------
 
 def notifications_for(agent: Agent, *, limit: int = 50, offset: int = 0) -> list[Notification]:
     """My notifications, newest first: one query over the (recipient, -created_at) index."""

@@ -21,7 +21,6 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 
-from amends.core import writes
 from amends.core.models import Audience, Delivery, Notification, Outbox
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def outbox_enqueue(
         audience=audience, to=to, subject=subject[:300], body=body, message_id=new_message_id(now),
         in_reply_to=in_reply_to, ticket=ticket, created_at=now, next_attempt_at=now,
     )
-    writes.add(message)
+    message.save(force_insert=True)
     return message
 
 

@@ -11,11 +11,10 @@ from django.core.mail import get_connection
 
 from amends.core.outbox import outbox_claim, outbox_deliver_one
 from amends.desk.intake import ticket_create
-from amends.desk.models import LIVE_PROMISE_STATES, Promise, PromiseKind, Ticket
+from amends.desk.models import LIVE_PROMISE_STATES, Promise, PromiseKind, Ticket, Timer
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
 from amends.people.models import Agent
-from amends.watchdog.models import Timer
 from amends.watchdog.tick import tick
 
 if TYPE_CHECKING:
@@ -56,17 +55,9 @@ class Plan:
             outbox_deliver_one(row, row.created_at, dropped)
 
     def advance(self, until: datetime) -> None:
-        """Tick at every moment a timer (or a new request's first moment) falls due up to `until`, as a worker
-        would have."""
+        """Tick at every moment a timer falls due up to `until`, as a worker would have."""
         for _ in range(10_000):
-            due = min(
-                (at for at in (
-                    Timer.objects.filter(fire_at__lte=until).order_by("fire_at").values_list("fire_at", flat=True).first(),
-                    Ticket.objects.filter(agenda_at__lte=until).order_by("agenda_at").values_list("agenda_at", flat=True)
-                    .first(),
-                ) if at is not None),
-                default=None,
-            )
+            due = Timer.objects.filter(fire_at__lte=until).order_by("fire_at").values_list("fire_at", flat=True).first()
             if due is None:
                 return
             self.tick_lines += tick(due)

@@ -1,46 +1,143 @@
-"""Choosing an owner: the account's usual agent, their backup while away, else the least-loaded
-available team member (round robin between equals); the on-duty agent when escalating."""
+"""Who owns a request: one rule, used by intake, the watchdog's chain and hand-overs alike.
+
+A person is *reachable* now when their account is active, they are not absent, and they are at work
+(within their working hours) or on duty. The rule, in order:
+
+1. the usual owner (the account's usual agent at intake), when reachable and at work;
+2. the usual owner's backup (the one their current absence names, else their standing backup), when
+   reachable;
+3. when spreading new work (intake, hand-overs): the least-loaded member of the team at work, the one
+   given work longest ago first between equals;
+4. when the work is covered now (covered out of hours, or past its assignment deadline, or escalated):
+   the person on duty, when reachable; else the lead, when reachable; else the manager, who then owns it
+   whatever their state and is told. Never nobody while the team has a manager or a lead.
+
+Reads: a `Roster` of one team at one instant, in three queries (its people, their absences, their
+open loads through the open-owner index).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from amends.customers.models import Account
-from amends.people.models import Agent, Team
-from amends.people.queries import Roster, agent_is_away, backup_for, team_roster
+from django.db.models import Count, Max
+
+from amends.desk.models import OPEN_Q, Ticket
+from amends.people.models import Absence, Agent, Team
+from amends.people.queries import absences_current, agent_at_work, takes_intake, team_members
 from amends.policies.business_time import CalendarSpec
 
 
-def owner_for_intake(
-    team: Team, account: Account, now: datetime, calendar: CalendarSpec, roster: Roster | None = None
-) -> tuple[Agent | None, str]:
-    """(owner, why) for a new request; (None, why) when nobody is available right now. One query, none when
-    the caller read the team's roster (with the account's usual agent) already."""
-    if roster is None:
-        roster = team_roster(team.pk, now, also=[account.usual_agent_id])
-    available = roster.available(now, calendar)
-    available_ids = {a.pk for a in available}
-    usual = roster.get(account.usual_agent_id)
+@dataclass
+class Roster:
+    """A team's people at one instant: who is active, away, at work and on duty, and each one's open load."""
+
+    team: Team
+    now: datetime
+    calendar: CalendarSpec
+    agents: dict[int, Agent]  # active agents: the team's, and those asked for besides
+    away: dict[int, Absence] = field(default_factory=dict)
+    loads: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)  # open requests, last given one
+    on_duty_id: int | None = None
+
+    def agent(self, agent_id: int | None) -> Agent | None:
+        return self.agents.get(agent_id) if agent_id is not None else None
+
+    def at_work(self, agent_id: int | None) -> bool:
+        agent = self.agent(agent_id)
+        return agent is not None and agent.pk not in self.away and agent_at_work(agent, self.now, self.calendar)
+
+    def on_duty(self, agent_id: int | None) -> bool:
+        return agent_id is not None and agent_id == self.on_duty_id
+
+    def reachable(self, agent_id: int | None) -> bool:
+        """Active, not absent, and at work or on duty now."""
+        agent = self.agent(agent_id)
+        return agent is not None and agent.pk not in self.away and (
+            self.on_duty(agent.pk) or agent_at_work(agent, self.now, self.calendar)
+        )
+
+    def backup_id(self, agent: Agent) -> int | None:
+        """Who covers `agent`: the backup their current absence names, else their standing backup."""
+        absence = self.away.get(agent.pk)
+        return (absence.backup_id if absence is not None and absence.backup_id else None) or agent.backup_id
+
+    def available(self) -> list[Agent]:
+        """The team's members at work now, least loaded first, then the one given work longest ago."""
+        members = [
+            a for a in self.agents.values() if a.team_id == self.team.pk and takes_intake(a) and self.at_work(a.pk)
+        ]
+
+        def order(agent: Agent) -> tuple:
+            load, last = self.loads.get(agent.pk, (0, None))
+            return (load, last is not None, last or self.now, agent.pk)
+
+        return sorted(members, key=order)
+
+
+def roster_read(team: Team, now: datetime, calendar: CalendarSpec, also: Iterable[int | None] = ()) -> Roster:
+    """The team's roster at `now`, with the agents in `also` (an account's usual agent, a current owner)
+    and everyone a chain may name (their backups, the team's lead, manager and person on duty): three
+    queries, a fourth when a backup from elsewhere is named."""
+    on_duty_id = team.on_duty_id
+    wanted = {*also, team.lead_id, team.manager_id, on_duty_id} - {None}
+    agents = {a.pk: a for a in team_members(team.pk, also=wanted)}
+    away = absences_current(agents, now)
+    backups = {a.backup_id for a in agents.values()} | {a.backup_id for a in away.values()}
+    missing = backups - set(agents) - {None}
+    if missing:
+        agents.update({a.pk: a for a in team_members(team.pk, also=missing) if a.pk in missing})
+        away.update(absences_current(missing, now))
+    loads = {
+        row["owner_id"]: (row["n"], row["last"])
+        for row in Ticket.objects.filter(OPEN_Q, owner_id__in=list(agents))
+        .values("owner_id").annotate(n=Count("*"), last=Max("assigned_at")).order_by()
+    }
+    return Roster(team, now, calendar, agents, away, loads, on_duty_id)
+
+
+@dataclass(frozen=True)
+class Choice:
+    owner: Agent | None
+    why: str
+    reachable: bool = True  # False only for a manager (or lead) who owns it as the last resort
+
+
+def owner_choose(
+    roster: Roster, *, usual: Agent | None, exclude: Agent | None = None, spread: bool, covered: bool,
+    account_name: str = "",
+) -> Choice:
+    """The owner the rule gives, or none (only when the work is not covered now and nobody is at work).
+    `usual`: the account's usual agent (intake: they take it when they are in its team and at work), or the
+    current owner (a chain, a hand-over: `exclude` them); either way their backup comes next."""
+    excluded = exclude.pk if exclude is not None else None
+
+    def fit(agent_id: int | None) -> bool:
+        return agent_id is not None and agent_id != excluded and roster.reachable(agent_id)
+
     if usual is not None:
-        if usual.pk in available_ids:
-            return roster.agent(usual), f"usual agent for {account.name}"
-        if usual.away:
-            # The absence's backup, else the usual agent's default backup; one who is away or off now
-            # is not in `available`, so is no owner now.
-            backup = roster.get(usual.away_backup_id or usual.backup_id)
-            if backup is not None and backup.pk in available_ids and backup.pk != usual.pk:
-                return roster.agent(backup), f"backup for {usual.name}, who is away"
-    if available:
-        return roster.agent(available[0]), "least-loaded available agent"
-    return None, "nobody in the team is available"
-
-
-def owner_for_escalation(team: Team, current: Agent | None, now: datetime) -> Agent | None:
-    """Who takes work away from an owner who let it pass its deadline: the on-duty agent, else the
-    owner's backup, else the lead — never someone who is away, never the current owner."""
-    for candidate in (team.on_duty, backup_for(current, now) if current else None, team.lead):
-        if candidate is None or (current is not None and candidate.pk == current.pk):
-            continue
-        if not agent_is_away(candidate, now):
-            return candidate
-    return None
+        usual_in = usual.pk != excluded and roster.at_work(usual.pk)
+        if usual_in and usual.team_id == roster.team.pk:
+            return Choice(roster.agents[usual.pk], f"usual agent for {account_name}" if account_name else "usual agent")
+        backup_id = roster.backup_id(usual)
+        if not usual_in and fit(backup_id) and backup_id != usual.pk:
+            state = "away" if usual.pk in roster.away else ("handing over" if usual.pk == excluded else "not at work")
+            return Choice(roster.agents[backup_id], f"backup for {usual.name}, who is {state}")
+    if spread:
+        available = [a for a in roster.available() if a.pk != excluded]
+        if available:
+            return Choice(available[0], "least-loaded available agent")
+    if not covered:
+        return Choice(None, "nobody in the team is at work now")
+    team = roster.team
+    if fit(roster.on_duty_id):
+        return Choice(roster.agents[roster.on_duty_id], "on duty")  # type: ignore[index]
+    if fit(team.lead_id):
+        return Choice(roster.agents[team.lead_id], "the team lead (nobody on duty is available)")  # type: ignore[index]
+    for last_resort, role in ((team.manager_id, "manager"), (team.lead_id, "lead")):
+        agent = roster.agent(last_resort)
+        if agent is not None:
+            return Choice(agent, f"the team {role}: nobody else is reachable now", reachable=roster.reachable(agent.pk))
+    return Choice(None, "the team has no lead or manager to take it")

@@ -1,45 +1,68 @@
-"""Intake: a new request gets an owner at once (or an assignment deadline the watchdog enforces),
-its policy's deadlines, a first-response promise, and a callback promise when one was asked for."""
+"""Intake: a new request gets an owner at once (or an assignment deadline the watchdog enforces), its
+policy's deadlines and timers, a first-response promise, and a callback promise when one was asked for.
+
+Out of hours, work the policy covers goes to the person on duty at once; other work waits for the next
+opening, and the customer's timeline says when they will hear back.
+
+`ticket_create` is the one way in, for the call form and the API alike: it finds or adds the caller when
+given by name, decides (reads only, before the write transaction opens) and writes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
-from amends.core import writes
 from amends.core.errors import DomainError
 from amends.core.events import event_record
-from amends.core.models import Event
-from amends.core.notify import staff_notify
+from amends.core.notifications import staff_notify
+from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
-from amends.desk.assignment import owner_for_intake
-from amends.desk.intake_reads import intake_reads
-from amends.desk.models import Channel, Kind, Promise, PromiseKind, PromiseSource, State, Ticket
-from amends.desk.moments import intake_moments, order_at_risk_at
+from amends.customers.services import contact_find_or_create
+from amends.desk.assignment import owner_choose, roster_read
+from amends.desk.models import (
+    Channel,
+    Kind,
+    Promise,
+    PromiseKind,
+    PromiseSource,
+    State,
+    Ticket,
+    Timer,
+    TimerKind,
+)
 from amends.desk.promises import promise_made_record
-from amends.desk.rules import Rules
-from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction
+from amends.desk.rules import Rules, rules_for_team
+from amends.desk.services import assignment_record, flag_at_risk_within_transaction
+from amends.desk.timers import promise_timers_at, resolution_timers_at, timers_new
 from amends.people.models import Agent, Team
-from amends.people.queries import calendar_spec, team_at
-from amends.policies.deadlines import chain_for, policy_for
+from amends.people.queries import team_at
 from amends.policies.models import Urgency
 
 MAX_CALLBACK = timedelta(days=30)
-# Choices' `values` builds a new list on every read.
-_KINDS, _CHANNELS, _URGENCIES = frozenset(Kind.values), frozenset(Channel.values), frozenset(Urgency.values)
 _BY = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
        Channel.API: "through the API"}
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A caller given by name and details, found among the account's contacts or added to them."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
 def _check(kind: str, channel: str, urgency: str, subject: str) -> str:
-    if kind not in _KINDS:
+    if kind not in Kind.values:
         raise DomainError(f"unknown kind {kind!r}; choose one of {', '.join(Kind.values)}", field="kind")
-    if channel not in _CHANNELS:
+    if channel not in Channel.values:
         raise DomainError(f"unknown channel {channel!r}; choose one of {', '.join(Channel.values)}", field="channel")
-    if urgency not in _URGENCIES:
+    if urgency not in Urgency.values:
         raise DomainError(f"unknown urgency {urgency!r}; choose one of {', '.join(Urgency.values)}", field="urgency")
     subject = " ".join((subject or "").split())
     if not subject:
@@ -49,45 +72,24 @@ def _check(kind: str, channel: str, urgency: str, subject: str) -> str:
     return subject
 
 
-def _promises_for(
-    ticket: Ticket, rules: Rules, now: datetime, *, channel: str, callback_within: timedelta | None, who: str
-) -> list[Promise]:
-    """The policy's first-response promise, and the callback the customer asked for. A phone call is
-    itself a first response (a person answered), and so is a callback due sooner than the target."""
-    promises = []
-    first_response_due = rules.after(now, rules.policy.first_response_within)
-    callback_due = now.astimezone(UTC) + callback_within if callback_within is not None else None
-    if channel != Channel.PHONE and (callback_due is None or callback_due > first_response_due):
-        promises.append(writes.new(
-            Promise, ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=ticket.owner,
-            source=PromiseSource.POLICY, created_at=now,
-        ))
-    if callback_due is not None:
-        phone = ticket.contact.phone if ticket.contact else ""
-        promises.append(writes.new(
-            Promise, ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=ticket.owner,
-            source=PromiseSource.AGENT, created_at=now,
-            description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
-        ))
-    return promises
-
-
 @dataclass
 class IntakePlan:
-    """Everything intake decides before it writes: the new ticket (owner, deadlines) and its promises.
-    Made by reads only, outside any transaction, so the write transaction is short."""
+    """Everything intake decides before it writes: the new ticket (owner, deadlines), its promises, its
+    timers and what to tell whom. Made by reads only, so the write transaction is short."""
 
     ticket: Ticket
-    promises: list[Promise]
+    rules: Rules
     why: str
-    at_risk_at: datetime | None
     actor: Agent | None
-    keys: dict[type[Ticket | Promise], list[int]]  # drawn for the ticket and its promises (PostgreSQL)
+    promises: list[Promise] = field(default_factory=list)
+    moved: dict[str, datetime] = field(default_factory=dict)  # promise kind -> the due time asked for
+    at_risk_at: datetime | None = None
+    answer_from: datetime | None = None  # closed now and not covered: when the customer hears back
 
 
 def intake_plan(
     *,
-    account_id: int,
+    account: Account,
     subject: str,
     now: datetime,
     kind: str = Kind.QUESTION,
@@ -110,64 +112,91 @@ def intake_plan(
         raise DomainError("a callback must be wanted within 1 minute and 30 days", field="callback_within_minutes")
     if len(body) > 100_000:
         raise DomainError("the description is longer than 100,000 characters; attach it instead", field="body")
-
-    # One query: the account, the reference stamp, the roster; on PostgreSQL, keys for the rows to come (a
-    # first-response promise unless by phone, and a callback when one is asked for).
-    promises_at_most = (channel != Channel.PHONE) + (callback_within is not None)
-    reads = intake_reads(account_id, now, team_id=team.pk if team else None, promises=promises_at_most)
-    account, ref = reads.account, reads.ref
     if contact is not None and contact.account_id != account.pk:
         raise DomainError(f"{contact.name} is not a contact of {account.name}", field="contact")
+
+    ref = reference_snapshot()
     team = team or team_at(account.team_id, ref)
-    calendar = calendar_spec(team.calendar_id, ref)
-    rules = Rules(policy=policy_for(account.tier, urgency, ref), calendar=calendar, chain=chain_for(team.pk, ref))
-    owner, why = owner_for_intake(team, account, now, calendar, roster=reads.roster)
-    ticket = writes.new(
-        Ticket, kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
+    rules = rules_for_team(team, account.tier, urgency, ref)
+    roster = roster_read(team, now, rules.calendar, also=[account.usual_agent_id])
+    covered = rules.covered_now(now)
+    choice = owner_choose(
+        roster, usual=roster.agent(account.usual_agent_id), spread=True, covered=covered, account_name=account.name,
+    )
+    owner = choice.owner
+    ticket = Ticket(
+        kind=kind, channel=channel, urgency=urgency, state=State.OPEN if owner else State.NEW, subject=subject,
         body=body, account=account, contact=contact, team=team, owner=owner, assigned_at=now if owner else None,
         created_at=now, updated_at=now, need_by=need_by,
     )
     ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
     if owner is None:
         ticket.assign_by = rules.after(now, rules.policy.assign_within)
-    who = contact.name if contact else account.name
-    promises = _promises_for(ticket, rules, now, channel=channel, callback_within=callback_within, who=who)
-    at_risk_at = None
+    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor)
+    if not rules.open_at(now) and not covered:
+        plan.answer_from = rules.next_opening(now)
+
+    # The policy's first response, and the callback the customer asked for. A phone call is itself a first
+    # response (a person answered), and so is a callback due sooner than the target. A promise due while
+    # nobody is there to keep it moves to the next opening (unless covered), and its timeline says so.
+    first_response_due = rules.promise_due(rules.after(now, rules.policy.first_response_within))
+    callback_due = None
+    if callback_within is not None:
+        asked = now.astimezone(UTC) + callback_within
+        callback_due = rules.promise_due(asked)
+        if callback_due != asked:
+            plan.moved[PromiseKind.CALLBACK] = asked
+    if channel != Channel.PHONE and (callback_due is None or callback_due > first_response_due):
+        plan.promises.append(Promise(
+            ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=owner,
+            source=PromiseSource.POLICY, created_at=now,
+        ))
+    if callback_due is not None:
+        who = contact.name if contact else account.name
+        phone = contact.phone if contact else ""
+        plan.promises.append(Promise(
+            ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=owner, source=PromiseSource.AGENT,
+            created_at=now, description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
+        ))
     if kind == Kind.ORDER and need_by is not None:
-        at_risk_at = order_at_risk_at(need_by, rules)
+        plan.at_risk_at = rules.at_risk_at(need_by)
     ticket.next_deadline_at = min(
-        d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in promises)) if d is not None
+        d for d in (ticket.resolution_due, ticket.assign_by, need_by, *(p.due_at for p in plan.promises))
+        if d is not None
     )
-    # The watchdog's moments are written as timers only when the first of them comes (`watchdog.agenda`).
-    ticket.agenda_at = min(
-        (at for _, at, _ in intake_moments(
-            rules, created_at=now, resolution_due=ticket.resolution_due, assign_by=ticket.assign_by,
-            need_by=need_by if kind == Kind.ORDER else None,
-            promises=[(None, p.due_at) for p in promises],
-        )),
-        default=None,
-    )
-    return IntakePlan(
-        ticket=ticket, promises=promises, why=why, at_risk_at=at_risk_at, actor=actor, keys=reads.keys
-    )
+    return plan
+
+
+def _timers(plan: IntakePlan) -> list[Timer]:
+    """Every moment the watchdog must look at the new request: its resolution chain, its assignment deadline
+    when nobody could take it, an order's at-risk moment (unless flagged at once), each promise's chain."""
+    ticket, rules, now = plan.ticket, plan.rules, plan.ticket.created_at
+    timers = timers_new(ticket, resolution_timers_at(ticket.resolution_due, rules, now))
+    if ticket.assign_by is not None:
+        timers += timers_new(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
+    if plan.at_risk_at is not None and plan.at_risk_at > now:
+        timers += timers_new(ticket, [(TimerKind.ORDER_AT_RISK, plan.at_risk_at)])
+    for promise in plan.promises:
+        timers += timers_new(ticket, promise_timers_at(promise.due_at, rules, now), promise=promise)
+    return timers
 
 
 def intake_commit(plan: IntakePlan) -> Ticket:
-    """Write a planned request in one transaction, as one batch: the ticket, its promises, events,
-    notifications and messages (on PostgreSQL, one statement once the keys are drawn). Its timers wait for
-    its `agenda_at`."""
-    ticket, promises, actor, now = plan.ticket, plan.promises, plan.actor, plan.ticket.created_at
+    """Write a planned request in one transaction: the ticket, its promises and timers, its timeline, and
+    the notices to staff."""
+    ticket, actor, now = plan.ticket, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
-    with writes.atomic_batch() as written:
-        # The promises were planned with the ticket: they take its key.
-        writes.add_keyed(ticket, *promises, keys=plan.keys)
+    with transaction.atomic():
+        ticket.save(force_insert=True)
+        Promise.objects.bulk_create(plan.promises)
+        Timer.objects.bulk_create(_timers(plan))
         event_record(
             ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
             message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
             data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
         )
         if owner is not None:
-            assign_within_transaction(ticket, owner, now=now, actor=actor, reason=plan.why, new_ticket=True)
+            assignment_record(ticket, owner, previous=None, now=now, actor=actor, reason=plan.why)
         else:
             event_record(
                 ticket=ticket, kind="unassigned", now=now,
@@ -181,16 +210,30 @@ def intake_commit(plan: IntakePlan) -> Ticket:
                     message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
                     f"{plan.why}",
                 )
-        for promise in promises:
-            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
+        if plan.answer_from is not None:
+            event_record(
+                ticket=ticket, kind="closed_now", now=now, customer_visible=True,
+                message=f"We are closed now; we will pick this up from {when(plan.answer_from)}",
+                data={"answer_from": plan.answer_from.isoformat()},
+            )
+        for promise in plan.promises:
+            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None,
+                                asked=plan.moved.get(promise.kind))
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)
-            writes.update(Ticket, ticket.pk, at_risk_since=ticket.at_risk_since)
-    # For callers that answer with the new request (the API): its promises and timeline, with their ids.
-    ticket.promises_made, ticket.events_made = promises, written[Event]
+            ticket.save(update_fields=["at_risk_since"])
+    ticket.promises_made = plan.promises  # for callers that answer with the new request (the API)
     return ticket
 
 
-def ticket_create(*, account: Account, **details) -> Ticket:
-    """Take in a new request for `account` (the other arguments of `intake_plan`): decide, then write."""
-    return intake_commit(intake_plan(account_id=account.pk, **details))
+def ticket_create(*, account: Account, caller: Caller | None = None, **details) -> Ticket:
+    """Take in a new request for `account` (the other arguments of `intake_plan`). A `caller` given by name
+    and details is found among the account's contacts or added, in the same transaction as the request."""
+    if caller is None:
+        return intake_commit(intake_plan(account=account, **details))
+    details.pop("contact", None)
+    with transaction.atomic():
+        contact = contact_find_or_create(
+            account, name=caller.name, email=caller.email, phone=caller.phone, now=details["now"]
+        )
+        return intake_commit(intake_plan(account=account, contact=contact, **details))

@@ -87,11 +87,6 @@ class Ticket(models.Model):
 
     # The earliest of the deadlines above and the open promises' due times; what the pages sort by.
     next_deadline_at = models.DateTimeField(null=True, blank=True)
-    # Intake's moments for the watchdog, not yet written as timers: the earliest of them (`watchdog.agenda`).
-    agenda_at = models.DateTimeField(
-        null=True, blank=True, editable=False,
-        help_text="Set automatically: when the watchdog writes the timers intake left to it.",
-    )
 
     live = models.GeneratedField(
         expression=Case(When(state__in=sorted(CLOSED_STATES), then=Value(False)), default=Value(True)),
@@ -123,20 +118,10 @@ class Ticket(models.Model):
             models.Index(fields=["next_deadline_at"], condition=FLAGGED_Q, name="ticket_flagged_deadline"),
             models.Index(fields=["account", "created_at"], name="ticket_account_created"),
             models.Index(fields=["contact"], condition=Q(contact__isnull=False), name="ticket_contact"),
-            models.Index(fields=["agenda_at"], condition=Q(agenda_at__isnull=False), name="ticket_agenda"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"
-
-    def save(self, *args, **kwargs) -> None:
-        # The watchdog clears `agenda_at` when it writes the timers: a whole-row save of what was read
-        # before would set it again, and the same timers would be written twice.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and not f.generated and f.name != "agenda_at"
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def reference(self) -> str:
@@ -219,3 +204,39 @@ class Promise(models.Model):
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_PROMISE_STATES
+
+
+class TimerKind(models.TextChoices):
+    PROMISE_WARN = "promise_warn", "Warn the promise's owner"
+    PROMISE_DUE = "promise_due", "Promise due: mark broken, tell the lead"
+    PROMISE_ESCALATE = "promise_escalate", "Promise still broken: reassign, tell the manager"
+    ASSIGN_DUE = "assign_due", "Still unowned at the assignment deadline"
+    RESOLUTION_WARN = "resolution_warn", "Warn the owner before the resolution target"
+    RESOLUTION_DUE = "resolution_due", "Resolution target passed: tell the lead"
+    RESOLUTION_ESCALATE = "resolution_escalate", "Resolution still overdue: reassign, tell the manager"
+    FOLLOWUP_DUE = "followup_due", "Waiting on the customer too long: tell the owner"
+    ORDER_AT_RISK = "order_at_risk", "Order close to its need-by time and not dispatched"
+
+
+class Timer(models.Model):
+    """A moment at which the watchdog must look at a request: written by the desk's services in the
+    transaction of the change that made it, deleted when it fires or is cancelled. The tick reads
+    `fire_at <= now` through one index, so its cost grows with what is due, not with the requests."""
+
+    kind = models.CharField(max_length=20, choices=TimerKind.choices)
+    # Indexes: timer_ticket_kind serves lookups by ticket; only promise timers have a promise.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="timers", db_index=False)
+    promise = models.ForeignKey(
+        Promise, null=True, blank=True, on_delete=models.CASCADE, related_name="timers", db_index=False
+    )
+    fire_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["fire_at", "id"], name="timer_fire_at"),
+            models.Index(fields=["ticket", "kind"], name="timer_ticket_kind"),
+            models.Index(fields=["promise"], condition=Q(promise__isnull=False), name="timer_promise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.fire_at:%Y-%m-%d %H:%M}"

@@ -9,23 +9,25 @@ from django.utils import timezone
 
 from amends.core.errors import DomainError
 from amends.core.events import event_record
-from amends.core.notify import staff_notify_many
+from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
-from amends.desk.moments import promise_moments_at
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
+from amends.desk.timers import PROMISE_KINDS, promise_timers_at, timers_cancel, timers_schedule
 from amends.people.models import Agent
-from amends.watchdog.agenda import PROMISE_KINDS, agenda_write, timers_cancel, timers_schedule
 
 
 def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
-    timers_schedule(promise.ticket, promise_moments_at(promise.due_at, rules, now), promise=promise)
+    timers_schedule(promise.ticket, promise_timers_at(promise.due_at, rules, now), promise=promise)
 
 
 def promise_make(
     ticket: Ticket, *, kind: str, due_at: datetime, now: datetime, actor: Agent | None = None,
-    description: str = "", source: str = PromiseSource.AGENT, rules: Rules | None = None, save_ticket: bool = True,
+    description: str = "", source: str = PromiseSource.AGENT,
 ) -> Promise:
+    """Promise the customer something by `due_at`, on the ticket's current row (locked). On a policy that
+    does not cover out-of-hours work, a due time when the team is closed moves to the next opening, and
+    the timeline says so."""
     if kind not in PromiseKind.values:
         raise DomainError(f"unknown kind {kind!r}; choose one of {', '.join(PromiseKind.values)}", field="kind")
     if timezone.is_naive(due_at):
@@ -33,46 +35,56 @@ def promise_make(
     if due_at <= now:
         raise DomainError("a promise must be due in the future", field="due_at")
     given = ticket
-    with transaction.atomic(savepoint=save_ticket):
-        if save_ticket:  # called on its own: work on the current row (owner, state, deadlines), locked
-            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team", "account").get(pk=ticket.pk)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team", "account").get(pk=ticket.pk)
         if ticket.state in CLOSED_STATES:
             raise DomainError(f"{ticket.reference} is {ticket.get_state_display().lower()}; reopen it first", field="ticket")
-        agenda_write(ticket)  # intake's own promises first: the new one is not among them
+        rules = rules_for(ticket)
+        due = rules.promise_due(due_at)
         promise = Promise.objects.create(
-            ticket=ticket, kind=kind, due_at=due_at, owner=ticket.owner, source=source,
+            ticket=ticket, kind=kind, due_at=due, owner=ticket.owner, source=source,
             description=description[:300], created_at=now,
         )
-        promise_made_record(promise, now=now, actor=actor)
-        promise_schedule(promise, rules or rules_for(ticket), now)
-        if save_ticket:
-            ticket_refresh_deadline(ticket)
-            ticket.updated_at = now
-            ticket.save(update_fields=["next_deadline_at", "updated_at"])
-            given.next_deadline_at, given.updated_at = ticket.next_deadline_at, now
+        promise_made_record(promise, now=now, actor=actor, asked=due_at if due != due_at else None)
+        promise_schedule(promise, rules, now)
+        ticket_refresh_deadline(ticket)
+        ticket.updated_at = now
+        ticket.save(update_fields=["next_deadline_at", "updated_at"])
+        given.next_deadline_at, given.updated_at = ticket.next_deadline_at, now
     return promise
 
 
-def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
-    """The timeline entry for a new promise (intake writes its promises in one statement, then this)."""
+def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None, asked: datetime | None = None) -> None:
+    """The timeline entry for a new promise; `asked`: the due time asked for, when it moved to the next
+    opening."""
     description = promise.description
+    moved = f" (asked for {when(asked)}, when we are closed: moved to our next opening)" if asked else ""
     event_record(
         ticket=promise.ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
-        message=f"{promise.get_kind_display()} promised by {when(promise.due_at)}"
+        message=f"{promise.get_kind_display()} promised by {when(promise.due_at)}{moved}"
         + (f": {description}" if description else ""),
-        data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat()},
+        data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat(),
+              **({"asked": asked.isoformat()} if asked else {})},
     )
 
 
-def _settle(promise: Promise, actor: Agent | None) -> None:
+def _promise_lock(promise: Promise) -> Promise:
+    """The live promise, locked after its ticket: every change locks a request before its promises, so
+    that two transactions never wait on each other in opposite orders."""
+    ticket_id = Promise.objects.filter(pk=promise.pk).values_list("ticket_id", flat=True).first()
+    if ticket_id is None:
+        raise DomainError("that promise no longer exists", field="promise", status=404)
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)
+    promise = Promise.objects.select_for_update().get(pk=promise.pk)
+    promise.ticket = ticket
     if not promise.is_live:
         raise DomainError(f"this promise is already {promise.get_state_display().lower()}", field="promise", status=409)
+    return promise
 
 
 def promise_keep(promise: Promise, *, now: datetime, actor: Agent | None = None, note: str = "") -> Promise:
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("ticket").get(pk=promise.pk)
-        _settle(promise, actor)
+        promise = _promise_lock(promise)
         late = promise.state == PromiseState.BROKEN or now > promise.due_at
         promise.state = PromiseState.KEPT
         promise.kept_at = now
@@ -92,8 +104,7 @@ def promise_withdraw(promise: Promise, *, now: datetime, reason: str, actor: Age
     if not reason:
         raise DomainError("say why the promise is withdrawn; the customer may ask", field="reason")
     with transaction.atomic():
-        promise = Promise.objects.select_for_update().select_related("ticket").get(pk=promise.pk)
-        _settle(promise, actor)
+        promise = _promise_lock(promise)
         promise.state = PromiseState.WITHDRAWN
         promise.withdrawn_at = now
         promise.withdraw_reason = reason[:300]
@@ -130,7 +141,7 @@ def promise_mark_broken(promise: Promise, *, now: datetime) -> bool:
 
 
 def _refresh(ticket: Ticket, now: datetime) -> None:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The locked ticket's next deadline, now that one of its promises is settled."""
     ticket_refresh_deadline(ticket)
     ticket.updated_at = now
     ticket.save(update_fields=["next_deadline_at", "updated_at"])

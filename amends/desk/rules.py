@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from amends.core.reference import Snapshot, reference_snapshot
 from amends.desk.models import CLOSED_STATES, FULFILMENT_STATES, LIVE_PROMISE_Q, Kind, Ticket
+from amends.people.models import Team
 from amends.people.queries import calendar_spec
-from amends.policies.business_time import CalendarSpec
+from amends.policies.business_time import CalendarSpec, is_open, next_open
 from amends.policies.deadlines import chain_for, deadline_after, escalation_times, policy_for
 from amends.policies.models import EscalationChain, Policy
 
@@ -29,14 +30,45 @@ class Rules:
     def around(self, due: datetime) -> tuple[datetime, datetime]:
         return escalation_times(due, self.chain, business=self.business, calendar=self.calendar)
 
+    def at_risk_at(self, need_by: datetime) -> datetime:
+        """When an order not yet dispatched is at risk: its lead time before the need-by time."""
+        return need_by.astimezone(UTC) - self.policy.order_lead
+
+    # --- Out of hours -----------------------------------------------------------------------------
+
+    def open_at(self, at: datetime) -> bool:
+        return is_open(self.calendar, at)
+
+    def next_opening(self, at: datetime) -> datetime:
+        return next_open(self.calendar, at)
+
+    @property
+    def covers_out_of_hours(self) -> bool:
+        """Whether work on this policy is taken by the person on duty while the team is closed."""
+        return self.policy.urgency == "urgent" or (self.policy.urgency == "high" and self.policy.tier == "premier")
+
+    def covered_now(self, now: datetime) -> bool:
+        """Closed now, and the policy covers this work out of hours: it goes to the person on duty."""
+        return self.covers_out_of_hours and not self.open_at(now)
+
+    def promise_due(self, asked: datetime) -> datetime:
+        """When a promise asked for `asked` falls due: then, or at the next opening when nobody would be
+        there to keep it (the team is closed then and the policy does not cover it out of hours)."""
+        if self.covers_out_of_hours or self.open_at(asked) or self.open_at(asked - timedelta(microseconds=1)):
+            return asked  # due in opening hours, or at their very end
+        return self.next_opening(asked).astimezone(UTC)
+
+
+def rules_for_team(team: Team, tier: str, urgency: str, ref: Snapshot | None = None) -> Rules:
+    ref = ref or reference_snapshot()
+    return Rules(
+        policy=policy_for(tier, urgency, ref), calendar=calendar_spec(team.calendar_id, ref), chain=chain_for(team.pk, ref)
+    )
+
 
 def rules_for(ticket: Ticket, ref: Snapshot | None = None) -> Rules:
     """The ticket's rules from the reference data this process keeps (`ref`: a batch's snapshot)."""
-    ref = ref or reference_snapshot()
-    return Rules(
-        policy=policy_for(ticket.account.tier, ticket.urgency, ref),
-        calendar=calendar_spec(ticket.team.calendar_id, ref), chain=chain_for(ticket.team_id, ref),
-    )
+    return rules_for_team(ticket.team, ticket.account.tier, ticket.urgency, ref)
 
 
 def next_deadline(ticket: Ticket) -> datetime | None:

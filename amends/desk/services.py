@@ -8,7 +8,7 @@ from django.db import transaction
 
 from amends.core.errors import DomainError, NotFound
 from amends.core.events import event_record
-from amends.core.notify import staff_notify, staff_notify_many
+from amends.core.notifications import staff_notify, staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import (
     CLOSED_STATES,
@@ -20,15 +20,20 @@ from amends.desk.models import (
     PromiseSource,
     State,
     Ticket,
+    TimerKind,
 )
-from amends.desk.moments import resolution_moments_at
 from amends.desk.promises import promise_make
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
+from amends.desk.timers import (
+    PROMISE_KINDS,
+    RESOLUTION_KINDS,
+    resolution_timers_at,
+    timers_cancel,
+    timers_schedule,
+)
 from amends.people.models import Agent
 from amends.policies.deadlines import time_left
 from amends.policies.models import URGENCY_ORDER, urgency_raised
-from amends.watchdog.agenda import PROMISE_KINDS, RESOLUTION_KINDS, timers_cancel, timers_schedule
-from amends.watchdog.models import TimerKind
 
 TICKET_FIELDS = [
     "state", "owner", "assigned_at", "urgency", "updated_at", "closed_at", "assign_by", "resolution_due",
@@ -56,26 +61,32 @@ def ticket_save(ticket: Ticket, now: datetime) -> None:
 
 def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
     timers_cancel(ticket, RESOLUTION_KINDS)
-    timers_schedule(ticket, resolution_moments_at(ticket.resolution_due, rules, now))
+    timers_schedule(ticket, resolution_timers_at(ticket.resolution_due, rules, now))
 
 
 # --- Ownership --------------------------------------------------------------------------------
 
 def assign_within_transaction(
     ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str, notify: bool = True,
-    new_ticket: bool = False,
 ) -> None:
-    """Give the ticket and its live promises to `agent` (caller holds the lock and saves). A ticket being
-    created (`new_ticket`) was planned with its owner already: it had none before."""
-    previous = None if new_ticket else ticket.owner
+    """Give the ticket and its live promises to `agent` (the caller holds the lock and saves the ticket)."""
+    previous = ticket.owner
     ticket.owner = agent
     ticket.assigned_at = now
     ticket.assign_by = None
     if ticket.state == State.NEW:
         ticket.state = State.OPEN
-    if not new_ticket:  # a ticket being created has no promises or timers yet
-        ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
-        timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
+    ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
+    timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
+    assignment_record(ticket, agent, previous=previous, now=now, actor=actor, reason=reason, notify=notify)
+
+
+def assignment_record(
+    ticket: Ticket, agent: Agent, *, previous: Agent | None, now: datetime, actor: Agent | None, reason: str,
+    notify: bool = True,
+) -> None:
+    """The timeline entry of a new owner, and their notice (unless they took it themselves, or `notify` is
+    off because the caller tells them once for many: a hand-over)."""
     message = f"Assigned to {agent.name}" + (f" (was {previous.name})" if previous else "") + f": {reason}"
     event_record(
         ticket=ticket, kind="assigned", now=now, actor=actor, message=message,
@@ -134,7 +145,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         ticket.state = state
         if old == State.WAITING_ON_CUSTOMER:
             _resume(ticket, rules, now)
-        if state in CLOSED_STATES:  # all of them, before cancelling some: moments intake left go unwritten
+        if state in CLOSED_STATES:
             timers_cancel(ticket)
         if state in FULFILMENT_STATES:
             timers_cancel(ticket, [TimerKind.ORDER_AT_RISK])
@@ -225,6 +236,7 @@ def ticket_log_contact(
             message=f"{ticket.account.name} chased {ticket.reference} ({ticket.subject}): "
             f"chase #{ticket.chased_count}, now {ticket.urgency}",
         )
+        ticket_save(ticket, now)
         reply_due = rules.after(now, rules.policy.first_response_within)
         open_update = ticket.promises.filter(
             state__in=LIVE_PROMISE_STATES, kind__in=[PromiseKind.UPDATE, PromiseKind.CALLBACK]
@@ -232,9 +244,8 @@ def ticket_log_contact(
         if not open_update:
             promise_make(
                 ticket, kind=PromiseKind.UPDATE, due_at=max(reply_due, now + timedelta(minutes=1)), now=now,
-                description="Reply to the customer's chaser", source=PromiseSource.POLICY, rules=rules, save_ticket=False,
+                description="Reply to the customer's chaser", source=PromiseSource.POLICY,
             )
-        ticket_save(ticket, now)
     return ticket
 
 

@@ -52,12 +52,11 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["name", "username", "team", "role", "backup", "open_load", "active"]
+    list_display = ["name", "username", "team", "role", "backup", "active"]
     list_filter = ["role", "team"]
     list_select_related = ["user", "team", "backup__user"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     autocomplete_fields = ["user", "backup"]
-    readonly_fields = ["last_assigned_at", "open_load"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agent]:
         # Autocomplete answers and the change form label agents by their user's name: fetch it with them.

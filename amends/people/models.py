@@ -89,9 +89,6 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-DATABASE_KEEPS = ("open_load", "last_assigned_at")  # an agent's columns the request triggers keep
-
-
 class Agent(models.Model):
     """A member of staff. Shares its primary key with its Django user."""
 
@@ -105,29 +102,12 @@ class Agent(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="backing_up",
         help_text="Default backup while this agent is absent.",
     )
-    # Both kept by the database (triggers on requests, desk migration 0005), in the transaction of every
-    # change of a request's owner or state.
-    last_assigned_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set automatically when an open request is given to this agent."
-    )
-    open_load = models.IntegerField(
-        "open requests", default=0, editable=False, help_text="Counted automatically: the open requests this agent owns."
-    )
 
     class Meta:
         ordering = ["user__first_name", "user__username"]
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        # The database keeps these two; a whole-row save (the admin's) would write back what it read,
-        # losing any request given or closed since.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in DATABASE_KEEPS
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from django.contrib.auth.models import User
-from django.db import connection
-from django.utils.dateparse import parse_datetime
+from datetime import datetime
 
 from amends.core.reference import Snapshot, reference_snapshot
-from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours, person_name
+from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
 from amends.policies.business_time import CalendarSpec, is_open
 
 
@@ -41,144 +35,37 @@ def calendar_spec(calendar_id: int, ref: Snapshot | None = None) -> CalendarSpec
 
 def agent_hours_spec(agent: Agent, team_spec: CalendarSpec) -> CalendarSpec:
     """The agent's own working hours on the team's holidays and closures, or simply the team's."""
-    return _hours_spec(agent.working_hours, team_spec)
-
-
-def _hours_spec(working_hours: dict, team_spec: CalendarSpec) -> CalendarSpec:
-    if not working_hours:
+    if not agent.working_hours:
         return team_spec
     return CalendarSpec(
-        tz=team_spec.tz, hours=parse_hours(working_hours), holiday_country=team_spec.holiday_country,
+        tz=team_spec.tz, hours=parse_hours(agent.working_hours), holiday_country=team_spec.holiday_country,
         holiday_subdivision=team_spec.holiday_subdivision, closures=team_spec.closures,
     )
 
 
-@dataclass(slots=True)
-class Member:
-    """One agent as intake sees them at one instant (a row of `team_roster`, not a model instance)."""
-
-    pk: int
-    team_id: int
-    role: str
-    working_hours: dict
-    backup_id: int | None
-    last_assigned_at: datetime | None
-    username: str
-    first_name: str
-    last_name: str
-    email: str
-    is_active: bool
-    away: bool
-    away_backup_id: int | None  # the backup the current absence names
-    open_load: int
-
-    @property
-    def name(self) -> str:
-        return person_name(self.first_name, self.last_name, self.username)
+def takes_intake(agent: Agent) -> bool:
+    """Whether new work is spread to the agent at intake. Working hours with no intervals at all
+    ({"0": []}: leads, managers, an orders desk) mean work by hand only; their presence follows the team's."""
+    return not agent.working_hours or any(agent.working_hours.values())
 
 
-@dataclass
-class Roster:
-    """A team's members at one instant, from one query: who is active, who is away (and who their
-    absence names as backup), how much open work each holds, when each was last given some."""
-
-    members: list[Member]
-    extra: dict[int, Member]  # agents asked for by id who are not in the team
-
-    def get(self, agent_id: int | None) -> Member | None:
-        if agent_id is None:
-            return None
-        return next((m for m in self.members if m.pk == agent_id), None) or self.extra.get(agent_id)
-
-    def available(self, now: datetime, team_spec: CalendarSpec) -> list[Member]:
-        """Active members not absent and within their working hours, least loaded first, then the one
-        who was given work longest ago (round robin)."""
-        team_open = is_open(team_spec, now)  # most members keep the team's hours
-        available = [
-            m for m in self.members
-            if m.is_active and not m.away
-            and (is_open(_hours_spec(m.working_hours, team_spec), now) if m.working_hours else team_open)
-        ]
-        available.sort(key=lambda a: (a.open_load, a.last_assigned_at is not None, a.last_assigned_at or now, a.pk))
-        return available
-
-    @staticmethod
-    def agent(member: Member) -> Agent:
-        """The model instance (with its user) for a member who is given work."""
-        agent = Agent(
-            user_id=member.pk, team_id=member.team_id, role=member.role, working_hours=member.working_hours,
-            backup_id=member.backup_id, last_assigned_at=member.last_assigned_at,
-        )
-        agent.user = User(
-            id=member.pk, username=member.username, first_name=member.first_name, last_name=member.last_name,
-            email=member.email, is_active=member.is_active,
-        )
-        return agent
+def agent_at_work(agent: Agent, now: datetime, team_spec: CalendarSpec) -> bool:
+    """Within the agent's working hours (the team's unless they have their own), absences aside."""
+    return is_open(agent_hours_spec(agent, team_spec) if takes_intake(agent) else team_spec, now)
 
 
-# Raw SQL: intake runs this for every new request, and the ORM's compiling of annotated subqueries
-# costs more than the database's answering them. The open load is the counter the database keeps
-# (desk migration 0005): one column, however much open work the team holds. Intake reads these columns
-# joined to its account (`amends.desk.intake_reads`); `team_roster` reads them alone. Parameters: the
-# instant, four times.
-ROSTER_COLUMNS = """ag.user_id, ag.team_id, ag.role, ag.working_hours, ag.backup_id, ag.last_assigned_at,
-       u.username, u.first_name, u.last_name, u.email, u.is_active,
-       (SELECT ab.id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s AND ab.ends_at > %s
-        ORDER BY ab.starts_at DESC LIMIT 1),
-       (SELECT ab.backup_id FROM people_absence ab WHERE ab.agent_id = ag.user_id AND ab.starts_at <= %s
-        AND ab.ends_at > %s ORDER BY ab.starts_at DESC LIMIT 1),
-       ag.open_load"""
-ROSTER_WIDTH = 14  # the columns above
-
-_ROSTER_SQL = f"""
-SELECT {ROSTER_COLUMNS}
-FROM people_agent ag JOIN auth_user u ON u.id = ag.user_id
-WHERE ag.team_id = %s OR ag.user_id IN ({{extra}})
-"""
+def absences_current(agent_ids: Iterable[int], now: datetime) -> dict[int, Absence]:
+    """The absence each of these agents is on at `now`, by agent (one query)."""
+    absences = Absence.objects.filter(agent_id__in=list(agent_ids), starts_at__lte=now, ends_at__gt=now)
+    return {a.agent_id: a for a in absences.order_by("starts_at")}
 
 
-def roster_instant(now: datetime) -> list:
-    """The parameters of ROSTER_COLUMNS for the instant `now`."""
-    return [connection.ops.adapt_datetimefield_value(now)] * 4
-
-
-def team_roster(team_id: int, now: datetime, also: Iterable[int | None] = ()) -> Roster:
-    """The team's members, plus the agents in `also` (an account's usual agent from another team)."""
-    extra_ids = sorted({a for a in also if a is not None}) or [0]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ROSTER_SQL.format(extra=", ".join(["%s"] * len(extra_ids))), [*roster_instant(now), team_id, *extra_ids]
-        )
-        return roster_of(cursor.fetchall(), team_id)
-
-
-def roster_of(rows: Iterable[tuple], team_id: int) -> Roster:
-    """The roster from rows of ROSTER_COLUMNS; rows of agents outside `team_id` are its extras."""
-    members, extra = [], {}
-    for (pk, row_team, role, hours, backup_id, last_assigned, username, first, last, email, active,
-         absence_id, absence_backup_id, load) in rows:
-        member = Member(
-            pk, row_team, role, _json(hours), backup_id, _datetime(last_assigned), username, first, last, email,
-            bool(active), absence_id is not None, absence_backup_id, load,
-        )
-        if row_team == team_id:
-            members.append(member)
-        else:
-            extra[pk] = member
-    return Roster(members, extra)
-
-
-def _json(value):
-    if value == "{}":  # most agents keep the team's hours: a roster parses twenty of these per request
-        return {}
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _datetime(value) -> datetime | None:
-    """SQLite answers raw queries with text; Django stores UTC there."""
-    if isinstance(value, str):
-        return parse_datetime(value).replace(tzinfo=UTC)
-    return value
+def team_members(team_id: int, also: Iterable[int | None] = ()) -> list[Agent]:
+    """The team's active agents with their users, plus the active agents in `also` (an account's usual agent
+    from another team, a lead or manager): one query."""
+    extra = [pk for pk in also if pk is not None]
+    agents = Agent.objects.filter(user__is_active=True).select_related("user")
+    return list(agents.filter(team_id=team_id) | agents.filter(pk__in=extra))
 
 
 def agent_is_away(agent: Agent, now: datetime) -> bool:
@@ -193,3 +80,11 @@ def backup_for(agent: Agent, now: datetime) -> Agent | None:
     if candidate is None or candidate.pk == agent.pk or agent_is_away(candidate, now):
         return None
     return candidate
+
+
+def absences_due_for_handover(now: datetime) -> list[Absence]:
+    return list(
+        Absence.objects.filter(handed_over_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+        .select_related("agent__user", "backup__user")
+        .order_by("starts_at", "pk")[:100]
+    )

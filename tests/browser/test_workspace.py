@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from amends.core.notify import staff_notify
+from amends.core.notifications import staff_notify
 from amends.desk.intake import ticket_create
 from amends.desk.models import Channel, Kind, PromiseKind, Ticket
 from amends.desk.services import ticket_log_contact

@@ -1,6 +1,5 @@
 """POST/GET /requests: intake through the API, the request view with its timeline, the list."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -196,17 +195,10 @@ def test_nothing_is_created_when_intake_refuses(cast, api):
     ({"kind": "order", "channel": "web", "need_by": "2026-03-06T11:00:00+00:00"}, FRIDAY),  # at risk at once
     ({"channel": "email", "callback_within_minutes": 600}, at("2026-03-07 23:10")),  # Saturday night: unowned
 ])
-def test_a_fresh_answer_is_exactly_what_ticketout_makes(cast, api, overrides, at_):
-    """The create answer skips checking its own dicts against the schema: it must be the schema's, byte for byte."""
-    from amends.api.outputs import ticket_view_of
-    from amends.api.schemas import TicketOut
-
+def test_the_create_answer_is_the_request_as_read_back(cast, api, overrides, at_):
     if "contact" in overrides:
         overrides["contact"] = {"id": cast.acme_ceo.pk}
     response = api.post("/requests", request_body(cast, **overrides), at=at_)
     assert response.status_code == 201, response.content
     ticket = Ticket.objects.get()
-    events = list(Event.objects.filter(ticket=ticket).select_related("actor__user"))
-    checked = TicketOut.model_validate(ticket_view_of(ticket, list(ticket.promises.all()), events)).model_dump(mode="json")
-    assert response.content.decode() == json.dumps(checked, separators=(", ", ": "))  # as Django's JsonResponse writes
     assert api.get(f"/requests/{ticket.pk}", at=at_).json() == response.json()

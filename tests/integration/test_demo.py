@@ -12,14 +12,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from amends.demo.load import PASSWORD_FILE, demo_load
 from amends.core.models import Event, Notification, Outbox
 from amends.customers.models import Account, Contact
-from amends.desk.models import OPEN_Q, Channel, Kind, Promise, PromiseState, State, Ticket
+from amends.demo.load import PASSWORD_FILE, demo_load
+from amends.desk.models import OPEN_Q, Channel, Kind, Promise, PromiseState, State, Ticket, Timer, TimerKind
+from amends.desk.timers import timers_of
 from amends.people.models import Absence, Agent, Team
 from amends.policies.models import Policy, Urgency
-from amends.watchdog.agenda import agenda_of
-from amends.watchdog.models import Timer, TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at
 
@@ -55,7 +54,7 @@ def test_demo_loads_once_with_a_living_desk(db, data_dir, now):
         assert ticket.next_deadline_at is not None, ticket
         if ticket.owner_id is None:  # in intake: the watchdog holds an assignment deadline still to come
             assert ticket.assign_by is not None and ticket.assign_by > now, ticket
-            assert (TimerKind.ASSIGN_DUE, ticket.assign_by, None) in agenda_of(ticket.pk)
+            assert (TimerKind.ASSIGN_DUE, ticket.assign_by, None) in timers_of(ticket.pk)
 
     tickets = Ticket.objects.all()
     assert set(tickets.values_list("state", flat=True)) == set(State.values)

@@ -4,12 +4,12 @@ hand open work to the backup."""
 from datetime import timedelta
 
 from amends.core.models import Event, Notification
+from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
-from amends.desk.models import Promise, State, Ticket
+from amends.desk.models import Promise, State, Ticket, TimerKind
 from amends.desk.services import ticket_set_state
-from amends.people.services import absence_end, absence_set
-from amends.watchdog.agenda import agenda_of
-from amends.watchdog.models import TimerKind
+from amends.desk.timers import timers_of
+from amends.people.services import absence_end
 from amends.watchdog.tick import tick
 from tests.cast import at
 
@@ -25,7 +25,7 @@ def test_usual_agent_available_gets_it(cast):
     assert ticket.owner == cast.alice
     assert ticket.state == State.OPEN
     assert ticket.assign_by is None
-    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in timers_of(ticket.pk)}
     assert ticket.promises.get().owner == cast.alice
     assert Notification.objects.filter(recipient=cast.alice, kind="assigned", ticket=ticket).exists()
     assigned = Event.objects.get(ticket=ticket, kind="assigned")
@@ -67,7 +67,7 @@ def test_saturday_nobody_in_unowned_with_business_deadline_and_lead_told(cast):
     assert ticket.owner is None
     assert ticket.state == State.NEW
     assert ticket.assign_by == at("2026-03-09 10:00")  # 60 business minutes: Monday 10:00
-    assert [at_ for kind, at_, _ in agenda_of(ticket.pk) if kind == TimerKind.ASSIGN_DUE] == [at("2026-03-09 10:00")]
+    assert [at_ for kind, at_, _ in timers_of(ticket.pk) if kind == TimerKind.ASSIGN_DUE] == [at("2026-03-09 10:00")]
     assert ticket.next_deadline_at == at("2026-03-09 10:00")
     note = Notification.objects.get(kind="unowned", ticket=ticket)
     assert note.recipient == cast.lena
@@ -83,7 +83,7 @@ def test_saturday_nobody_in_unowned_with_business_deadline_and_lead_told(cast):
     assert ticket.owner in (cast.bob, cast.oscar), lines
     assert ticket.assign_by is None
     assert ticket.state == State.OPEN
-    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in timers_of(ticket.pk)}
     assert Notification.objects.filter(recipient=cast.lena, kind="escalation", ticket=ticket).exists()
 
 
@@ -93,7 +93,7 @@ def test_taken_by_hand_before_the_deadline_cancels_it(cast):
     ticket = _new(cast, account=cast.globex, now=at("2026-03-07 11:00"))
     ticket = ticket_assign(ticket, cast.bob, now=at("2026-03-07 12:00"), actor=cast.bob)
     assert ticket.owner == cast.bob and ticket.assign_by is None
-    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in agenda_of(ticket.pk)}
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in timers_of(ticket.pk)}
     assert ticket.promises.get().owner == cast.bob
     assert tick(at("2026-03-09 10:00")) == []
 
@@ -137,7 +137,7 @@ def test_absence_starting_now_moves_open_work_to_backup_at_once(cast):
 
 def test_future_absence_moves_work_at_the_tick_when_it_starts(cast):
     ticket = _new(cast)
-    absence = absence_set(cast.alice, starts_at=at("2026-03-03 09:00"), ends_at=at("2026-03-05 00:00"),
+    absence, _ = absence_set(cast.alice, starts_at=at("2026-03-03 09:00"), ends_at=at("2026-03-05 00:00"),
                           now=at("2026-03-02 11:00"))
     ticket.refresh_from_db()
     assert ticket.owner == cast.alice
@@ -151,7 +151,7 @@ def test_future_absence_moves_work_at_the_tick_when_it_starts(cast):
     assert tick(at("2026-03-03 09:01")) == []  # handed over once
 
 
-def test_absence_without_any_cover_leaves_it_for_the_watchdog(cast):
+def test_the_whole_team_away_ends_with_the_manager_owning_it(cast):
     cast.alice.backup = None
     cast.alice.save()
     for agent in (cast.bob, cast.oscar, cast.lena, cast.marcus):
@@ -160,14 +160,16 @@ def test_absence_without_any_cover_leaves_it_for_the_watchdog(cast):
     assert ticket.owner == cast.alice
     absence_set(cast.alice, starts_at=at("2026-03-02 12:00"), ends_at=at("2026-03-09 00:00"), now=at("2026-03-02 12:00"))
     ticket.refresh_from_db()
-    assert ticket.owner is None
-    assert ticket.assign_by == at("2026-03-02 12:00")
-    assert (TimerKind.ASSIGN_DUE, ticket.assign_by, None) in agenda_of(ticket.pk)
+    assert ticket.owner == cast.marcus  # never nobody: the manager owns it, though away, and is told
+    assert ticket.assign_by is None
+    assert TimerKind.ASSIGN_DUE not in {kind for kind, _, _ in timers_of(ticket.pk)}
+    handover = Notification.objects.get(recipient=cast.marcus, kind="handover")
+    assert "covering for Alice Agent" in handover.message and ticket.reference in handover.message
 
 
 def test_cancelled_future_absence_moves_nothing(cast):
     ticket = _new(cast)
-    absence = absence_set(cast.alice, starts_at=at("2026-03-03 09:00"), ends_at=at("2026-03-05 00:00"),
+    absence, _ = absence_set(cast.alice, starts_at=at("2026-03-03 09:00"), ends_at=at("2026-03-05 00:00"),
                           now=at("2026-03-02 11:00"))
     absence_end(absence, now=at("2026-03-02 12:00"))
     assert tick(at("2026-03-03 09:00")) == []

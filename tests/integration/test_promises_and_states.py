@@ -10,12 +10,11 @@ import pytest
 
 from amends.core.errors import DomainError
 from amends.core.models import Event, Notification
+from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
-from amends.desk.models import PromiseKind, PromiseState, State, Ticket
+from amends.desk.models import PromiseKind, PromiseState, State, Ticket, Timer, TimerKind
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.services import ticket_assign, ticket_set_state
-from amends.people.services import absence_set
-from amends.watchdog.models import Timer, TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at
 
@@ -72,13 +71,13 @@ def test_warned_before_broken_at_due_reassigned_after(cast, ticket):
     assert ticket.next_deadline_at == DUE  # a broken promise stays the most pressing deadline
 
     lines = tick(at("2026-03-06 11:15"))
-    assert len(lines) == 1 and "Alice Agent -> Oscar On-duty" in lines[0] and "Marcus" in lines[0]
+    assert len(lines) == 1 and "Alice Agent -> Bob Backup" in lines[0] and "Marcus" in lines[0]
     ticket.refresh_from_db()
     promise.refresh_from_db()
-    assert ticket.owner == cast.oscar
-    assert promise.owner == cast.oscar and promise.escalated_at == at("2026-03-06 11:15")
+    assert ticket.owner == cast.bob  # the owner's backup first, then the person on duty
+    assert promise.owner == cast.bob and promise.escalated_at == at("2026-03-06 11:15")
     assert _notes(kind="escalation") == [("marcus", "escalation")]
-    assert Notification.objects.filter(recipient=cast.oscar, kind="assigned", ticket=ticket).exists()
+    assert Notification.objects.filter(recipient=cast.bob, kind="assigned", ticket=ticket).exists()
     assert not Timer.objects.filter(promise=promise).exists()
     # Each person told once, each by email too.
     assert Notification.objects.count() - before == 5
@@ -91,7 +90,7 @@ def test_one_late_tick_does_every_step_in_order(cast, ticket):
     lines = tick(at("2026-03-06 11:30"))
     assert [line.split(" ", 2)[2].split(":")[0] for line in lines] == ["warned Alice Agent", "broken", "escalated"]
     ticket.refresh_from_db()
-    assert ticket.owner == cast.oscar
+    assert ticket.owner == cast.bob
 
 
 def test_promise_with_less_than_warn_before_left_still_gets_the_due_step(cast, ticket):
@@ -149,23 +148,23 @@ def test_escalation_from_the_on_duty_agent_goes_to_their_backup_or_the_lead(cast
     assert ticket.owner == cast.lena  # Oscar has no backup; never back to the owner who let it pass
 
 
-def test_escalation_skips_an_on_duty_agent_who_is_away(cast, ticket):
-    absence_set(cast.oscar, starts_at=at("2026-03-06 00:00"), ends_at=at("2026-03-07 00:00"), now=at("2026-03-05 12:00"))
+def test_escalation_skips_a_backup_and_an_on_duty_agent_who_are_away(cast, ticket):
+    for agent in (cast.bob, cast.oscar):
+        absence_set(agent, starts_at=at("2026-03-06 00:00"), ends_at=at("2026-03-07 00:00"), now=at("2026-03-05 12:00"))
     _promise(ticket)
     tick(at("2026-03-06 11:15"))
     ticket.refresh_from_db()
-    assert ticket.owner == cast.bob  # Alice's backup
+    assert ticket.owner == cast.lena  # Alice's backup and the person on duty are away: the lead, who is in
 
 
-def test_escalation_with_nobody_free_tells_the_manager(cast, ticket):
+def test_escalation_with_nobody_else_reachable_gives_it_to_the_manager(cast, ticket):
     for agent in (cast.oscar, cast.bob, cast.lena):
         absence_set(agent, starts_at=at("2026-03-06 00:00"), ends_at=at("2026-03-07 00:00"), now=at("2026-03-05 12:00"))
     _promise(ticket)
     lines = tick(at("2026-03-06 11:15"))
-    assert any("Alice Agent -> nobody" in line for line in lines), lines
+    assert any("Alice Agent -> Marcus Manager" in line for line in lines), lines
     ticket.refresh_from_db()
-    assert ticket.owner == cast.alice
-    assert Event.objects.filter(ticket=ticket, kind="escalated").exists()
+    assert ticket.owner == cast.marcus  # never nobody: the manager owns it and is told
     assert Notification.objects.filter(recipient=cast.marcus, kind="escalation").exists()
 
 

@@ -4,14 +4,13 @@ of changing it is seen by the very next intake, and intake reads it without a qu
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 
 from amends.core.models import Notification
 from amends.core.reference import Snapshot, reference_changed, reference_snapshot
 from amends.desk.intake import ticket_create
+from amends.desk.timers import timers_of
 from amends.people.models import Absence, Closure, Team
 from amends.policies.models import EscalationChain, Policy
-from amends.watchdog.agenda import agenda_of
 from tests.cast import at, make_agent
 from tests.integration.api_support import Api, request_body
 
@@ -49,7 +48,7 @@ def test_a_new_escalation_chain_and_lead_are_used(cast):
     EscalationChain.objects.filter(team=cast.team).update(warn_before_minutes=45)
     ticket = _new(cast, callback_within=timedelta(hours=2), channel="phone")
     [callback] = ticket.promises_made
-    [warn_at] = [at_ for kind, at_, promise in agenda_of(ticket.pk) if (kind, promise) == ("promise_warn", callback.pk)]
+    [warn_at] = [at_ for kind, at_, promise in timers_of(ticket.pk) if (kind, promise) == ("promise_warn", callback.pk)]
     assert callback.due_at - warn_at == timedelta(minutes=45)
 
     cast.team.lead = cast.bob
@@ -111,12 +110,10 @@ def test_api_intake_is_a_fixed_number_of_queries(cast, warm, django_assert_num_q
     api = Api.with_new_token(now=THURSDAY)
     if warm:
         api.post("/requests", request_body(cast))
-    # Reads: the token, then the account, stamp and roster in one query (on PostgreSQL it draws the keys
-    # of the ticket and its promise too). Then PostgreSQL takes every row in one query, a transaction of
-    # its own; SQLite, in a transaction, inserts the ticket and the promise, then the events and the
-    # owner's notification (its email's outbox entry too), a statement a table (the owner's load and
-    # round-robin time follow in the database; the timers wait for the request's first moment). Cold,
-    # also the token's last use and the reference data once: teams, calendars, closures, policies, chains.
-    writes = 1 if connection.vendor == "postgresql" else 4
-    with django_assert_num_queries(2 + writes + (0 if warm else 6)):
+    # Reads: the token, the account, the reference stamp, and the roster (the team's people, their absences,
+    # their open loads). Writes, in one transaction: the ticket, its promises and its timers (one INSERT
+    # each), three events and the owner's notice (its email's outbox entry too). The answer reads the
+    # request back: the ticket with its live promises, all its promises, its timeline. Cold, also the
+    # token's last use and the reference data once: teams, calendars, closures, policies, chains.
+    with django_assert_num_queries(6 + 9 + 4 + (0 if warm else 6)):
         assert api.post("/requests", request_body(cast)).status_code == 201

@@ -22,12 +22,12 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from amends.core.models import Audience, Notification, Outbox
-from amends.core.notify import staff_notify
+from amends.core.notifications import staff_notify
 from amends.core.outbox import LEASE, MAX_ATTEMPTS, backoff, outbox_claim, outbox_deliver_due, outbox_enqueue
 from amends.desk.intake import ticket_create
-from amends.desk.models import Ticket
-from amends.watchdog.agenda import agenda_of
-from amends.watchdog.models import Schedule, Timer
+from amends.desk.models import Ticket, Timer
+from amends.desk.timers import timers_of
+from amends.watchdog.models import Schedule
 from amends.watchdog.tick import tick
 from amends.watchdog.worker import WATCHDOG, watchdog_claim, worker_step
 from tests.cast import at
@@ -331,7 +331,7 @@ def test_two_workers_ticking_side_by_side_warn_each_promise_once(cast):
     t = at("2026-03-06 10:20")  # warning (09:50), due (10:00) and escalation (10:15) of every callback
     # Not written yet: intake left each request its moments, for the workers to write and handle.
     assert not Timer.objects.exists()
-    assert sum(fire_at <= t for ticket in tickets for _, fire_at, _ in agenda_of(ticket.pk)) == 300
+    assert sum(fire_at <= t for ticket in tickets for _, fire_at, _ in timers_of(ticket.pk)) == 300
 
     results = side_by_side(lambda: tick(t, batch_size=20))
     assert all(results), "both workers should have taken a share"

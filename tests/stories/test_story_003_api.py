@@ -112,6 +112,6 @@ def test_urgent_callback_with_owner_on_holiday_through_the_api(cast, api):
         ("10:15", "assigned"), ("12:05", "chased"),
     ]
     messages = [e["message"] for e in view["events"]]
-    assert "Assigned to Oscar On-duty (was Bob Backup): escalated: call back due 10:00 still not done" in messages
+    assert "Assigned to Oscar On-duty (was Bob Backup): escalated: call back due 10:00 still not done; on duty" in messages
     assert "Customer chased by phone (chase #1): Furious" in messages
     assert all(e["actor"] is None for e in view["events"])

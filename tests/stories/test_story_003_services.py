@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from amends.core.models import Notification
+from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
 from amends.desk.models import PromiseKind, PromiseState
 from amends.desk.services import ticket_log_contact
-from amends.people.services import absence_set
 from amends.watchdog.tick import tick
 from tests.cast import at
 

@@ -11,12 +11,11 @@ import pytest
 
 from amends.core.models import Event, Notification
 from amends.desk.intake import ticket_create
-from amends.desk.models import Kind, State, Ticket
+from amends.desk.models import Kind, State, Ticket, TimerKind
 from amends.desk.queries import attention_board
 from amends.desk.services import ticket_set_state
+from amends.desk.timers import timers_of
 from amends.people.models import Role, Team
-from amends.watchdog.agenda import agenda_of
-from amends.watchdog.models import TimerKind
 from amends.watchdog.tick import tick
 from tests.cast import at, make_agent
 
@@ -53,7 +52,7 @@ def test_order_filed_late_into_the_wrong_queue_is_flagged_at_intake(cast, wareho
     )
     assert order.team == warehouse and order.owner.user.username == "walter"
     assert order.at_risk_since == at("2026-03-06 15:00")
-    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in timers_of(order.pk)}
     assert _told(order) == {("walter", at("2026-03-06 15:00").date()), ("wendy", at("2026-03-06 15:00").date())}
     emailed = Notification.objects.filter(ticket=order, message__contains="Order at risk", next_attempt_at__isnull=False)
     assert set(emailed.values_list("to", flat=True)) == {"walter@amends.test", "wendy@amends.test"}
@@ -72,7 +71,7 @@ def test_order_filed_in_the_morning_and_left_pending_is_flagged_by_the_tick(cast
         need_by=NEED_BY, team=warehouse, now=at("2026-03-06 09:00"),
     )
     assert order.at_risk_since is None
-    assert [a for kind, a, _ in agenda_of(order.pk) if kind == TimerKind.ORDER_AT_RISK] == [at("2026-03-06 13:00")]
+    assert [a for kind, a, _ in timers_of(order.pk) if kind == TimerKind.ORDER_AT_RISK] == [at("2026-03-06 13:00")]
     ticket_set_state(order, State.PENDING, now=at("2026-03-06 09:10"), actor=order.owner, note="Filed")
 
     assert tick(at("2026-03-06 12:59")) == []
@@ -102,7 +101,7 @@ def test_order_dispatched_in_time_is_never_flagged(cast):
     order = ticket_create(account=cast.acme, subject="Paper", kind=Kind.ORDER, need_by=NEED_BY,
                           now=at("2026-03-06 09:00"))
     ticket_set_state(order, State.DISPATCHED, now=at("2026-03-06 11:00"), actor=cast.alice)
-    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in timers_of(order.pk)}
     assert tick(at("2026-03-06 13:00")) == []
     order.refresh_from_db()
     assert order.at_risk_since is None
@@ -112,7 +111,7 @@ def test_order_dispatched_in_time_is_never_flagged(cast):
 def _dispatch_and_check_monday(order: Ticket) -> None:
     order = ticket_set_state(order, State.DISPATCHED, now=at("2026-03-06 15:30"), actor=order.owner, note="Courier")
     assert order.at_risk_since is None
-    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in agenda_of(order.pk)}
+    assert TimerKind.ORDER_AT_RISK not in {kind for kind, _, _ in timers_of(order.pk)}
     assert order.pk not in {t.pk for t in Ticket.objects.filter(at_risk_since__isnull=False)}
     board = _board_codes(at("2026-03-06 15:35"))
     assert "at_risk" not in board.get(order.pk, [])

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from amends.core.models import Event, Notification
 from amends.customers.models import Contact
+from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
 from amends.desk.models import PromiseKind, PromiseState, State, Ticket
 from amends.desk.services import ticket_log_contact
-from amends.people.services import absence_set
 from tests.cast import PASSWORD, at
 from tests.web.support import NOW, client_for
 

@@ -14,16 +14,20 @@ from django.urls import reverse
 
 from amends.core.events import event_record
 from amends.core.models import ApiToken, Event, IdempotencyKey, Notification, Outbox
-from amends.core.notifications import notification_mark_read, notifications_for, notifications_unread_count
-from amends.core.notify import staff_notify
+from amends.core.notifications import (
+    notification_mark_read,
+    notifications_for,
+    notifications_unread_count,
+    staff_notify,
+)
 from amends.core.outbox import outbox_enqueue
 from amends.core.tokens import token_create
 from amends.desk.bulk import tickets_assign_bulk
+from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
 from amends.desk.models import State, Ticket
 from amends.desk.services import ticket_log_contact, ticket_set_state
 from amends.people.models import Absence, Closure
-from amends.people.services import absence_set
 from amends.watchdog.models import Schedule
 from amends.watchdog.tick import tick
 from tests.cast import at
@@ -245,7 +249,7 @@ def test_absence_preview_then_confirm_moves_work_to_the_backup(cast, clock):
     assert preview.status_code == 200
     page = text(preview)
     assert f"AM-{first.pk}" in page and f"AM-{second.pk}" in page and "Bridge fitting" in page
-    assert "move 2 requests to Bob Backup" in page
+    assert "move 2 requests" in page and page.count("backup for Alice Agent") == 2 and "available now" in page
     assert not Absence.objects.exists()  # nothing changed yet
 
     done = alice.post("/team/absences/new/", {**data, "confirm": "1"})
@@ -306,7 +310,7 @@ def test_who_may_set_an_absence(cast, clock):
 
 
 def test_end_an_absence(cast, clock):
-    absence = absence_set(cast.alice, starts_at=at("2026-03-05 09:00"), ends_at=at("2026-03-13 09:00"), now=NOW,
+    absence, _ = absence_set(cast.alice, starts_at=at("2026-03-05 09:00"), ends_at=at("2026-03-13 09:00"), now=NOW,
                           backup=cast.bob)
     assert client_for(cast.oscar).post(f"/team/absences/{absence.pk}/end/").status_code == 403
     response = client_for(cast.alice).post(f"/team/absences/{absence.pk}/end/", follow=True)
@@ -320,7 +324,7 @@ def test_end_an_absence(cast, clock):
 
 
 def test_cancel_a_planned_absence(cast, clock):
-    planned = absence_set(cast.bob, starts_at=at("2026-03-10 09:00"), ends_at=at("2026-03-12 09:00"), now=NOW)
+    planned, _ = absence_set(cast.bob, starts_at=at("2026-03-10 09:00"), ends_at=at("2026-03-12 09:00"), now=NOW)
     response = client_for(cast.lena).post(f"/team/absences/{planned.pk}/end/", follow=True)
     assert "Bob Backup’s planned absence is cancelled." in text(response)
     assert not Absence.objects.exists()

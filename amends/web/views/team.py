@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
+from amends.desk.handover import absence_set, handover_plan
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Role, Team
 from amends.people.queries import agent_hours_spec
-from amends.people.services import absence_end, absence_set, work_to_hand_over
+from amends.people.services import absence_end
 from amends.policies.business_time import is_open
 from amends.web.forms import AbsenceForm, capfirst_sentence
 from amends.web.permissions import agent_required, forbidden, role_allows
@@ -179,10 +180,11 @@ def absence_new(request: HttpRequest) -> HttpResponse:
     if request.POST.get("edit"):  # back from the preview to change the details
         return _page(request, agent, form)
     if request.POST.get("confirm") != "1":
-        return _page(request, agent, form, preview=True, backup=backup, work=work_to_hand_over(agent),
+        plan = handover_plan(agent, backup=backup, now=now, at=max(data["starts_at"], now))
+        return _page(request, agent, form, preview=True, backup=backup, plan=plan, now=now,
                      starts_now=data["starts_at"] <= now)
     try:
-        absence = absence_set(
+        absence, _ = absence_set(
             agent, starts_at=data["starts_at"], ends_at=data["ends_at"], now=now, backup=data["backup"],
             reason=data["reason"], actor=me,
         )
@@ -191,9 +193,9 @@ def absence_new(request: HttpRequest) -> HttpResponse:
         form.add_error(target, capfirst_sentence(exc.message))
         return _page(request, agent, form, status=exc.status if exc.status in (409, 422) else 422)
     until = timezone.localtime(absence.ends_at).strftime("%a %-d %b %H:%M")
-    who = backup.name if backup else "whoever intake picks"
+    who = backup.name if backup else "whoever is at work"
     if absence.starts_at <= now:
-        messages.success(request, f"{agent.name} is away until {until}. Their open requests moved to {who}.")
+        messages.success(request, f"{agent.name} is away until {until}. Their open requests moved as previewed.")
     else:
         since = timezone.localtime(absence.starts_at).strftime("%a %-d %b %H:%M")
         messages.success(request, f"{agent.name} will be away from {since} until {until}. "

@@ -1,0 +1,68 @@
+"""The timers of a request: the moments at which the watchdog must look at it, worked out by the desk
+and written (or cancelled) in the transaction of the change that makes them.
+
+A deadline's chain warns the owner before it, tells the lead at it and reassigns after it. Resolution
+targets run on the policy's clock (business hours unless urgency demands wall time); promises run on
+wall time: "call you back within 30 minutes" means 30 real minutes, also across a clock change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from amends.desk.models import Promise, Ticket, Timer, TimerKind
+from amends.desk.rules import Rules
+
+PROMISE_KINDS = (TimerKind.PROMISE_WARN, TimerKind.PROMISE_DUE, TimerKind.PROMISE_ESCALATE)
+RESOLUTION_KINDS = (TimerKind.RESOLUTION_WARN, TimerKind.RESOLUTION_DUE, TimerKind.RESOLUTION_ESCALATE)
+
+Moment = tuple[str, datetime]
+
+
+def resolution_timers_at(due: datetime | None, rules: Rules, now: datetime) -> list[Moment]:
+    """Warn (unless already past at `now`), due and escalate around a resolution target."""
+    if due is None:
+        return []
+    warn_at, escalate_at = rules.around(due)
+    moments = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
+    if warn_at > now:
+        moments.append((TimerKind.RESOLUTION_WARN, warn_at))
+    return moments
+
+
+def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[Moment]:
+    """Warn (unless already past at `now`), due and escalate around a promise's due time."""
+    chain = rules.chain
+    due = due.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
+    warn_at = due - (chain.warn_before if chain else rules.policy.first_response_within / 4)
+    escalate_at = due + (chain.reassign_after if chain else rules.policy.first_response_within)
+    moments = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
+    if warn_at > now:
+        moments.append((TimerKind.PROMISE_WARN, warn_at))
+    return moments
+
+
+def timers_new(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> list[Timer]:
+    """The timers, not yet written (intake writes all of a new request's with one `bulk_create`)."""
+    return [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
+
+
+def timers_schedule(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> None:
+    Timer.objects.bulk_create(timers_new(ticket, moments, promise))
+
+
+def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: Promise | None = None) -> None:
+    """Delete the request's pending timers: all of them, those of `kinds`, or those of one promise."""
+    timers = Timer.objects.filter(ticket=ticket)
+    if kinds is not None:
+        timers = timers.filter(kind__in=list(kinds))
+    if promise is not None:
+        timers = timers.filter(promise=promise)
+    timers.delete()
+
+
+def timers_of(ticket_id: int) -> list[tuple[str, datetime, int | None]]:
+    """What the watchdog has still to do for one request and when: (kind, at, promise id), soonest first."""
+    rows = Timer.objects.filter(ticket_id=ticket_id).values_list("kind", "fire_at", "promise_id")
+    return sorted(rows, key=lambda moment: (moment[1], moment[0]))
