@@ -11,7 +11,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from pydantic_core import to_jsonable_python
 
-from amends.api import actions, agents, board, errors, promises, requests
+from amends.api import actions, agents, board, errors, notifications, promises, requests
 from amends.api.auth import BearerToken
 
 
@@ -39,5 +39,5 @@ api = NinjaAPI(
     renderer=_Renderer(),
 )
 errors.install(api)
-for module in (requests, actions, promises, agents, board):
+for module in (requests, actions, promises, agents, board, notifications):
     api.add_router("", module.router)

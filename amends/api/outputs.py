@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from amends.core.models import Event
-from amends.desk.models import Promise, Ticket
+from amends.core.models import Event, Notification
+from amends.desk.models import Promise, Ticket, ticket_reference
 from amends.desk.queries import AttentionItem, ticket_get
 from amends.people.models import Absence, Agent, Team
 
@@ -93,4 +93,14 @@ def absence_out(absence: Absence, *, cancelled: bool = False) -> dict:
         "id": absence.pk, "agent": ref(absence.agent), "starts_at": absence.starts_at, "ends_at": absence.ends_at,
         "backup": ref(absence.backup), "reason": absence.reason, "handed_over_at": absence.handed_over_at,
         "cancelled": cancelled,
+    }
+
+
+def notification_out(notification: Notification) -> dict:
+    ticket_id = notification.ticket_id
+    return {
+        "id": notification.pk, "kind": notification.kind, "message": notification.message,
+        "request": None if ticket_id is None else {"id": ticket_id, "reference": ticket_reference(ticket_id)},
+        "recipient": ref(notification.recipient), "created_at": notification.created_at,
+        "read_at": notification.read_at,
     }

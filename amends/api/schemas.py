@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictInt, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from amends.api.fields import (
+    MAX_ID,
     Body,
     Email,
     Flag,
@@ -107,6 +109,34 @@ class AbsenceIn(In):
     reason: Name = ""
 
 
+MAX_NOTIFICATION_IDS = 1000
+_NotificationIds = Annotated[list[Id], Field(max_length=MAX_NOTIFICATION_IDS)] | Literal["all"]
+
+
+def _notification_ids(value: Any) -> list[int] | Literal["all"]:
+    """One error that names the field, not one per member of the union (pydantic's own would say both)."""
+    if value == "all":
+        return "all"
+    if not isinstance(value, list):
+        raise PydanticCustomError("ids_type", 'give a list of notification ids, or "all"')
+    if len(value) > MAX_NOTIFICATION_IDS:
+        raise PydanticCustomError("ids_too_many", "give at most {most} ids at a time", {"most": MAX_NOTIFICATION_IDS})
+    for index, item in enumerate(value):
+        if type(item) is not int or not 1 <= item <= MAX_ID:
+            raise PydanticCustomError(
+                "ids_item", "item {index} is not a notification id (a whole number from 1)", {"index": index}
+            )
+    return value
+
+
+NotificationIds = Annotated[_NotificationIds, PlainValidator(_notification_ids, json_schema_input_type=_NotificationIds)]
+
+
+class NotificationsReadIn(In):
+    agent: Id = Field(description="Whose notifications to mark read")
+    ids: NotificationIds = Field(description='Notification ids, or "all" for every unread one of the agent')
+
+
 class TicketFilters(Schema):
     team: QueryId | None = None
     state: State | None = None
@@ -124,6 +154,13 @@ class BoardFilters(Schema):
 
 class AgentFilters(Schema):
     team: QueryId | None = None
+
+
+class NotificationFilters(Schema):
+    agent: QueryId | None = Field(None, description="Only this agent's notifications (default: everyone's)")
+    unread: bool | None = Field(None, description="true: only unread; false: only read")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 # --- outputs ------------------------------------------------------------------------------------
@@ -254,3 +291,28 @@ class AbsenceOut(Schema):
 class AbsenceCreated(Schema):
     absence: AbsenceOut
     handed_over: list[int] = Field(description="Ids of the requests moved off the agent now")
+
+
+class RequestRef(Schema):
+    id: int
+    reference: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    message: str
+    request: RequestRef | None
+    recipient: Ref
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationList(Schema):
+    items: list[NotificationOut]
+    limit: int
+    offset: int
+
+
+class NotificationsReadOut(Schema):
+    marked_read: int = Field(description="How many were unread and are now read")

@@ -59,6 +59,21 @@ def notifications_for(agent: Agent, *, limit: int = 50, offset: int = 0) -> list
     return list(Notification.objects.filter(recipient_id=agent.pk).order_by("-created_at", "-id")[offset : offset + limit])
 
 
+def notifications_list(
+    *, recipient_id: int | None = None, unread: bool | None = None, limit: int = 50, offset: int = 0
+) -> list[Notification]:
+    """Staff notifications newest first, of one recipient or of everyone, optionally only (un)read ones;
+    one query, with each recipient and their user."""
+    limit = max(1, min(limit, MAX_PAGE + 1))
+    offset = max(0, offset)
+    rows = Notification.objects.select_related("recipient__user").order_by("-created_at", "-id")
+    if recipient_id is not None:
+        rows = rows.filter(recipient_id=recipient_id)
+    if unread is not None:
+        rows = rows.filter(read_at__isnull=unread)
+    return list(rows[offset : offset + limit])
+
+
 def notifications_unread_count(agent: Agent) -> int:
     """How many I have not read yet (the partial index of unread rows)."""
     return Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True).count()

@@ -3,27 +3,51 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from amends.policies.models import EscalationChain, Policy
+from amends.policies.cover import covered_out_of_hours
+from amends.policies.models import EscalationChain, OutOfHours, Policy, covered_out_of_hours_q
+
+
+class OutOfHoursFilter(admin.SimpleListFilter):
+    """Filter on what the rule does, an empty setting counted as the default it stands for."""
+
+    title = "out of hours"
+    parameter_name = "out_of_hours"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(OutOfHours.COVER, "Covered by the person on duty"), (OutOfHours.WAIT, "Waits for the next opening")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Policy]) -> QuerySet[Policy]:
+        if self.value() not in OutOfHours.values:
+            return queryset
+        covered = covered_out_of_hours_q()
+        return queryset.filter(covered) if self.value() == OutOfHours.COVER else queryset.exclude(covered)
 
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "tier", "urgency", "assign_minutes", "first_response_minutes", "resolution_minutes",
-        "business_hours", "waiting_followup_minutes", "order_lead_minutes",
+        "business_hours", "out_of_hours_rule", "waiting_followup_minutes", "order_lead_minutes",
     ]
     list_display_links = ["__str__"]
-    list_filter = ["tier", "urgency", "business_hours"]
+    list_filter = ["tier", "urgency", "business_hours", OutOfHoursFilter]
     ordering = ["tier", "urgency"]
     fieldsets = [
-        (None, {"fields": ["tier", "urgency", "business_hours"]}),
+        (None, {"fields": ["tier", "urgency", "business_hours", "out_of_hours"]}),
         ("Targets (minutes)", {
             "fields": ["assign_minutes", "first_response_minutes", "resolution_minutes", "waiting_followup_minutes",
                        "order_lead_minutes"],
             "description": "Changes apply to requests created or re-targeted from now on.",
         }),
     ]
+
+    @admin.display(description="Out of hours")
+    def out_of_hours_rule(self, policy: Policy) -> str:
+        label = "Covered" if covered_out_of_hours(policy) else "Waits"
+        return label if policy.out_of_hours else f"{label} (default)"
 
 
 @admin.register(EscalationChain)

@@ -11,7 +11,7 @@ from amends.policies.business_time import (
     business_time_between,
     subtract_business_time,
 )
-from amends.policies.models import EscalationChain, Policy
+from amends.policies.models import EscalationChain, Policy, out_of_hours_default
 
 
 def deadline_after(start: datetime, within: timedelta, *, business: bool, calendar: CalendarSpec) -> datetime:
@@ -55,7 +55,7 @@ def chain_for(team_id: int, ref: Snapshot | None = None) -> EscalationChain | No
 def _default(urgency: str, assign: int, first: int, resolve: int, business: bool) -> Policy:
     return Policy(
         tier="standard", urgency=urgency, assign_minutes=assign, first_response_minutes=first,
-        resolution_minutes=resolve, business_hours=business,
+        resolution_minutes=resolve, business_hours=business, out_of_hours=out_of_hours_default("standard", urgency),
     )
 
 

@@ -18,6 +18,26 @@ class Urgency(models.TextChoices):
 URGENCY_ORDER = [Urgency.LOW, Urgency.NORMAL, Urgency.HIGH, Urgency.URGENT]
 
 
+class OutOfHours(models.TextChoices):
+    """What happens to work arriving or falling due while the team is closed."""
+
+    COVER = "cover", "Covered at once by the person on duty"
+    WAIT = "wait", "Waits for the next opening"
+
+
+def out_of_hours_default(tier: str, urgency: str) -> OutOfHours:
+    """Urgent work is covered out of hours; high is covered for the top tier (premier); the rest waits."""
+    if urgency == Urgency.URGENT or (urgency == Urgency.HIGH and tier == Tier.PREMIER):
+        return OutOfHours.COVER
+    return OutOfHours.WAIT
+
+
+def covered_out_of_hours_q() -> models.Q:
+    """The policies whose work is covered out of hours, in a query: the same rule as ``out_of_hours_default``."""
+    by_default = models.Q(urgency=Urgency.URGENT) | models.Q(urgency=Urgency.HIGH, tier=Tier.PREMIER)
+    return models.Q(out_of_hours=OutOfHours.COVER) | (models.Q(out_of_hours="") & by_default)
+
+
 def urgency_raised(urgency: str) -> str:
     i = URGENCY_ORDER.index(Urgency(urgency))
     return URGENCY_ORDER[min(i + 1, len(URGENCY_ORDER) - 1)]
@@ -39,6 +59,12 @@ class Policy(ReferenceModel):
     )
     order_lead_minutes = models.PositiveIntegerField(
         default=4 * 60, help_text="An order not yet dispatched this close to its need-by time is at risk."
+    )
+    out_of_hours = models.CharField(
+        max_length=5, choices=OutOfHours.choices, blank=True, default="",
+        help_text="Work arriving or falling due while the team is closed: covered at once by the person on duty, "
+        "or waits for the next opening (the customer is told when they will hear back). Left empty: urgent "
+        "is covered, high is covered for premier, the rest waits.",
     )
 
     class Meta:
