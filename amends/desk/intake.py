@@ -133,8 +133,7 @@ def intake_plan(
     if owner is None:
         ticket.assign_by = rules.after(now, rules.policy.assign_within)
     plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor)
-    if not rules.open_at(now) and not covered:
-        plan.answer_from = rules.next_opening(now)
+    plan.answer_from = rules.answer_from(now)
 
     # The policy's first response, and the callback the customer asked for. A phone call is itself a first
     # response (a person answered), and so is a callback due sooner than the target. A promise due while

@@ -9,7 +9,8 @@ from amends.core.reference import Snapshot, reference_snapshot
 from amends.desk.models import CLOSED_STATES, FULFILMENT_STATES, LIVE_PROMISE_Q, Kind, Ticket
 from amends.people.models import Team
 from amends.people.queries import calendar_spec
-from amends.policies.business_time import CalendarSpec, is_open, next_open
+from amends.policies.business_time import CalendarSpec, is_open
+from amends.policies.cover import covered_out_of_hours, due_in_opening, next_answer_at, order_at_risk_at
 from amends.policies.deadlines import chain_for, deadline_after, escalation_times, policy_for
 from amends.policies.models import EscalationChain, Policy
 
@@ -31,32 +32,35 @@ class Rules:
         return escalation_times(due, self.chain, business=self.business, calendar=self.calendar)
 
     def at_risk_at(self, need_by: datetime) -> datetime:
-        """When an order not yet dispatched is at risk: its lead time before the need-by time."""
-        return need_by.astimezone(UTC) - self.policy.order_lead
+        """When an order not yet dispatched is at risk: its lead time, counted in opening time, before the
+        need-by time (Monday 10:00 with four hours' lead: Friday 14:00, while people are in)."""
+        return order_at_risk_at(need_by, self.policy.order_lead, calendar=self.calendar).astimezone(UTC)
 
     # --- Out of hours -----------------------------------------------------------------------------
 
     def open_at(self, at: datetime) -> bool:
         return is_open(self.calendar, at)
 
-    def next_opening(self, at: datetime) -> datetime:
-        return next_open(self.calendar, at)
-
     @property
     def covers_out_of_hours(self) -> bool:
         """Whether work on this policy is taken by the person on duty while the team is closed."""
-        return self.policy.urgency == "urgent" or (self.policy.urgency == "high" and self.policy.tier == "premier")
+        return covered_out_of_hours(self.policy)
 
     def covered_now(self, now: datetime) -> bool:
         """Closed now, and the policy covers this work out of hours: it goes to the person on duty."""
         return self.covers_out_of_hours and not self.open_at(now)
 
+    def answer_from(self, now: datetime) -> datetime | None:
+        """Closed now and not covered: the next opening, when the customer will hear back."""
+        answer = next_answer_at(now, calendar=self.calendar, covered=self.covers_out_of_hours)
+        return answer.astimezone(UTC) if answer is not None else None
+
     def promise_due(self, asked: datetime) -> datetime:
         """When a promise asked for `asked` falls due: then, or at the next opening when nobody would be
         there to keep it (the team is closed then and the policy does not cover it out of hours)."""
-        if self.covers_out_of_hours or self.open_at(asked) or self.open_at(asked - timedelta(microseconds=1)):
-            return asked  # due in opening hours, or at their very end
-        return self.next_opening(asked).astimezone(UTC)
+        due, moved = due_in_opening(asked, business=self.business, covered=self.covers_out_of_hours,
+                                    calendar=self.calendar)
+        return due.astimezone(UTC) if moved else asked
 
 
 def rules_for_team(team: Team, tier: str, urgency: str, ref: Snapshot | None = None) -> Rules:

@@ -97,6 +97,19 @@ def test_order_filed_in_the_morning_and_left_pending_is_flagged_by_the_tick(cast
     _dispatch_and_check_monday(order)
 
 
+def test_the_monday_order_is_at_risk_by_fridays_close(cast):
+    """Needed on Monday at 10:00 with a four-hour lead: the lead counts opening hours, so the order is at
+    risk from Friday 14:00, while people are in, not on Saturday or at 06:00 on Monday."""
+    order = ticket_create(account=cast.acme, subject="Brochures for Monday's open day", kind=Kind.ORDER,
+                          need_by=at("2026-03-09 10:00"), now=at("2026-03-05 16:00"))
+    assert [a for kind, a, _ in timers_of(order.pk) if kind == TimerKind.ORDER_AT_RISK] == [at("2026-03-06 14:00")]
+    ticket_set_state(order, State.PENDING, now=at("2026-03-05 16:05"), actor=order.owner, note="Filed")
+    assert tick(at("2026-03-06 13:59")) == []
+    lines = tick(at("2026-03-06 14:00"))
+    assert lines == [f"2026-03-06T14:00+00:00 {order.reference} order at risk: needed by Mon 09 Mar 10:00, still pending"]
+    assert ("alice", at("2026-03-06 14:00").date()) in _told(order)
+
+
 def test_order_dispatched_in_time_is_never_flagged(cast):
     order = ticket_create(account=cast.acme, subject="Paper", kind=Kind.ORDER, need_by=NEED_BY,
                           now=at("2026-03-06 09:00"))

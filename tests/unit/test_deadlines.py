@@ -197,8 +197,12 @@ def test_wall_time_arithmetic_on_local_instants_across_dst(cast):
     assert at("2026-03-29 09:20") in _timers(ticket)[TimerKind.PROMISE_WARN]
 
 
-def test_order_lead_time_counts_real_hours_across_dst(cast):
-    # Needed by 05:00 BST on the DST Sunday: four real hours before is 00:00 GMT.
+def test_order_lead_time_counts_opening_hours_across_the_dst_weekend(cast):
+    # Needed by 05:00 BST on the DST Sunday, four hours' lead: counted back from Friday's close, 13:00.
     order = ticket_create(account=cast.acme, subject="Flowers", kind="order", need_by=at("2026-03-29 05:00"),
-                          now=at("2026-03-28 12:00"))
-    assert _timers(order)[TimerKind.ORDER_AT_RISK] == [at("2026-03-29 00:00")]
+                          now=at("2026-03-27 09:00"))
+    assert _timers(order)[TimerKind.ORDER_AT_RISK] == [at("2026-03-27 13:00")]
+    # Placed on the Saturday, it is at risk at once: nobody is in before it is needed.
+    late = ticket_create(account=cast.acme, subject="More flowers", kind="order", need_by=at("2026-03-29 05:00"),
+                         now=at("2026-03-28 12:00"))
+    assert late.at_risk_since == at("2026-03-28 12:00")
