@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
+from amends.customers.models import Account, Contact
+from amends.customers.services import contact_find_or_create
 from amends.demo.company import (
     ACCOUNTS,
     CALENDAR_NAME,
@@ -22,8 +24,6 @@ from amends.demo.company import (
 from amends.demo.plan import Plan, Story
 from amends.demo.stories import history, today
 from amends.demo.timeline import Timeline
-from amends.customers.models import Account, Contact
-from amends.customers.services import contact_find_or_create
 from amends.desk.models import Ticket
 from amends.people.models import Agent, BusinessCalendar, Closure, Role, Team
 from amends.people.services import absence_set

@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from amends.demo.load import PASSWORD_FILE, demo_load
 from amends.core.models import Event, Notification, Outbox
 from amends.customers.models import Account, Contact
+from amends.demo.load import PASSWORD_FILE, demo_load
 from amends.desk.models import OPEN_Q, Channel, Kind, Promise, PromiseState, State, Ticket
 from amends.people.models import Absence, Agent, Team
 from amends.policies.models import Policy, Urgency
