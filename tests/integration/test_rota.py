@@ -23,12 +23,14 @@ from amends.people.rota import (
     ROTA,
     on_duty_at,
     on_duty_next,
+    team_on_duty,
+    teams_on_duty,
+)
+from amends.people.rota_services import (
     rota_override_add,
     rota_override_remove,
     rota_shift_add,
     rota_shift_remove,
-    team_on_duty,
-    teams_on_duty,
 )
 from tests.cast import at, make_agent
 
