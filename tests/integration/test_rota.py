@@ -293,3 +293,33 @@ def test_a_failed_change_writes_nothing(cast):
     before = Event.objects.count()
     error_of(shift, cast, 0, "20:00", "24:00", cast.bob)
     assert Event.objects.count() == before and RotaShift.objects.count() == 1
+
+
+# --- The demo company ------------------------------------------------------------------------------
+
+def test_the_demo_covers_evenings_and_weekends_with_a_swap(db, settings, tmp_path):
+    from amends.demo.load import demo_load
+
+    settings.DATA_DIR = tmp_path
+    tuesday = at("2026-03-10 10:20")
+    demo_load(tuesday)
+    desk, field_team = Team.objects.get(name="Service Desk"), Team.objects.get(name="Field & Orders")
+    who = {a.user.username: a for a in desk.members.select_related("user")}
+    expected = [
+        ("2026-03-10 10:20", "chloe"),  # office hours: the fallback
+        ("2026-03-10 17:30", "dan"), ("2026-03-11 08:29", "dan"),  # Tuesday night
+        ("2026-03-11 20:00", "dan"), ("2026-03-12 03:00", "dan"),  # Chloe's Wednesday night, swapped
+        ("2026-03-12 20:00", "dan"), ("2026-03-13 20:00", "chloe"), ("2026-03-14 14:00", "chloe"),
+        ("2026-03-15 14:00", "dan"), ("2026-03-16 08:29", "dan"), ("2026-03-16 17:30", "chloe"),
+    ]
+    assert [(t, on_duty_at(desk.pk, at(t)).user.username) for t, _ in expected] == expected
+    override = RotaOverride.objects.get()
+    assert (override.team, override.agent, override.starts_at) == (desk, who["dan"], at("2026-03-11 17:30"))
+    assert override.reason.startswith("swap")
+    assert on_duty_at(field_team.pk, at("2026-03-14 14:00")).user.username == "ravi"
+    assert on_duty_next(field_team.pk, tuesday) is None  # Ravi all week: on the rota, and the fallback
+    shifts = RotaShift.objects.count()
+    assert shifts == 24 and Event.objects.filter(kind="rota_shift_added").count() == 24
+
+    demo_load(tuesday + timedelta(hours=1))  # idempotent
+    assert RotaShift.objects.count() == shifts and RotaOverride.objects.count() == 1

@@ -219,3 +219,29 @@ def test_team_page_queries_do_not_grow_with_the_rota(cast, clock):
         evening(cast, day, cast.alice if day % 2 else cast.bob)
     rota_override_add(cast.team, starts_at=NOW, ends_at=NOW + timedelta(hours=3), agent=cast.bob, now=NOW)
     assert count_queries(lena, "/team/") == few
+
+
+# --- The admin -------------------------------------------------------------------------------
+
+def test_the_admin_shows_the_rota_read_only_without_a_query_per_row(cast, clock):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    root = Client()
+    root.force_login(User.objects.create_superuser("root", "root@amends.test", "x" * 12))
+    pages = [f"/admin/people/team/{cast.team.pk}/change/", "/admin/people/rotashift/", "/admin/people/rotaoverride/"]
+    evening(cast, 0, cast.alice)
+    rota_override_add(cast.team, starts_at=NOW, ends_at=NOW + timedelta(hours=3), agent=cast.bob, now=NOW,
+                      actor=cast.lena)
+    for page in pages:  # the first visit fills per-process caches (content types)
+        count_queries(root, page)
+    before = {page: count_queries(root, page) for page in pages}
+    for day in range(1, 7):
+        evening(cast, day, cast.bob)
+        rota_override_add(cast.team, starts_at=NOW + timedelta(days=day), ends_at=NOW + timedelta(days=day, hours=3),
+                          agent=cast.alice, now=NOW, actor=cast.marcus)
+    assert {page: count_queries(root, page) for page in pages} == before
+    team_page = text(root.get(pages[0]))
+    assert "change them on the team" in team_page and "Alice Agent" in team_page
+    assert root.get("/admin/people/rotashift/add/").status_code == 403
+    assert root.get(f"/admin/people/rotaoverride/{RotaOverride.objects.first().pk}/delete/").status_code == 403
