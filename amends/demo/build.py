@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -27,6 +27,7 @@ from amends.demo.timeline import Timeline
 from amends.desk.handover import absence_set
 from amends.desk.models import Ticket
 from amends.people.models import Agent, BusinessCalendar, Closure, Role, Team
+from amends.people.rota_services import rota_override_add, rota_shift_add
 from amends.policies.business_time import CalendarSpec
 from amends.policies.models import EscalationChain, Policy
 from amends.watchdog.tick import tick
@@ -94,6 +95,7 @@ class Demo:
         field_team.lead, field_team.manager, field_team.on_duty = a["megan"], a["helen"], a["ravi"]
         desk.save()
         field_team.save()
+        self.rota()
         EscalationChain.objects.create(team=desk, warn_before_minutes=15, reassign_after_minutes=30)
         EscalationChain.objects.create(team=field_team, warn_before_minutes=30, reassign_after_minutes=60)
         Policy.objects.bulk_create([
@@ -102,6 +104,31 @@ class Demo:
                    order_lead_minutes=ORDER_LEAD[urgency])
             for tier, rows in POLICIES.items() for urgency, (assign, first, resolve) in rows.items()
         ])
+
+    def rota(self) -> None:
+        """Evenings, nights and weekends: the Service Desk's in turns by Chloe and Dan, Field & Orders' by Ravi;
+        and a swap in the coming week (Dan takes Chloe's Wednesday night). Office hours fall to the fallbacks."""
+        a, desk, field_team = self.agents, self.teams["desk"], self.teams["field"]
+        closes, opens, midnight = time(17, 30), time(8, 30), time(0, 0)
+        # Who takes each evening from 17:30, and the night after until the office opens.
+        desk_evenings = {0: "chloe", 1: "dan", 2: "chloe", 3: "dan", 4: "chloe", 5: "chloe", 6: "dan"}
+        for team, evenings, lead in ((desk, desk_evenings, "sam"), (field_team, dict.fromkeys(range(7), "ravi"), "megan")):
+            for day, who in evenings.items():
+                if day < 5:  # weekdays: from closing to midnight, and on until opening the next weekday
+                    spans = [(day, closes, midnight)] + ([(day + 1, midnight, opens)] if day < 4 else [])
+                else:  # weekend days are whole; Sunday's person carries on until Monday's opening
+                    spans = [(day, midnight, midnight)] + ([(0, midnight, opens)] if day == 6 else [])
+                for weekday, starts, ends in spans:
+                    rota_shift_add(team, weekday=weekday, starts=starts, ends=ends, agent=a[who], now=self.setup_at,
+                                   actor=a[lead])
+        tz = ZoneInfo(TZ)
+        wednesday = self.now.astimezone(tz).date() + timedelta(days=1)
+        wednesday += timedelta(days=(2 - wednesday.weekday()) % 7)
+        rota_override_add(
+            desk, starts_at=datetime.combine(wednesday, closes, tzinfo=tz),
+            ends_at=datetime.combine(wednesday + timedelta(days=1), opens, tzinfo=tz), agent=a["dan"],
+            reason="swap: Dan takes Chloe's Wednesday night", now=self.now - timedelta(days=2), actor=a["sam"],
+        )
 
     def customers(self) -> None:
         for key, (name, tier, usual, contacts) in ACCOUNTS.items():

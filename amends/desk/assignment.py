@@ -12,8 +12,8 @@ A person is *reachable* now when their account is active, they are not absent, a
    the person on duty, when reachable; else the lead, when reachable; else the manager, who then owns it
    whatever their state and is told. Never nobody while the team has a manager or a lead.
 
-Reads: a `Roster` of one team at one instant, in three queries (its people, their absences, their
-open loads through the open-owner index).
+Reads: a `Roster` of one team at one instant, in five queries (who the rota puts on duty, its people,
+their absences, their open loads through the open-owner index).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.db.models import Count, Max
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Team
 from amends.people.queries import absences_current, agent_at_work, takes_intake, team_members
+from amends.people.rota import on_duty_id_at
 from amends.policies.business_time import CalendarSpec
 
 
@@ -80,8 +81,8 @@ class Roster:
 def roster_read(team: Team, now: datetime, calendar: CalendarSpec, also: Iterable[int | None] = ()) -> Roster:
     """The team's roster at `now`, with the agents in `also` (an account's usual agent, a current owner)
     and everyone a chain may name (their backups, the team's lead, manager and person on duty): three
-    queries, a fourth when a backup from elsewhere is named."""
-    on_duty_id = team.on_duty_id
+    queries, and two for the rota (who is on duty now); one more when a backup from elsewhere is named."""
+    on_duty_id = on_duty_id_at(team, calendar.tz, now)
     wanted = {*also, team.lead_id, team.manager_id, on_duty_id} - {None}
     agents = {a.pk: a for a in team_members(team.pk, also=wanted)}
     away = absences_current(agents, now)

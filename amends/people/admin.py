@@ -1,6 +1,9 @@
-"""Admin for calendars (with their closures), teams (with their escalation chain), agents and absences.
+"""Admin for calendars (with their closures), teams (with their escalation chain and duty rota), agents and
+absences.
 
-Absences are read-only here: setting one hands work over, so it is done on the Team page (one service)."""
+Absences are read-only here: setting one hands work over, so it is done on the Team page (one service). The
+duty rota is read-only here too: its changes are checked (no overlaps, members only) and recorded by the
+rota services, on the team's Rota page."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from amends.core.admin import ReadOnlyAdmin
-from amends.people.models import Absence, Agent, BusinessCalendar, Closure, Team
+from amends.people.models import Absence, Agent, BusinessCalendar, Closure, RotaOverride, RotaShift, Team
 from amends.policies.models import EscalationChain
 
 
@@ -41,13 +44,54 @@ class EscalationChainInline(admin.StackedInline):
     max_num = 1
 
 
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class RotaShiftInline(ReadOnlyInline):
+    model = RotaShift
+    fields = ["weekday", "starts", "ends", "agent"]
+    ordering = ["weekday", "starts"]
+    verbose_name_plural = "duty rota: weekly shifts (change them on the team's Rota page)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RotaShift]:
+        return super().get_queryset(request).select_related("agent__user")
+
+
+class RotaOverrideInline(ReadOnlyInline):
+    model = RotaOverride
+    fields = ["starts_at", "ends_at", "agent", "reason", "created_by"]
+    ordering = ["-starts_at"]
+    verbose_name_plural = "duty rota: overrides (change them on the team's Rota page)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RotaOverride]:
+        return super().get_queryset(request).select_related("agent__user", "created_by__user")
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "calendar", "lead", "manager", "on_duty"]
     list_select_related = ["calendar", "lead__user", "manager__user", "on_duty__user"]
     search_fields = ["name"]
     autocomplete_fields = ["lead", "manager", "on_duty"]
-    inlines = [EscalationChainInline]
+    inlines = [EscalationChainInline, RotaShiftInline, RotaOverrideInline]
+
+
+@admin.register(RotaOverride)
+class RotaOverrideAdmin(ReadOnlyAdmin):
+    list_display = ["team", "starts_at", "ends_at", "agent", "reason", "created_by", "created_at"]
+    list_filter = ["team"]
+    list_select_related = ["team", "agent__user", "created_by__user"]
+    ordering = ["-starts_at"]
 
 
 @admin.register(Agent)
@@ -79,3 +123,11 @@ class AbsenceAdmin(ReadOnlyAdmin):
     list_select_related = ["agent__user", "backup__user"]
     search_fields = ["agent__user__username", "agent__user__first_name", "reason"]
     ordering = ["-starts_at"]
+
+
+@admin.register(RotaShift)
+class RotaShiftAdmin(ReadOnlyAdmin):
+    list_display = ["team", "weekday", "starts", "ends", "agent"]
+    list_filter = ["team", "weekday"]
+    list_select_related = ["team", "agent__user"]
+    ordering = ["team", "weekday", "starts"]

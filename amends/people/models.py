@@ -75,7 +75,8 @@ class Team(ReferenceModel):
     manager = models.ForeignKey("Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     on_duty = models.ForeignKey(
         "Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Receives work the escalation chain takes away from its owner.",
+        help_text="Fallback on duty: receives work the escalation chain takes away from its owner whenever the "
+                  "team's duty rota names nobody.",
     )
 
     def __str__(self) -> str:
@@ -138,3 +139,59 @@ class Absence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} away {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+WEEKDAY_CHOICES = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+                   (6, "Sunday")]
+END_OF_DAY = time(0, 0)  # as a shift's end: 24:00, midnight at the end of its day (as in a calendar's hours)
+
+
+class RotaShift(models.Model):
+    """One row of a team's weekly duty rota: who is on duty on a weekday from one local time to another, in
+    the team calendar's time zone. A shift past midnight is two rows: until 24:00, then from 00:00 the next day."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rota_shifts")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES)
+    starts = models.TimeField(help_text="Local time in the team calendar's time zone.")
+    ends = models.TimeField(help_text="Local time; 00:00 means 24:00, the end of the day.")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="rota_shifts")
+
+    class Meta:
+        ordering = ["team", "weekday", "starts"]
+        indexes = [models.Index(fields=["team", "weekday", "starts"], name="rotashift_team_day")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="rotashift_weekday"),
+            models.CheckConstraint(
+                condition=Q(ends__gt=models.F("starts")) | Q(ends=END_OF_DAY), name="rotashift_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends_label}"
+
+    @property
+    def ends_label(self) -> str:
+        return "24:00" if self.ends == END_OF_DAY else f"{self.ends:%H:%M}"
+
+
+class RotaOverride(models.Model):
+    """A dated exception to the weekly rota (a swap, holiday cover): for its span, `agent` is on duty instead
+    of whoever the pattern names."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rota_overrides")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="rota_overrides")
+    reason = models.CharField(max_length=200, blank=True, help_text="E.g. swap, holiday cover.")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["team", "starts_at"]
+        indexes = [models.Index(fields=["team", "ends_at"], name="rotaoverride_team_ends")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="rotaoverride_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} on duty {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from amends.customers.models import Account, Contact
 from amends.desk.models import Channel, Kind, PromiseKind, State
-from amends.people.models import Agent
+from amends.people.models import END_OF_DAY, WEEKDAY_CHOICES, Agent
 from amends.policies.models import Urgency
 
 CALLBACK_CHOICES = [
@@ -240,3 +241,84 @@ class AbsenceForm(forms.Form):
             "starts_at": starts.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0),
             "ends_at": ends.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0),
         })
+
+
+# --- The duty rota ----------------------------------------------------------------------------
+
+WALL_TIME = re.compile(r"(\d{1,2})[:.](\d{2})")
+
+
+class WallTimeField(forms.Field):
+    """A wall-clock time typed as HH:MM. With `end_of_day`, 24:00 is midnight at the end of the day (kept
+    as 00:00, as the rota and the calendar's hours keep it)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "HH:MM", "size": 5, "autocomplete": "off"})
+    default_error_messages = {"invalid": "Enter a time as HH:MM, e.g. 17:30."}
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+        if end_of_day:
+            self.default_error_messages = {"invalid": "Enter a time as HH:MM, e.g. 17:30, or 24:00 for midnight."}
+            self.error_messages = {**self.error_messages, **self.default_error_messages}
+
+    def to_python(self, value) -> time | None:
+        if value in self.empty_values:
+            return None
+        match = WALL_TIME.fullmatch(str(value).strip())
+        if match is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        hour, minute = int(match[1]), int(match[2])
+        if self.end_of_day and (hour, minute) == (24, 0):
+            return END_OF_DAY
+        if hour > 23 or minute > 59:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return time(hour, minute)
+
+    def prepare_value(self, value):
+        if isinstance(value, time):
+            return "24:00" if self.end_of_day and value == END_OF_DAY else value.strftime("%H:%M")
+        return value
+
+
+class RotaShiftForm(forms.Form):
+    """A weekly shift of a team's rota; times are local to the team calendar's zone."""
+
+    weekday = forms.TypedChoiceField(choices=WEEKDAY_CHOICES, coerce=int, label="Day",
+                                     error_messages={"required": "Choose the day of the week.",
+                                                     "invalid_choice": "Choose a day of the week."})
+    starts = WallTimeField(label="From", error_messages={"required": "Say when the shift starts, e.g. 17:30."})
+    ends = WallTimeField(end_of_day=True, label="Until", help_text="24:00 for midnight.",
+                         error_messages={"required": "Say when the shift ends, e.g. 24:00."})
+    agent = AgentChoiceField(queryset=Agent.objects.none(), label="Who", empty_label="Choose someone…",
+                             error_messages={"required": "Choose who is on duty.",
+                                             "invalid_choice": "Choose someone from the team."})
+
+    def __init__(self, *args, members: QuerySet[Agent], **kwargs) -> None:
+        super().__init__(*args, prefix="shift", **kwargs)
+        self.fields["agent"].queryset = members
+
+
+class RotaOverrideForm(forms.Form):
+    """A dated override of a team's rota; times are local to the team calendar's zone."""
+
+    starts_at = LocalDateTimeField(label="From", error_messages={"required": "Say when the override starts.",
+                                                                 "invalid": "Enter the start as a date and time."})
+    ends_at = LocalDateTimeField(label="Until", error_messages={"required": "Say when the override ends.",
+                                                                "invalid": "Enter the end as a date and time."})
+    agent = AgentChoiceField(queryset=Agent.objects.none(), label="Who is on duty", empty_label="Choose someone…",
+                             error_messages={"required": "Choose who is on duty instead.",
+                                             "invalid_choice": "Choose someone from the team."})
+    reason = forms.CharField(max_length=200, required=False, label="Reason (optional)",
+                             widget=forms.TextInput(attrs={"placeholder": "Swap, holiday cover…"}))
+
+    def __init__(self, *args, members: QuerySet[Agent], tz: str, **kwargs) -> None:
+        super().__init__(*args, prefix="override", **kwargs)
+        self.tz = ZoneInfo(tz)
+        self.fields["agent"].queryset = members
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = f"Time in {tz}."
+
+    def full_clean(self) -> None:
+        with timezone.override(self.tz):  # datetime-local values are wall times in the team's zone
+            super().full_clean()

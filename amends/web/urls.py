@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from amends.web.views import attention, auth, calls, mine, notifications, queues, team, ticket
+from amends.web.views import attention, auth, calls, mine, notifications, queues, rota, team, ticket
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
@@ -27,6 +27,14 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/absences/new/", team.absence_new, name="absence_new"),
     path("team/absences/<int:absence_id>/end/", team.absence_stop, name="absence_end"),
+    path("team/<int:team_id>/rota/", rota.rota_page, name="rota"),
+    path("team/<int:team_id>/rota/shifts/", rota.rota_shift_new, name="rota_shift_add"),
+    path("team/<int:team_id>/rota/shifts/<int:shift_id>/remove/", rota.rota_shift_delete, name="rota_shift_remove"),
+    path("team/<int:team_id>/rota/overrides/", rota.rota_override_new, name="rota_override_add"),
+    path(
+        "team/<int:team_id>/rota/overrides/<int:override_id>/remove/", rota.rota_override_delete,
+        name="rota_override_remove",
+    ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
 ]

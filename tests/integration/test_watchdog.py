@@ -166,12 +166,12 @@ def test_tick_cost_grows_with_what_is_due_not_with_how_many_requests_exist(cast)
     assert large == small, (small, large)
     assert small <= 20 * 4 + 20, small  # a few writes per due item, plus a fixed overhead
     assert [line.split(" ", 2)[2] for line in large_lines] == [line.split(" ", 2)[2] for line in small_lines]
-    # Nothing due: the absences check and one indexed read of the agenda.
+    # Nothing due: the absences check and one indexed read of the timers.
     assert len(small_again) <= 3, small_again
     assert len(large_again) == len(small_again)
 
 
-def test_idle_tick_reads_only_the_agenda(cast):
+def test_idle_tick_reads_only_the_due_timers(cast):
     _background(cast, 300)
     with CaptureQueriesContext(connection) as idle:
         assert tick(at("2026-03-10 12:00")) == []

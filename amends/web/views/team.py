@@ -1,4 +1,5 @@
-"""Team availability: who is in, who is away until when, who backs up whom; set or end an absence.
+"""Team availability: who is in, who is away until when, who backs up whom, who is on duty now and next; set
+or end an absence.
 
 Setting an absence takes two steps: the form, then a preview of the open requests that will move to
 the backup, confirmed by a second POST with `confirm=1`.
@@ -22,6 +23,7 @@ from amends.desk.handover import absence_set, handover_plan
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Role, Team
 from amends.people.queries import agent_hours_spec
+from amends.people.rota import DutyNow, teams_on_duty
 from amends.people.services import absence_end
 from amends.policies.business_time import is_open
 from amends.web.forms import AbsenceForm, capfirst_sentence
@@ -49,6 +51,8 @@ class MemberRow:
     open_count: int = 0
     can_manage: bool = False
     no_intake: bool = False  # working hours with no intervals at all: gets work by hand, never at intake
+    on_duty: bool = False  # the rota puts them on duty now, and they are not away
+    on_duty_from: datetime | None = None  # they take over next, at this instant
 
 
 @dataclass
@@ -56,6 +60,10 @@ class TeamCard:
     team: Team
     is_open: bool
     members: list[MemberRow]
+    duty: DutyNow | None = None
+    duty_away: bool = False  # the person the rota puts on duty now is absent
+    cover: Agent | None = None  # then: who it falls to (the lead, else the manager), if they are not away too
+    cover_role: str = ""
 
     @property
     def in_count(self) -> int:
@@ -67,7 +75,8 @@ class TeamCard:
 
 
 def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
-    """My team (all teams for managers and admins) with each member's status: five queries in all."""
+    """My team (all teams for managers and admins) with each member's status and who is on duty now and next:
+    seven queries in all (eight when a person on duty, a lead or a manager is from outside the team)."""
     teams = Team.objects.select_related(
         "calendar", "lead__user", "manager__user", "on_duty__user"
     ).prefetch_related("calendar__closures").order_by("name")
@@ -85,6 +94,8 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
         .values_list("owner_id").annotate(n=Count("*")).order_by()
     )
     away_ids = {m.pk for m in members if any(a.starts_at <= now for a in m.coming_absences)}
+    duties = teams_on_duty(teams_list, now)
+    away_ids |= _outsiders_away(teams_list, duties, {m.pk for m in members}, now)
     backs_up: dict[int, list[Agent]] = {}
     for m in members:
         if m.backup_id:
@@ -114,8 +125,34 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
             elif not is_open(hours, now):
                 row.status = OFF
             rows.append(row)
-        cards.append(TeamCard(team, is_open(spec, now), rows))
+        cards.append(_with_duty(TeamCard(team, is_open(spec, now), rows), duties[team.pk], away_ids))
     return cards
+
+
+def _outsiders_away(teams: list[Team], duties: dict[int, DutyNow], member_ids: set[int], now: datetime) -> set[int]:
+    """Which of the people on duty, leads and managers from outside the teams shown are away now."""
+    ids = {d.current.agent_id for d in duties.values()} | {t.lead_id for t in teams} | {t.manager_id for t in teams}
+    ids -= member_ids | {None}
+    if not ids:
+        return set()
+    return set(Absence.objects.filter(agent_id__in=ids, starts_at__lte=now, ends_at__gt=now).values_list("agent_id", flat=True))
+
+
+def _with_duty(card: TeamCard, duty: DutyNow, away_ids: set[int]) -> TeamCard:
+    """Who the rota puts on duty now and next; when that person is away, who the cover falls to."""
+    card.duty = duty
+    scheduled = duty.current.agent_id
+    card.duty_away = scheduled is not None and scheduled in away_ids
+    if card.duty_away:
+        for agent, role in ((card.team.lead, "lead"), (card.team.manager, "manager")):
+            if agent is not None and agent.pk != scheduled and agent.pk not in away_ids:
+                card.cover, card.cover_role = agent, role
+                break
+    for row in card.members:
+        row.on_duty = row.agent.pk == scheduled and row.status != AWAY
+        if duty.next is not None and duty.next.agent_id == row.agent.pk:
+            row.on_duty_from = duty.until
+    return card
 
 
 @agent_required
