@@ -81,7 +81,7 @@ def test_the_tick_is_due_at_the_next_moment_before_the_period_ends(cast):
     assert watchdog_due(T + timedelta(seconds=1), PERIOD) == (T + PERIOD, None)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the loop closes its connection when it stops, as in its own thread
 def test_the_loop_sleeps_until_the_promise_is_due_and_acts_on_it_at_once(cast, settings):
     """The tick loop with a fake clock: it waits until the callback falls due (10:00) and breaks it then,
     not at the end of a 30-second period that a 09:59:50 tick started."""
