@@ -170,8 +170,24 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 # --- Email ----------------------------------------------------------------------------------
 # Outbound mail goes through the outbox; the worker hands it to this backend. The embedded
 # default writes messages to files under var/mail so nothing leaves the machine by accident.
-if "AMENDS_EMAIL_URL" in env:  # e.g. smtp://user:pass@host:587 or smtp+tls://...
-    vars().update(env.email_url("AMENDS_EMAIL_URL"))
+# Every SMTP call has a timeout, so a server that accepts and never answers cannot hang delivery;
+# `?timeout=SECONDS` on the URL sets it (django-environ would leave it in an unused OPTIONS dict).
+EMAIL_TIMEOUT = 20
+if "AMENDS_EMAIL_URL" in env:  # e.g. smtp://user:pass@host:587 or smtp+tls://...?timeout=10
+    _email = env.email_url("AMENDS_EMAIL_URL")
+    _email_options = {k.lower(): v for k, v in _email.pop("OPTIONS", {}).items()}
+    _timeout = _email_options.pop("timeout", EMAIL_TIMEOUT)
+    if _email_options:
+        raise environ.ImproperlyConfigured(
+            f"AMENDS_EMAIL_URL: unknown option(s) {', '.join(sorted(_email_options))}; the only one is ?timeout=SECONDS"
+        )
+    try:
+        EMAIL_TIMEOUT = float(_timeout)
+    except ValueError:
+        EMAIL_TIMEOUT = 0
+    if not EMAIL_TIMEOUT > 0:
+        raise environ.ImproperlyConfigured(f"AMENDS_EMAIL_URL: ?timeout={_timeout} is not a number of seconds above 0")
+    vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")

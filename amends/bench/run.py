@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from amends.bench.build import AGENTS, TEAMS, Scenario, database_analyze, fixture_create, tickets_grow
+from amends.bench.detect import detect_times
 from amends.bench.load import WORKERS, load_run, server_start, server_stop
 from amends.bench.pages import PAGES, lead_create, pages_queries, pages_time
 from amends.bench.scratch import Scratch, database_version
@@ -26,6 +27,7 @@ INTAKE_PATH = "/api/v1/requests"
 FLOOR_PATH = "/bench/floor"
 CLIENTS = 4
 PAGE_TARGET_MS = 50
+DETECT_TARGET_MS = 2000
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Options:
     page_warmup: int = 20
     skip_http: bool = False
     events: bool = True
+    detect_count: int = 20  # promises falling due while a worker runs; 0 skips the figure
 
     def check(self) -> None:
         if not 0 < self.due <= self.open_small <= self.open:
@@ -104,6 +107,14 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
     else:
         figures.update(_serve(scratch, scenario, opts, say, (lead.username, password)))
 
+    if opts.detect_count:
+        millis = detect_times(scratch.url, scratch.workdir, say, count=opts.detect_count)
+        figures["detect_ms_p95"] = _p95(millis)
+        figures["detect_ms_max"] = round(max(millis), 1)
+        say(f"detect_ms_p95: {figures['detect_ms_p95']} (max {figures['detect_ms_max']}, {len(millis)} promises)")
+    else:
+        figures["detect_ms_p95"] = figures["detect_ms_max"] = None
+
     say(f"bare inserts for {opts.bare_seconds:.0f} s ...")
     rate, done = bare_insert_rate(opts.bare_seconds)
     figures["bare_insert_per_s"] = round(rate, 1)
@@ -118,12 +129,21 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
         "intake_at_least_half_floor": (
             None if figures["ratio_intake_floor"] is None else figures["ratio_intake_floor"] >= 0.5
         ),
+        f"detect_p95_under_{DETECT_TARGET_MS}ms": (
+            None if figures["detect_ms_p95"] is None else figures["detect_ms_p95"] < DETECT_TARGET_MS
+        ),
         f"pages_p95_under_{PAGE_TARGET_MS}ms": (
             None if opts.skip_http
             else all(figures[f"page_{name}_p95_ms"] < PAGE_TARGET_MS for name, _ in PAGES)
         ),
     }
     return figures
+
+
+def _p95(millis: list[float]) -> float:
+    """The 95th percentile (nearest rank) in ms; inf when a moment was never acted on."""
+    ordered = sorted(millis)
+    return round(ordered[max(0, -(-95 * len(ordered) // 100) - 1)], 1)
 
 
 def _page_queries(lead: User, say: Callable[[str], None]) -> dict[str, Any]:

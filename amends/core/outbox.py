@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import smtplib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)  # longer than any SMTP timeout
+LEASE = timedelta(minutes=5)  # longer than a batch can take: a silent server ends it after one EMAIL_TIMEOUT
 MAX_ATTEMPTS = 10
 
 
@@ -83,26 +84,39 @@ def _claim(model: type[Delivery], now: datetime, limit: int) -> list[Delivery]:
     return rows
 
 
+SERVER_ERRORS = (TimeoutError, ConnectionError, smtplib.SMTPServerDisconnected)
+
+
+class ServerUnavailable(Exception):
+    """The mail server did not answer (timeout, refused, dropped): the rest of the batch waits its backoff."""
+
+
 def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
-    """Send one leased message; True when it went out."""
+    """Send one leased message; True when it went out. When the server itself did not answer, the attempt
+    is recorded and ServerUnavailable raised, so the caller stops the batch instead of waiting again."""
     subject, body, headers = row.email()
     message = EmailMessage(
         subject=subject, body=body, to=[row.to], from_email=settings.DEFAULT_FROM_EMAIL,
         headers={"Message-ID": row.message_id, **headers}, connection=connection,
     )
-    unsent = type(row).objects.filter(pk=row.pk, sent_at__isnull=True)
     try:
         message.send()
     except Exception as exc:  # any backend failure is retried later
-        log.warning("%s %s to %s failed (attempt %s): %s", row._meta.model_name, row.pk, row.to, row.attempts, exc)
-        failed = row.attempts >= MAX_ATTEMPTS
-        unsent.update(
-            locked_until=None, last_error=str(exc)[:2000], next_attempt_at=now + backoff(row.attempts),
-            failed_at=now if failed else None,
-        )
+        outbox_attempt_failed(row, now, exc)
+        if isinstance(exc, SERVER_ERRORS):
+            raise ServerUnavailable(exc) from exc  # timed out, refused, cut: the server, not this message
         return False
-    unsent.update(sent_at=now, locked_until=None, last_error="")
+    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None, last_error="")
     return True
+
+
+def outbox_attempt_failed(row: Delivery, now: datetime, exc: BaseException) -> None:
+    """Record a failed attempt: retry after the backoff, or give up after MAX_ATTEMPTS."""
+    log.warning("%s %s to %s failed (attempt %s): %s", row._meta.model_name, row.pk, row.to, row.attempts, exc)
+    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(
+        locked_until=None, last_error=str(exc)[:2000] or type(exc).__name__, next_attempt_at=now + backoff(row.attempts),
+        failed_at=now if row.attempts >= MAX_ATTEMPTS else None,
+    )
 
 
 def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
@@ -114,11 +128,20 @@ def outbox_deliver_due(now: datetime, limit: int = 50) -> tuple[int, int]:
     connection = get_connection()
     try:
         connection.open()
-    except Exception as exc:  # server unreachable: each message fails below and waits its backoff
+    except Exception as exc:  # unreachable or silent (EMAIL_TIMEOUT): every message waits its backoff
         log.warning("outbox: mail server unavailable: %s", exc)
-    try:
         for row in rows:
-            if outbox_deliver_one(row, now, connection):
+            outbox_attempt_failed(row, now, exc)
+        return 0, len(rows)
+    try:
+        for i, row in enumerate(rows):
+            try:
+                delivered = outbox_deliver_one(row, now, connection)
+            except ServerUnavailable as exc:  # one timeout per batch, not one per message
+                for rest in rows[i + 1:]:
+                    outbox_attempt_failed(rest, now, exc.__cause__ or exc)
+                return sent, len(rows) - sent
+            if delivered:
                 sent += 1
             else:
                 failed += 1

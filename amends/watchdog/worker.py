@@ -1,30 +1,42 @@
-"""One round of the background worker: run the watchdog tick if this worker wins the period, then
-deliver the outbox messages that are due.
+"""The background worker: the watchdog tick and outbox delivery, as two loops that never wait on each other.
 
-Every worker process runs the same rounds side by side. The tick is claimed through the `Schedule`
-row "watchdog" by a conditional UPDATE, so exactly one worker ticks per period; the outbox is
-shared through leases (`outbox_claim`). The loop that reads the clock lives in the `worker` command.
+Every worker process runs both loops side by side (the `worker` command gives each its own thread and
+so its own database connection). The tick is claimed through the `Schedule` row "watchdog" by a
+conditional UPDATE, so one tick runs at a time however many workers there are; it is due every
+period and also as soon as a moment falls due (`next_moment_at`), so a deadline is acted on within
+seconds, not a period. The outbox is shared through leases (`outbox_claim`); a mail server that does
+not answer costs the delivery loop one EMAIL_TIMEOUT per batch and the tick nothing.
+
+The loops take the clock and their wait as parameters; only the command passes the real ones.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import close_old_connections, connection
+from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
 from amends.core.retention import idempotency_keys_prune
 from amends.watchdog.models import Schedule
+from amends.watchdog.queries import next_moment_at
 from amends.watchdog.tick import tick
 
 log = logging.getLogger(__name__)
 
 WATCHDOG = "watchdog"
 OUTBOX_BATCH = 50
-OUTBOX_MAX_BATCHES = 20  # per round, so a long queue never starves the tick
+OUTBOX_MAX_BATCHES = 20  # per round, so that each round re-reads the clock for its leases
+TICK_LEASE = timedelta(minutes=1)  # a claimed tick not completed by then is taken for a crashed worker's
+RECHECK_SECONDS = 2.0  # the tick loop re-reads when the next tick is due at least this often
+MIN_WAIT_SECONDS = 0.2  # and waits at least this long, so a tick running elsewhere is not polled in a spin
+ERROR_PAUSE_SECONDS = 5.0
 
 
 @dataclass
@@ -45,37 +57,72 @@ def tick_period() -> timedelta:
     return timedelta(seconds=settings.AMENDS_TICK_SECONDS)
 
 
-def watchdog_claim(now: datetime, period: timedelta) -> bool:
-    """True when this worker won the tick due at `now`; the next one is then due at now + period.
+def _idle(now: datetime) -> Q:
+    """No tick is running: the last one claimed has completed, or its claim is stale (a worker killed
+    mid-tick, a one-off `worker --once --now` far from the real time)."""
+    return (
+        Q(last_run_at__isnull=True) | Q(last_done_at__gte=F("last_run_at"))
+        | Q(last_run_at__lt=now - TICK_LEASE) | Q(last_run_at__gt=now + TICK_LEASE)
+    )
 
-    A `next_run_at` further ahead than two periods cannot come from a worker with a sane clock (a
-    one-off `worker --once --now` in the future, a clock set back): it is claimed too, so the
-    watchdog never stalls until that date.
+
+def watchdog_due(now: datetime, period: timedelta) -> tuple[datetime, datetime | None]:
+    """When the next tick is due, and the moment that makes it due then (None when it is the period's end).
+
+    That is the earliest of the schedule's `next_run_at` and the first moment after the last tick (which
+    handled everything due as of `last_run_at`). A schedule further ahead than two periods cannot come
+    from a worker with a sane clock: the tick is due now.
+    """
+    row = Schedule.objects.filter(name=WATCHDOG).values_list("next_run_at", "last_run_at").first()
+    if row is None or row[1] is None or row[0] > now + 2 * period:
+        return now, None
+    next_run_at, last_run_at = row
+    moment = next_moment_at(last_run_at)
+    if moment is not None and moment < next_run_at:
+        return moment, moment
+    return next_run_at, None
+
+
+def watchdog_claim(now: datetime, period: timedelta, moment: datetime | None = None) -> bool:
+    """True when this worker won the tick at `now`; the next one is then due at now + period, or earlier
+    at a moment.
+
+    No tick is claimed while another runs. Otherwise the tick is claimed when the period has ended (or
+    the schedule is far ahead, see `watchdog_due`), or when `moment` (<= now) has come and no tick has
+    run as of it since: of several workers woken for the same moment, the first one's UPDATE moves
+    `last_run_at` past it and the others' match nothing.
     """
     Schedule.objects.get_or_create(name=WATCHDOG, defaults={"next_run_at": now})
-    won = (
-        Schedule.objects.filter(name=WATCHDOG)
-        .filter(Q(next_run_at__lte=now) | Q(next_run_at__gt=now + 2 * period))
-        .update(next_run_at=now + period, last_run_at=now)
-    )
+    due = Q(next_run_at__lte=now) | Q(next_run_at__gt=now + 2 * period)
+    if moment is not None and moment <= now:
+        due |= Q(last_run_at__lt=moment)
+    won = Schedule.objects.filter(_idle(now), due, name=WATCHDOG).update(next_run_at=now + period, last_run_at=now)
     return won == 1
 
 
 def watchdog_release(now: datetime) -> None:
-    """Give back a claimed tick that failed, so the next round (of any worker) tries again."""
-    Schedule.objects.filter(name=WATCHDOG, last_run_at=now).update(next_run_at=now)
+    """Give back a claimed tick that failed, so the next round (of any worker) tries again at once."""
+    Schedule.objects.filter(name=WATCHDOG, last_run_at=now).update(next_run_at=now, last_run_at=F("last_done_at"))
 
 
-def watchdog_maybe_tick(now: datetime, period: timedelta | None = None) -> list[str] | None:
-    """Run the tick if it is due and this worker claims it; None when it was not ours to run."""
-    if not watchdog_claim(now, period or tick_period()):
+def watchdog_maybe_tick(
+    now: datetime, period: timedelta | None = None, *, finished: Callable[[], datetime] | None = None
+) -> list[str] | None:
+    """Run the tick if it is due and this worker claims it; None when it was not ours to run.
+
+    `finished` gives the instant the tick completed (the heartbeat); by default `now`.
+    """
+    period = period or tick_period()
+    due_at, moment = watchdog_due(now, period)
+    if due_at > now or not watchdog_claim(now, period, moment):
         return None
     try:
         lines = tick(now)
+        idempotency_keys_prune(now)
     except Exception:
         watchdog_release(now)
         raise
-    idempotency_keys_prune(now)
+    Schedule.objects.filter(name=WATCHDOG, last_run_at=now).update(last_done_at=finished() if finished else now)
     return lines
 
 
@@ -85,13 +132,13 @@ def outbox_drain(now: datetime) -> tuple[int, int]:
     for _ in range(OUTBOX_MAX_BATCHES):
         batch_sent, batch_failed = outbox_deliver_due(now, limit=OUTBOX_BATCH)
         sent, failed = sent + batch_sent, failed + batch_failed
-        if batch_sent + batch_failed < OUTBOX_BATCH:
+        if batch_sent + batch_failed < OUTBOX_BATCH or not batch_sent:  # all sent, or the server is down
             break
     return sent, failed
 
 
 def worker_step(now: datetime, *, period: timedelta | None = None) -> dict:
-    """One round as if at `now`: maybe tick, then deliver the outbox.
+    """One round of each loop as if at `now` (`worker --once`): maybe tick, then deliver the outbox.
 
     Returns {"ticked", "actions", "lines", "sent", "failed"}.
     """
@@ -101,3 +148,62 @@ def worker_step(now: datetime, *, period: timedelta | None = None) -> dict:
         result.ticked, result.lines = True, lines
     result.sent, result.failed = outbox_drain(now)
     return result.as_dict()
+
+
+def tick_wait_seconds(now: datetime, due_at: datetime) -> float:
+    """How long the tick loop waits: until the tick is due, re-reading at least every RECHECK_SECONDS
+    (a moment written meanwhile is then seen in time) and never less than MIN_WAIT_SECONDS."""
+    return min(max((due_at - now).total_seconds(), MIN_WAIT_SECONDS), RECHECK_SECONDS)
+
+
+def tick_loop(
+    stop: threading.Event, clock: Callable[[], datetime], say: Callable[[str], None], *,
+    wait: Callable[[float], object] | None = None, period: timedelta | None = None,
+) -> None:
+    """Tick whenever a tick is due, until `stop` is set. A failing round (the database briefly locked, say)
+    is logged and retried after a pause."""
+    wait = wait or stop.wait
+    period = period or tick_period()
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                now = clock()
+                lines = watchdog_maybe_tick(now, period, finished=clock)
+                if lines is not None:
+                    for line in lines:
+                        say(line)
+                    say(f"{now.isoformat(timespec='seconds')} tick: {len(lines)} action(s)")
+                later = clock()
+                pause = tick_wait_seconds(later, watchdog_due(later, period)[0])
+            except Exception as exc:
+                log.exception("worker: tick round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
+                connection.close()  # a broken connection must not poison the next round
+                pause = ERROR_PAUSE_SECONDS
+            wait(pause)
+    finally:
+        connection.close()
+
+
+def delivery_loop(
+    stop: threading.Event, clock: Callable[[], datetime], say: Callable[[str], None], *, round_seconds: float,
+    wait: Callable[[float], object] | None = None,
+) -> None:
+    """Deliver the outbox every `round_seconds` until `stop` is set; failures as in `tick_loop`."""
+    wait = wait or stop.wait
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            pause = round_seconds
+            try:
+                now = clock()
+                sent, failed = outbox_drain(now)
+                if sent or failed:
+                    say(f"{now.isoformat(timespec='seconds')} outbox: {sent} sent, {failed} failed")
+            except Exception as exc:
+                log.exception("worker: delivery round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
+                connection.close()
+                pause = ERROR_PAUSE_SECONDS
+            wait(pause)
+    finally:
+        connection.close()

@@ -1,4 +1,5 @@
-"""Template context for every workspace page: who I am and how many notifications I have not read."""
+"""Template context for every workspace page: who I am, how many notifications I have not read, and
+whether the background worker is keeping up."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from amends.core.clock import wall_now
 from amends.core.models import Notification
 from amends.people.models import Agent
+from amends.watchdog.health import health_problems
 
 
 def agent_with_unread(user_id: int) -> Agent | None:
@@ -21,11 +24,13 @@ def agent_with_unread(user_id: int) -> Agent | None:
 
 
 def workspace(request: HttpRequest) -> dict:
-    """`me` (the signed-in Agent, or None) and `unread_count`. Both are lazy and cost ONE query together,
-    and none when the template does not use them (an htmx partial, say)."""
+    """`me` (the signed-in Agent, or None), `unread_count` and `worker_problems` (the health check's list,
+    shown to staff as a banner). All are lazy: `me` and `unread_count` cost ONE query together, the
+    problems one more, and none when the template does not use them (an htmx partial, say)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"me": None, "unread_count": 0}
+        return {"me": None, "unread_count": 0, "worker_problems": []}
+    problems = SimpleLazyObject(lambda: health_problems(wall_now()))
     agent = getattr(request, "agent", None)
     if agent is not None:  # agent_required already loaded the agent: only the count is left to ask
         return {
@@ -33,6 +38,10 @@ def workspace(request: HttpRequest) -> dict:
             "unread_count": SimpleLazyObject(
                 lambda: Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True).count()
             ),
+            "worker_problems": problems,
         }
     me = SimpleLazyObject(lambda: agent_with_unread(user.pk))
-    return {"me": me, "unread_count": SimpleLazyObject(lambda: getattr(me, "unread", 0) if me else 0)}
+    return {
+        "me": me, "unread_count": SimpleLazyObject(lambda: getattr(me, "unread", 0) if me else 0),
+        "worker_problems": problems,
+    }

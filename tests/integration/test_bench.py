@@ -19,7 +19,7 @@ def test_bench_runs_small_and_ends_with_json():
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--requests-small", "300", "--open-small", "60",
          "--requests", "600", "--open", "90", "--due", "20", "--runs", "2", "--teams", "2",
-         "--skip-http", "--bare-seconds", "0.3"],
+         "--skip-http", "--bare-seconds", "0.3", "--detect-count", "2"],
         cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -28,6 +28,7 @@ def test_bench_runs_small_and_ends_with_json():
     for key in ("tick_ms_10k", "tick_ms_1m", "intake_per_s", "floor_per_s", "bare_insert_per_s", "database"):
         assert key in figures, key
     assert figures["tick_ms_10k"] > 0 and figures["tick_ms_1m"] > 0
+    assert 0 <= figures["detect_ms_p95"] < 2000 and figures["targets_met"]["detect_p95_under_2000ms"] is True
     assert figures["bare_insert_per_s"] > 0
     assert figures["intake_per_s"] is None  # --skip-http
     assert figures["page_attention_p95_ms"] is None and figures["page_queue_p95_ms"] is None

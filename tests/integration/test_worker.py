@@ -274,15 +274,15 @@ def test_worker_once_command_prints_what_it_did(cast, smtp):
 def test_worker_loop_survives_a_failing_round_and_stops_on_sigterm(monkeypatch):
     calls = []
 
-    def flaky_step(now):
+    def flaky_tick(now, period=None, *, finished=None):
         calls.append(now)
         if len(calls) == 1:
             raise OperationalError("database is locked")
         os.kill(os.getpid(), signal.SIGTERM)
-        return {"ticked": True, "actions": 0, "lines": [], "sent": 0, "failed": 0}
+        return []
 
-    monkeypatch.setattr("amends.watchdog.management.commands.worker.worker_step", flaky_step)
-    monkeypatch.setattr("amends.watchdog.management.commands.worker.ERROR_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr("amends.watchdog.worker.watchdog_maybe_tick", flaky_tick)
+    monkeypatch.setattr("amends.watchdog.worker.ERROR_PAUSE_SECONDS", 0.01)
     before = signal.getsignal(signal.SIGTERM)
     out = StringIO()
     call_command("worker", "--round-seconds", "0.1", stdout=out)

@@ -37,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--page-runs", type=int, default=d.page_runs, help="timed requests per page")
         parser.add_argument("--page-warmup", type=int, default=d.page_warmup, help="untimed requests per page first")
         parser.add_argument("--skip-http", action="store_true", help="no server: skip pages, intake and floor")
+        parser.add_argument("--detect-count", type=int, default=d.detect_count,
+                            help="promises falling due over ~24 s while a worker runs (detect_ms_p95); 0 skips it")
         parser.add_argument("--no-events", action="store_true", help="build no timeline events (faster build)")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database for inspection")
 
@@ -49,6 +51,7 @@ class Command(BaseCommand):
             requests_small=o["requests_small"], open_small=o["open_small"], requests=o["requests"], open=o["open"],
             due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], http_rounds=o["http_rounds"], warmup_seconds=o["warmup_seconds"],
             bare_seconds=o["bare_seconds"], skip_http=o["skip_http"], events=not o["no_events"],
+            detect_count=o["detect_count"],
             page_runs=o["page_runs"], page_warmup=o["page_warmup"],
         )
         try:

@@ -1,37 +1,35 @@
-"""`amends worker [--once [--now ISO8601]]`: the background loop (watchdog tick + outbox delivery).
+"""`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox delivery).
 
-The loop reads the clock and calls `worker_step(now)` every couple of seconds; the step ticks only
-when this worker claims the period (AMENDS_TICK_SECONDS). SIGTERM or SIGINT stops it after the
-current round. A failing round (say, the database is briefly locked) is logged and retried.
+The two loops run in their own threads, each on its own database connection, so a slow or silent mail
+server never delays a tick. The tick loop wakes when a tick is due (the period's end or the next
+moment); the delivery loop runs every couple of seconds. SIGTERM or SIGINT stops both after their
+current round. `--once` runs one tick round and one delivery round in this thread, then exits.
 """
 
 from __future__ import annotations
 
-import logging
 import signal
+import sys
 import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connections
 
 from amends.core.clock import parse_now, wall_now
-from amends.watchdog.worker import worker_step
-
-log = logging.getLogger("amends.worker")
+from amends.watchdog.worker import delivery_loop, tick_loop, worker_step
 
 ROUND_SECONDS = 2.0
-ERROR_PAUSE_SECONDS = 5.0
+TICK_JOIN_SECONDS = 60.0  # a tick is far shorter; this only bounds the wait for a stuck database
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: the watchdog tick every AMENDS_TICK_SECONDS and outbox delivery."
+    help = "Run the background worker: the watchdog tick when due (at least every AMENDS_TICK_SECONDS) and outbox delivery."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one round and exit (for cron and tests).")
         parser.add_argument("--now", help="With --once: run the round as if at this ISO 8601 instant.")
         parser.add_argument("--round-seconds", type=float, default=ROUND_SECONDS,
-                            help=f"Seconds between rounds (default {ROUND_SECONDS:g}).")
+                            help=f"Seconds between outbox delivery rounds (default {ROUND_SECONDS:g}).")
 
     def handle(self, *args, once=False, now=None, round_seconds=ROUND_SECONDS, **options):
         if now is not None and not once:
@@ -41,7 +39,7 @@ class Command(BaseCommand):
                 at = parse_now(now)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            self.report(worker_step(at), at, quiet_idle=False)
+            self.report(worker_step(at), at)
             return
         self.loop(max(round_seconds, 0.1))
 
@@ -53,36 +51,46 @@ class Command(BaseCommand):
             stop.set()
 
         previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        self.say(f"worker: started; watchdog tick every {settings.AMENDS_TICK_SECONDS}s, "
+        threads = {
+            "watchdog": threading.Thread(target=tick_loop, args=(stop, wall_now, self.say), name="watchdog",
+                                         daemon=True),
+            "outbox": threading.Thread(target=delivery_loop, args=(stop, wall_now, self.say), name="outbox",
+                                       kwargs={"round_seconds": round_seconds}, daemon=True),
+        }
+        self.say(f"worker: started; watchdog tick at each moment and at least every {settings.AMENDS_TICK_SECONDS}s, "
                  f"outbox every {round_seconds:g}s")
         try:
-            while not stop.is_set():
-                close_old_connections()
-                pause = round_seconds
-                try:
-                    at = wall_now()
-                    self.report(worker_step(at), at, quiet_idle=True)
-                except Exception as exc:
-                    log.exception("worker: round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
-                    connections.close_all()  # a broken connection must not poison the next round
-                    pause = ERROR_PAUSE_SECONDS
-                stop.wait(pause)
+            for thread in threads.values():
+                thread.start()
+            while not stop.is_set() and all(t.is_alive() for t in threads.values()):
+                stop.wait(0.5)
+            stop.set()
+            # The outbox thread may be inside one SMTP call: give it its timeout, then leave it (a daemon
+            # thread); the messages it holds are retried by any worker when their lease ends.
+            threads["watchdog"].join(TICK_JOIN_SECONDS)
+            threads["outbox"].join(2 * float(settings.EMAIL_TIMEOUT) + 5)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            connections.close_all()
+        stuck = [name for name, t in threads.items() if t.is_alive()]
+        if stuck:
+            self.say(f"worker: stopped without waiting for the {' and '.join(stuck)} loop")
+            sys.exit(1)
         self.say("worker: stopped")
 
-    def report(self, result: dict, at, *, quiet_idle: bool) -> None:
+    def report(self, result: dict, at) -> None:
         for line in result["lines"]:
             self.say(line)
         if result["ticked"]:
             self.say(f"{at.isoformat(timespec='seconds')} tick: {result['actions']} action(s)")
-        elif not quiet_idle:
+        else:
             self.say(f"{at.isoformat(timespec='seconds')} tick: not due (another round ran it)")
-        if result["sent"] or result["failed"] or not quiet_idle:
-            self.say(f"{at.isoformat(timespec='seconds')} outbox: {result['sent']} sent, {result['failed']} failed")
+        self.say(f"{at.isoformat(timespec='seconds')} outbox: {result['sent']} sent, {result['failed']} failed")
 
     def say(self, text: str) -> None:
-        self.stdout.write(text)
-        self.stdout.flush()
+        with _SAY_LOCK:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+
+_SAY_LOCK = threading.Lock()  # the two loops write lines whole
