@@ -19,9 +19,8 @@ from django.conf import settings
 
 from amends.core.clock import wall_now
 from amends.core.models import Event
-from amends.desk.models import OPEN_Q, PromiseKind, Ticket
+from amends.desk.models import OPEN_Q, PromiseKind, Ticket, Timer, TimerKind
 from amends.desk.promises import promise_make
-from amends.watchdog.models import Timer, TimerKind
 
 WORKER_READY_SECONDS = 60.0
 

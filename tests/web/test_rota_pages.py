@@ -142,8 +142,9 @@ def count_queries(client, path: str) -> int:
 
 def test_the_rota_page_takes_the_same_queries_however_many_rows(cast, clock, django_assert_num_queries):
     lena = client_for(cast.lena)
-    # Session, user, agent; team; shifts; overrides; the two forms' people; unread notifications.
-    with django_assert_num_queries(9):
+    # Session, user, agent; team; shifts; overrides; the two forms' people; unread notifications; the
+    # watchdog's health for the banner.
+    with django_assert_num_queries(10):
         lena.get(url(cast))
     for day in range(7):
         evening(cast, day, cast.alice if day % 2 else cast.bob)
@@ -152,10 +153,10 @@ def test_the_rota_page_takes_the_same_queries_however_many_rows(cast, clock, dja
         start = NOW + timedelta(days=i, hours=10)
         rota_override_add(cast.team, starts_at=start, ends_at=start + timedelta(hours=4), agent=cast.bob,
                           reason=f"swap {i}", now=NOW)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         page = lena.get(url(cast))
     assert sum(len(d.shifts) for d in page.context["board"].days) == 14 and len(page.context["board"].overrides) == 5
-    assert count_queries(client_for(cast.alice), url(cast)) == 7  # no forms for an agent
+    assert count_queries(client_for(cast.alice), url(cast)) == 8  # no forms for an agent
 
 
 # --- The team page ---------------------------------------------------------------------------

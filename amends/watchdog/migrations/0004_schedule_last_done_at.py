@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('watchdog', '0002_fewer_index_entries'),
+        ('watchdog', '0003_timer_to_desk'),
     ]
 
     operations = [
