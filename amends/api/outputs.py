@@ -33,7 +33,7 @@ def ticket_summary(ticket: Ticket) -> dict:
 def promise_out(promise: Promise) -> dict:
     return {
         "id": promise.pk, "request": promise.ticket_id, "kind": promise.kind, "description": promise.description,
-        "due_at": promise.due_at, "state": promise.state, "source": promise.source, "owner": ref(promise.owner),
+        "due_at": promise.due_at, "asked_for": promise.asked_for, "state": promise.state, "source": promise.source, "owner": ref(promise.owner),
         "created_at": promise.created_at, "warned_at": promise.warned_at, "broken_at": promise.broken_at,
         "kept_at": promise.kept_at, "withdrawn_at": promise.withdrawn_at, "withdraw_reason": promise.withdraw_reason,
     }

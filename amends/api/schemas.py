@@ -193,6 +193,9 @@ class PromiseOut(Schema):
     kind: PromiseKind
     description: str
     due_at: datetime
+    asked_for: datetime | None = Field(
+        description="The due time asked for, when it fell while the team is closed and moved to its next opening"
+    )
     state: PromiseState
     source: PromiseSource
     owner: Ref | None

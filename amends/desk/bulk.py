@@ -35,7 +35,8 @@ def tickets_assign_bulk(
         raise DomainError(f"assign at most {MAX_BULK} requests at a time (you chose {len(ids)})", field="ticket")
     result = BulkResult()
     with transaction.atomic():
-        teams = dict(Ticket.objects.filter(pk__in=ids).values_list("pk", "team_id"))
+        # Locked at once, in id order, as every change that takes several requests locks them.
+        teams = dict(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "team_id"))
         for ticket_id in ids:
             if ticket_id not in teams:
                 result.errors.append((ticket_id, f"AM-{ticket_id} no longer exists"))

@@ -82,7 +82,6 @@ class IntakePlan:
     why: str
     actor: Agent | None
     promises: list[Promise] = field(default_factory=list)
-    moved: dict[str, datetime] = field(default_factory=dict)  # promise kind -> the due time asked for
     at_risk_at: datetime | None = None
     answer_from: datetime | None = None  # closed now and not covered: when the customer hears back
 
@@ -138,16 +137,14 @@ def intake_plan(
     # The policy's first response, and the callback the customer asked for. A phone call is itself a first
     # response (a person answered), and so is a callback due sooner than the target. A promise due while
     # nobody is there to keep it moves to the next opening (unless covered), and its timeline says so.
-    first_response_due = rules.promise_due(rules.after(now, rules.policy.first_response_within))
-    callback_due = None
-    if callback_within is not None:
-        asked = now.astimezone(UTC) + callback_within
-        callback_due = rules.promise_due(asked)
-        if callback_due != asked:
-            plan.moved[PromiseKind.CALLBACK] = asked
+    first_response_asked = rules.after(now, rules.policy.first_response_within)
+    first_response_due = rules.promise_due(first_response_asked)
+    callback_asked = now.astimezone(UTC) + callback_within if callback_within is not None else None
+    callback_due = rules.promise_due(callback_asked) if callback_asked is not None else None
     if channel != Channel.PHONE and (callback_due is None or callback_due > first_response_due):
         plan.promises.append(Promise(
             ticket=ticket, kind=PromiseKind.FIRST_RESPONSE, due_at=first_response_due, owner=owner,
+            asked_for=first_response_asked if first_response_due != first_response_asked else None,
             source=PromiseSource.POLICY, created_at=now,
         ))
     if callback_due is not None:
@@ -155,7 +152,8 @@ def intake_plan(
         phone = contact.phone if contact else ""
         plan.promises.append(Promise(
             ticket=ticket, kind=PromiseKind.CALLBACK, due_at=callback_due, owner=owner, source=PromiseSource.AGENT,
-            created_at=now, description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
+            asked_for=callback_asked if callback_due != callback_asked else None, created_at=now,
+            description=(f"Call {who} back" + (f" on {phone}" if phone else ""))[:300],
         ))
     if kind == Kind.ORDER and need_by is not None:
         plan.at_risk_at = rules.at_risk_at(need_by)
@@ -216,8 +214,7 @@ def intake_commit(plan: IntakePlan) -> Ticket:
                 data={"answer_from": plan.answer_from.isoformat()},
             )
         for promise in plan.promises:
-            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None,
-                                asked=plan.moved.get(promise.kind))
+            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)
             ticket.save(update_fields=["at_risk_since"])

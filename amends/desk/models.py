@@ -172,6 +172,10 @@ class Promise(models.Model):
     kind = models.CharField(max_length=20, choices=PromiseKind.choices)
     description = models.CharField(max_length=300, blank=True)
     due_at = models.DateTimeField()
+    asked_for = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The due time asked for, when it fell while the team is closed and moved to the next opening.",
+    )
     # Indexes: promise_live_owner_due serves an owner's live promises (an agent's page); only deleting an
     # agent looks at all of them, rarely enough to read the table.
     owner = models.ForeignKey(

@@ -42,10 +42,10 @@ def promise_make(
         rules = rules_for(ticket)
         due = rules.promise_due(due_at)
         promise = Promise.objects.create(
-            ticket=ticket, kind=kind, due_at=due, owner=ticket.owner, source=source,
-            description=description[:300], created_at=now,
+            ticket=ticket, kind=kind, due_at=due, asked_for=due_at if due != due_at else None, owner=ticket.owner,
+            source=source, description=description[:300], created_at=now,
         )
-        promise_made_record(promise, now=now, actor=actor, asked=due_at if due != due_at else None)
+        promise_made_record(promise, now=now, actor=actor)
         promise_schedule(promise, rules, now)
         ticket_refresh_deadline(ticket)
         ticket.updated_at = now
@@ -54,10 +54,9 @@ def promise_make(
     return promise
 
 
-def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None, asked: datetime | None = None) -> None:
-    """The timeline entry for a new promise; `asked`: the due time asked for, when it moved to the next
-    opening."""
-    description = promise.description
+def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
+    """The timeline entry for a new promise, saying so when its due time moved to the next opening."""
+    description, asked = promise.description, promise.asked_for
     moved = f" (asked for {when(asked)}, when we are closed: moved to our next opening)" if asked else ""
     event_record(
         ticket=promise.ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,

@@ -19,7 +19,7 @@ from amends.policies.models import EscalationChain, Policy
 class Rules:
     policy: Policy
     calendar: CalendarSpec
-    chain: EscalationChain | None
+    chain: EscalationChain
 
     @property
     def business(self) -> bool:

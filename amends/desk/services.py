@@ -22,10 +22,9 @@ from amends.desk.models import (
     Ticket,
     TimerKind,
 )
-from amends.desk.promises import promise_make
+from amends.desk.promises import promise_keep, promise_make
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
 from amends.desk.timers import (
-    PROMISE_KINDS,
     RESOLUTION_KINDS,
     resolution_timers_at,
     timers_cancel,
@@ -152,7 +151,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
             ticket.at_risk_since = None
         if state in CLOSED_STATES:
             ticket.closed_at = now
-            _close_first_response(ticket, now)
+            _close_first_response(ticket, now, actor)
         elif old in CLOSED_STATES:
             ticket.closed_at = None
             ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
@@ -168,13 +167,10 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
     return ticket
 
 
-def _close_first_response(ticket: Ticket, now: datetime) -> None:
-    """Resolving answers the customer: an open first-response promise is kept by it."""
+def _close_first_response(ticket: Ticket, now: datetime, actor: Agent | None) -> None:
+    """Resolving answers the customer: an open first-response promise is kept by it, as any promise is."""
     for promise in ticket.promises.filter(state__in=LIVE_PROMISE_STATES, kind=PromiseKind.FIRST_RESPONSE):
-        promise.state = "kept"
-        promise.kept_at = now
-        promise.save(update_fields=["state", "kept_at"])
-        timers_cancel(ticket, PROMISE_KINDS, promise=promise)
+        promise_keep(promise, now=now, actor=actor, note="answered by closing the request")
 
 
 def _pause(ticket: Ticket, rules: Rules, now: datetime) -> None:

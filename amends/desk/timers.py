@@ -35,8 +35,7 @@ def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[Moment
     """Warn (unless already past at `now`), due and escalate around a promise's due time."""
     chain = rules.chain
     due = due.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
-    warn_at = due - (chain.warn_before if chain else rules.policy.first_response_within / 4)
-    escalate_at = due + (chain.reassign_after if chain else rules.policy.first_response_within)
+    warn_at, escalate_at = due - chain.warn_before, due + chain.reassign_after
     moments = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.PROMISE_WARN, warn_at))

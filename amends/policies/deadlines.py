@@ -28,11 +28,10 @@ def time_left(now: datetime, due: datetime, *, business: bool, calendar: Calenda
 
 
 def escalation_times(
-    due: datetime, chain: EscalationChain | None, *, business: bool, calendar: CalendarSpec
+    due: datetime, chain: EscalationChain, *, business: bool, calendar: CalendarSpec
 ) -> tuple[datetime, datetime]:
     """(warn the owner at, reassign at) around a deadline, on the same clock as the deadline."""
-    warn_before = chain.warn_before if chain else timedelta(minutes=15)
-    reassign_after = chain.reassign_after if chain else timedelta(minutes=30)
+    warn_before, reassign_after = chain.warn_before, chain.reassign_after
     if business:
         return subtract_business_time(calendar, due, warn_before), add_business_time(calendar, due, reassign_after)
     due = due.astimezone(UTC)
@@ -47,9 +46,10 @@ def policy_for(tier: str, urgency: str, ref: Snapshot | None = None) -> Policy:
     return policies.get((tier, urgency)) or policies.get(("standard", urgency)) or DEFAULT_POLICIES[urgency]
 
 
-def chain_for(team_id: int, ref: Snapshot | None = None) -> EscalationChain | None:
+def chain_for(team_id: int, ref: Snapshot | None = None) -> EscalationChain:
+    """The team's escalation chain, or the default one for a team without its own."""
     chains = (ref or reference_snapshot()).kept("chains", lambda: {c.team_id: c for c in EscalationChain.objects.all()})
-    return chains.get(team_id)
+    return chains.get(team_id) or DEFAULT_CHAIN
 
 
 def _default(urgency: str, assign: int, first: int, resolve: int, business: bool) -> Policy:
@@ -65,3 +65,6 @@ DEFAULT_POLICIES = {
     "high": _default("high", 30, 2 * 60, 2 * 8 * 60, True),
     "urgent": _default("urgent", 10, 30, 8 * 60, False),
 }
+
+# A team without its own chain: warn a quarter of an hour before, reassign half an hour after.
+DEFAULT_CHAIN = EscalationChain(warn_before_minutes=15, reassign_after_minutes=30)

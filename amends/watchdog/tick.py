@@ -29,17 +29,21 @@ log = logging.getLogger(__name__)
 
 
 def _timers_claim(now: datetime, size: int, only: int | None) -> list[Due]:
-    """The next `size` due timers that no other worker holds, locked, with their tickets locked in id order."""
-    due = Timer.objects.select_for_update(skip_locked=True).filter(fire_at__lte=now)
+    """The due timers of the requests this batch takes: the requests of the next `size` due timers that no
+    other transaction holds, locked in id order (SKIP LOCKED: workers side by side take different ones),
+    then all their due timers. A request is always locked before its timers and promises, by every change
+    (a request's timers change only under its lock), so no two transactions wait on each other."""
+    due = Timer.objects.filter(fire_at__lte=now)
     if only is not None:
         due = due.filter(pk=only)
-    rows = due.order_by("fire_at", "id").values_list("pk", "kind", "ticket_id", "promise_id")[:size]
-    timers = [Due(*row) for row in rows]
-    if timers:
-        # Values with no join: without OF, FOR UPDATE would lock every joined row too.
-        tickets = Ticket.objects.select_for_update().filter(pk__in={t.ticket_id for t in timers}).order_by("pk")
-        list(tickets.values_list("pk", flat=True))
-    return timers
+    wanted = set(due.order_by("fire_at", "id").values_list("ticket_id", flat=True)[:size])
+    if not wanted:
+        return []
+    locked = list(
+        Ticket.objects.select_for_update(skip_locked=True).filter(pk__in=wanted).order_by("pk").values_list("pk", flat=True)
+    )
+    rows = due.filter(ticket_id__in=locked).order_by("fire_at", "id").values_list("pk", "kind", "ticket_id", "promise_id")
+    return [Due(*row) for row in rows]
 
 
 def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:

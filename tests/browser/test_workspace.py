@@ -152,16 +152,18 @@ def test_absence_moves_work_to_the_backup(page: Page, open_cast: Cast, sign_in):
 
     expect(page.get_by_role("heading", name="Check before you confirm")).to_be_visible()
     expect(page.get_by_text("starts now")).to_be_visible()
-    handover = page.locator(".handover-list")
-    expect(handover.get_by_role("listitem")).to_have_count(1)
+    handover = page.locator(".handover-table tbody")
+    expect(handover.get_by_role("row")).to_have_count(1)
     expect(handover).to_contain_text("Invoice address wrong")
+    expect(handover).to_contain_text("Bob Backup")
+    expect(handover).to_contain_text("available now")
     shot(page, "absence-preview")
-    page.get_by_role("button", name="Confirm absence and move 1 request to Bob Backup").click()
+    page.get_by_role("button", name="Confirm absence and move 1 request").click()
 
     expect(page).to_have_url(re.compile(r"/team/$"))
     until = back.strftime("%a %-d %b %H:%M")
     expect(page.get_by_role("status")).to_contain_text(
-        f"Alice Agent is away until {until}. Their open requests moved to Bob Backup.")
+        f"Alice Agent is away until {until}. Their open requests: 1 to Bob Backup.")
     alice_row = page.get_by_role("row", name=re.compile("^Alice Agent"))
     expect(alice_row).to_contain_text("Away")
     expect(alice_row).to_contain_text(f"until {back.strftime('%a %H:%M')}")

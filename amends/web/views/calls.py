@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,8 +16,7 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.core.models import Event
 from amends.customers.models import Account, Contact
-from amends.customers.services import contact_find_or_create
-from amends.desk.intake import ticket_create
+from amends.desk.intake import Caller, ticket_create
 from amends.desk.models import Channel, PromiseKind, Ticket
 from amends.people.models import Agent
 from amends.web.forms import CALL_FIELD_MAP, CallForm
@@ -70,17 +68,15 @@ def call_summary(ticket: Ticket) -> CallSummary:
 
 
 def log_call(form: CallForm, *, now: datetime, actor: Agent) -> Ticket:
-    """The caller (found or created) and their new request, in one transaction."""
+    """The caller (chosen, or found or added by name) and their new request, in one transaction."""
     data = form.cleaned_data
-    with transaction.atomic():
-        contact = data["contact"] or contact_find_or_create(
-            data["account"], name=data["caller_name"], email=data["caller_email"], phone=data["caller_phone"], now=now,
-        )
-        return ticket_create(
-            account=data["account"], contact=contact, subject=data["subject"], body=data["body"],
-            urgency=data["urgency"], kind=data["kind"], channel=Channel.PHONE,
-            callback_within=data["callback_within"], now=now, actor=actor,
-        )
+    contact = data["contact"]
+    caller = None if contact else Caller(name=data["caller_name"], email=data["caller_email"], phone=data["caller_phone"])
+    return ticket_create(
+        account=data["account"], contact=contact, caller=caller, subject=data["subject"], body=data["body"],
+        urgency=data["urgency"], kind=data["kind"], channel=Channel.PHONE, callback_within=data["callback_within"],
+        now=now, actor=actor,
+    )
 
 
 @agent_required

@@ -7,6 +7,7 @@ the backup, confirmed by a second POST with `confirm=1`.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -221,7 +222,7 @@ def absence_new(request: HttpRequest) -> HttpResponse:
         return _page(request, agent, form, preview=True, backup=backup, plan=plan, now=now,
                      starts_now=data["starts_at"] <= now)
     try:
-        absence, _ = absence_set(
+        absence, handover = absence_set(
             agent, starts_at=data["starts_at"], ends_at=data["ends_at"], now=now, backup=data["backup"],
             reason=data["reason"], actor=me,
         )
@@ -230,9 +231,12 @@ def absence_new(request: HttpRequest) -> HttpResponse:
         form.add_error(target, capfirst_sentence(exc.message))
         return _page(request, agent, form, status=exc.status if exc.status in (409, 422) else 422)
     until = timezone.localtime(absence.ends_at).strftime("%a %-d %b %H:%M")
-    who = backup.name if backup else "whoever is at work"
-    if absence.starts_at <= now:
-        messages.success(request, f"{agent.name} is away until {until}. Their open requests moved as previewed.")
+    who = f"{backup.name} (or whoever is reachable, if they are not)" if backup else "whoever is reachable then"
+    if handover is not None:
+        moved = Counter(m.owner.name for m in handover.moves if m.owner is not None)
+        where = ", ".join(f"{n} to {name}" for name, n in moved.most_common())
+        messages.success(request, f"{agent.name} is away until {until}. "
+                         + (f"Their open requests: {where}." if where else "They had no open requests to move."))
     else:
         since = timezone.localtime(absence.starts_at).strftime("%a %-d %b %H:%M")
         messages.success(request, f"{agent.name} will be away from {since} until {until}. "

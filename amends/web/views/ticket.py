@@ -32,6 +32,7 @@ from amends.web.forms import (
     WithdrawForm,
 )
 from amends.web.permissions import agent_required
+from amends.web.templatetags.workspace import local_time
 
 TIMELINE_LIMIT = 300
 # Fields the page shows with their own error text; other fields' errors go in the action's error box.
@@ -176,15 +177,15 @@ def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @agent_required
 def promise_new(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    from amends.web.templatetags.workspace import local_time
-
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
         promise = promise_make(
             ticket, kind=data["kind"], due_at=form.due(now), now=now, actor=request.agent,  # type: ignore[attr-defined]
             description=data["description"],
         )
-        return f"Promise made: {promise.get_kind_display().lower()} by {local_time(promise.due_at, now)}."
+        moved = (f" (asked for {local_time(promise.asked_for, now)}, when we are closed: moved to our next opening)"
+                 if promise.asked_for else "")
+        return f"Promise made: {promise.get_kind_display().lower()} by {local_time(promise.due_at, now)}{moved}."
 
     return _act(request, ticket_id, "promise", PromiseForm(request.POST), perform)
 
