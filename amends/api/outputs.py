@@ -100,7 +100,9 @@ def notification_out(notification: Notification) -> dict:
     ticket_id = notification.ticket_id
     return {
         "id": notification.pk, "kind": notification.kind, "message": notification.message,
-        "request": None if ticket_id is None else {"id": ticket_id, "reference": ticket_reference(ticket_id)},
+        "request": None if ticket_id is None else {
+            "id": ticket_id, "reference": ticket_reference(ticket_id), "owner": ref(notification.ticket.owner),
+        },
         "recipient": ref(notification.recipient), "created_at": notification.created_at,
         "read_at": notification.read_at,
     }

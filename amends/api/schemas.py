@@ -299,6 +299,7 @@ class AbsenceCreated(Schema):
 class RequestRef(Schema):
     id: int
     reference: str
+    owner: Ref | None = Field(description="Who owns the request now (not when the notice was written)")
 
 
 class NotificationOut(Schema):

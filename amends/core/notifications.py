@@ -53,20 +53,22 @@ def staff_notify_many(recipients: Iterable[Agent | None], **details) -> list[Not
 # --- Reading and marking read -------------------------------------------------------------------
 
 def notifications_for(agent: Agent, *, limit: int = 50, offset: int = 0) -> list[Notification]:
-    """My notifications, newest first: one query over the (recipient, -created_at) index."""
+    """My notifications, newest first, each with its request's current owner (a notice never names an owner
+    in its text, which would go stale when the work moves): one query over the (recipient, -created_at) index."""
     limit = max(1, min(limit, MAX_PAGE + 1))
     offset = max(0, offset)
-    return list(Notification.objects.filter(recipient_id=agent.pk).order_by("-created_at", "-id")[offset : offset + limit])
+    rows = Notification.objects.filter(recipient_id=agent.pk).select_related("ticket__owner__user")
+    return list(rows.order_by("-created_at", "-id")[offset : offset + limit])
 
 
 def notifications_list(
     *, recipient_id: int | None = None, unread: bool | None = None, limit: int = 50, offset: int = 0
 ) -> list[Notification]:
     """Staff notifications newest first, of one recipient or of everyone, optionally only (un)read ones;
-    one query, with each recipient and their user."""
+    one query, with each recipient and their request's current owner."""
     limit = max(1, min(limit, MAX_PAGE + 1))
     offset = max(0, offset)
-    rows = Notification.objects.select_related("recipient__user").order_by("-created_at", "-id")
+    rows = Notification.objects.select_related("recipient__user", "ticket__owner__user").order_by("-created_at", "-id")
     if recipient_id is not None:
         rows = rows.filter(recipient_id=recipient_id)
     if unread is not None:

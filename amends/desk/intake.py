@@ -165,8 +165,8 @@ def intake_plan(
 
 
 def _timers(plan: IntakePlan) -> list[Timer]:
-    """Every moment the watchdog must look at the new request: its resolution chain, its assignment deadline
-    when nobody could take it, an order's at-risk moment (unless flagged at once), each promise's chain."""
+    """Every timer of the new request: its resolution chain, its assignment deadline
+    when nobody could take it, an order at risk later (unless flagged at once), each promise's chain."""
     ticket, rules, now = plan.ticket, plan.rules, plan.ticket.created_at
     timers = timers_new(ticket, resolution_timers_at(ticket.resolution_due, rules, now))
     if ticket.assign_by is not None:

@@ -223,7 +223,7 @@ class TimerKind(models.TextChoices):
 
 
 class Timer(models.Model):
-    """A moment at which the watchdog must look at a request: written by the desk's services in the
+    """An instant at which the watchdog must look at a request: written by the desk's services in the
     transaction of the change that made it, deleted when it fires or is cancelled. The tick reads
     `fire_at <= now` through one index, so its cost grows with what is due, not with the requests."""
 

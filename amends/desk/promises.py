@@ -134,7 +134,7 @@ def promise_mark_broken(promise: Promise, *, now: datetime) -> bool:
     staff_notify_many(
         [lead, promise.owner], kind="promise_broken", now=now, ticket=ticket,
         message=f"Broken promise on {ticket.reference} ({ticket.account.name}): {promise.get_kind_display().lower()} "
-        f"was due {when(promise.due_at)}, owner {promise.owner.name if promise.owner else 'nobody'}",
+        f"was due {when(promise.due_at)}",
     )
     return True
 

@@ -1,4 +1,4 @@
-"""The timers of a request: the moments at which the watchdog must look at it, worked out by the desk
+"""The timers of a request: the timers_at at which the watchdog must look at it, worked out by the desk
 and written (or cancelled) in the transaction of the change that makes them.
 
 A deadline's chain warns the owner before it, tells the lead at it and reassigns after it. Resolution
@@ -17,38 +17,38 @@ from amends.desk.rules import Rules
 PROMISE_KINDS = (TimerKind.PROMISE_WARN, TimerKind.PROMISE_DUE, TimerKind.PROMISE_ESCALATE)
 RESOLUTION_KINDS = (TimerKind.RESOLUTION_WARN, TimerKind.RESOLUTION_DUE, TimerKind.RESOLUTION_ESCALATE)
 
-Moment = tuple[str, datetime]
+TimerAt = tuple[str, datetime]
 
 
-def resolution_timers_at(due: datetime | None, rules: Rules, now: datetime) -> list[Moment]:
+def resolution_timers_at(due: datetime | None, rules: Rules, now: datetime) -> list[TimerAt]:
     """Warn (unless already past at `now`), due and escalate around a resolution target."""
     if due is None:
         return []
     warn_at, escalate_at = rules.around(due)
-    moments = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
+    timers_at = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
     if warn_at > now:
-        moments.append((TimerKind.RESOLUTION_WARN, warn_at))
-    return moments
+        timers_at.append((TimerKind.RESOLUTION_WARN, warn_at))
+    return timers_at
 
 
-def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[Moment]:
+def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[TimerAt]:
     """Warn (unless already past at `now`), due and escalate around a promise's due time."""
     chain = rules.chain
     due = due.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
     warn_at, escalate_at = due - chain.warn_before, due + chain.reassign_after
-    moments = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
+    timers_at = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
-        moments.append((TimerKind.PROMISE_WARN, warn_at))
-    return moments
+        timers_at.append((TimerKind.PROMISE_WARN, warn_at))
+    return timers_at
 
 
-def timers_new(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> list[Timer]:
+def timers_new(ticket: Ticket, timers_at: Iterable[TimerAt], promise: Promise | None = None) -> list[Timer]:
     """The timers, not yet written (intake writes all of a new request's with one `bulk_create`)."""
-    return [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in moments]
+    return [Timer(kind=kind, ticket=ticket, promise=promise, fire_at=at) for kind, at in timers_at]
 
 
-def timers_schedule(ticket: Ticket, moments: Iterable[Moment], promise: Promise | None = None) -> None:
-    Timer.objects.bulk_create(timers_new(ticket, moments, promise))
+def timers_schedule(ticket: Ticket, timers_at: Iterable[TimerAt], promise: Promise | None = None) -> None:
+    Timer.objects.bulk_create(timers_new(ticket, timers_at, promise))
 
 
 def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: Promise | None = None) -> None:
@@ -64,4 +64,4 @@ def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: P
 def timers_of(ticket_id: int) -> list[tuple[str, datetime, int | None]]:
     """What the watchdog has still to do for one request and when: (kind, at, promise id), soonest first."""
     rows = Timer.objects.filter(ticket_id=ticket_id).values_list("kind", "fire_at", "promise_id")
-    return sorted(rows, key=lambda moment: (moment[1], moment[0]))
+    return sorted(rows, key=lambda row: (row[1], row[0]))

@@ -193,8 +193,7 @@ def on_resolution_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
                  message=f"Resolution target {when(ticket.resolution_due)} missed")
     staff_notify_many(
         [lead, ticket.owner], kind="target_missed", now=batch.now, ticket=ticket,
-        message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {when(ticket.resolution_due)}; "
-        f"owner {who(ticket.owner)}",
+        message=f"{ticket.reference} ({ticket.account.name}) missed its resolution target {when(ticket.resolution_due)}",
     )
     batch.say(ticket, f"resolution target missed; told lead {who(lead)}")
 

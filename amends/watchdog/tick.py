@@ -1,4 +1,4 @@
-"""One watchdog tick: act on everything whose moment has come, and nothing else.
+"""One watchdog tick: act on everything whose time has come, and nothing else.
 
 Absences that have begun hand their agent's work over first. Then due timers are read through the
 `fire_at` index and handled in batches, each batch one transaction that locks its timers (SKIP LOCKED,

@@ -3,7 +3,7 @@
 Every worker process runs both loops side by side (the `worker` command gives each its own thread and
 so its own database connection). The tick is claimed through the `Schedule` row "watchdog" by a
 conditional UPDATE, so one tick runs at a time however many workers there are; it is due every
-period and also as soon as a moment falls due (`next_moment_at`), so a deadline is acted on within
+period and also as soon as a timer falls due (`next_timer_at`), so a deadline is acted on within
 seconds, not a period. The outbox is shared through leases (`outbox_claim`); a mail server that does
 not answer costs the delivery loop one EMAIL_TIMEOUT per batch and the tick nothing.
 
@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from amends.core.outbox import outbox_deliver_due
 from amends.core.retention import idempotency_keys_prune
 from amends.watchdog.models import Schedule
-from amends.watchdog.queries import next_moment_at
+from amends.watchdog.queries import next_timer_at
 from amends.watchdog.tick import tick
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,9 @@ def _idle(now: datetime) -> Q:
 
 
 def watchdog_due(now: datetime, period: timedelta) -> tuple[datetime, datetime | None]:
-    """When the next tick is due, and the moment that makes it due then (None when it is the period's end).
+    """When the next tick is due, and the timer that makes it due then (None when it is the period's end).
 
-    That is the earliest of the schedule's `next_run_at` and the first moment after the last tick (which
+    That is the earliest of the schedule's `next_run_at` and the first timer (or absence) after the last tick (which
     handled everything due as of `last_run_at`). A schedule further ahead than two periods cannot come
     from a worker with a sane clock: the tick is due now.
     """
@@ -77,25 +77,25 @@ def watchdog_due(now: datetime, period: timedelta) -> tuple[datetime, datetime |
     if row is None or row[1] is None or row[0] > now + 2 * period:
         return now, None
     next_run_at, last_run_at = row
-    moment = next_moment_at(last_run_at)
-    if moment is not None and moment < next_run_at:
-        return moment, moment
+    timer_at = next_timer_at(last_run_at)
+    if timer_at is not None and timer_at < next_run_at:
+        return timer_at, timer_at
     return next_run_at, None
 
 
-def watchdog_claim(now: datetime, period: timedelta, moment: datetime | None = None) -> bool:
+def watchdog_claim(now: datetime, period: timedelta, timer_at: datetime | None = None) -> bool:
     """True when this worker won the tick at `now`; the next one is then due at now + period, or earlier
-    at a moment.
+    at a timer.
 
     No tick is claimed while another runs. Otherwise the tick is claimed when the period has ended (or
-    the schedule is far ahead, see `watchdog_due`), or when `moment` (<= now) has come and no tick has
-    run as of it since: of several workers woken for the same moment, the first one's UPDATE moves
+    the schedule is far ahead, see `watchdog_due`), or when `timer_at` (<= now) has come and no tick has
+    run as of it since: of several workers woken for the same timer, the first one's UPDATE moves
     `last_run_at` past it and the others' match nothing.
     """
     Schedule.objects.get_or_create(name=WATCHDOG, defaults={"next_run_at": now})
     due = Q(next_run_at__lte=now) | Q(next_run_at__gt=now + 2 * period)
-    if moment is not None and moment <= now:
-        due |= Q(last_run_at__lt=moment)
+    if timer_at is not None and timer_at <= now:
+        due |= Q(last_run_at__lt=timer_at)
     won = Schedule.objects.filter(_idle(now), due, name=WATCHDOG).update(next_run_at=now + period, last_run_at=now)
     return won == 1
 
@@ -113,8 +113,8 @@ def watchdog_maybe_tick(
     `finished` gives the instant the tick completed (the heartbeat); by default `now`.
     """
     period = period or tick_period()
-    due_at, moment = watchdog_due(now, period)
-    if due_at > now or not watchdog_claim(now, period, moment):
+    due_at, timer_at = watchdog_due(now, period)
+    if due_at > now or not watchdog_claim(now, period, timer_at):
         return None
     try:
         lines = tick(now)
@@ -152,7 +152,7 @@ def worker_step(now: datetime, *, period: timedelta | None = None) -> dict:
 
 def tick_wait_seconds(now: datetime, due_at: datetime) -> float:
     """How long the tick loop waits: until the tick is due, re-reading at least every RECHECK_SECONDS
-    (a moment written meanwhile is then seen in time) and never less than MIN_WAIT_SECONDS."""
+    (a timer written meanwhile is then seen in time) and never less than MIN_WAIT_SECONDS."""
     return min(max((due_at - now).total_seconds(), MIN_WAIT_SECONDS), RECHECK_SECONDS)
 
 

@@ -56,7 +56,8 @@ def test_everyone_newest_first_with_the_request_and_recipient(cast, api, notes):
     newest, oldest = body["items"][0], body["items"][-1]
     assert newest == {
         "id": notes["lena_new"].pk, "kind": "promise_broken", "message": "promise_broken for Lena Lead",
-        "request": {"id": notes["ticket_id"], "reference": f"AM-{notes['ticket_id']}"},
+        "request": {"id": notes["ticket_id"], "reference": f"AM-{notes['ticket_id']}",
+                    "owner": {"id": cast.alice.pk, "name": "Alice Agent"}},
         "recipient": {"id": cast.lena.pk, "name": "Lena Lead"},
         "created_at": "2026-03-06T12:30:00Z", "read_at": "2026-03-06T12:35:00Z",
     }
@@ -147,3 +148,16 @@ def test_bad_mark_read_names_the_field(cast, api, notes, body, field, message):
     error = error_of(api.post("/notifications/read", body), 422, field=field)
     assert error["message"] == message
     assert Notification.objects.filter(read_at__isnull=True).count() == 3
+
+
+def test_a_notice_shows_who_owns_the_request_now_not_when_it_was_written(cast, api, notes):
+    """The notice told Lena about Alice's request; the request then moved to Bob: the notice says Bob."""
+    from amends.desk.models import Ticket
+    from amends.desk.services import ticket_assign
+    from tests.cast import at
+
+    ticket_assign(Ticket.objects.get(pk=notes["ticket_id"]), cast.bob, now=at("2026-03-06 13:00"), actor=cast.lena)
+    newest = api.get("/notifications", {"agent": cast.lena.pk}).json()["items"][0]
+    assert newest["request"]["owner"] == {"id": cast.bob.pk, "name": "Bob Backup"}
+    assert "Alice" not in newest["message"]
+

@@ -24,7 +24,7 @@ from amends.core.outbox import outbox_enqueue
 from amends.desk.models import PromiseState, Ticket, Timer, TimerKind
 from amends.watchdog.health import health_problems
 from amends.watchdog.models import Schedule
-from amends.watchdog.queries import next_moment_at
+from amends.watchdog.queries import next_timer_at
 from amends.watchdog.worker import (
     MIN_WAIT_SECONDS,
     RECHECK_SECONDS,
@@ -61,10 +61,10 @@ def test_the_next_moment_is_the_first_timer_or_absence_after_the_last_tick(cast)
     ticket = callback_request(cast)  # created 09:30: intake wrote its timers
     first = Timer.objects.order_by("fire_at").values_list("fire_at", flat=True).first()
     assert first is not None
-    assert next_moment_at(at("2026-03-06 09:30")) == first
+    assert next_timer_at(at("2026-03-06 09:30")) == first
     Timer.objects.create(kind=TimerKind.PROMISE_DUE, ticket=ticket, fire_at=first - timedelta(seconds=5))
-    assert next_moment_at(at("2026-03-06 09:30")) == first - timedelta(seconds=5)
-    assert next_moment_at(first) is None or next_moment_at(first) > first
+    assert next_timer_at(at("2026-03-06 09:30")) == first - timedelta(seconds=5)
+    assert next_timer_at(first) is None or next_timer_at(first) > first
 
 
 @pytest.mark.django_db
