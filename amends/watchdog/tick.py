@@ -28,22 +28,23 @@ RETRY_FAILED = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 
 
-def _timers_claim(now: datetime, size: int, only: int | None) -> list[Due]:
-    """The due timers of the requests this batch takes: the requests of the next `size` due timers that no
-    other transaction holds, locked in id order (SKIP LOCKED: workers side by side take different ones),
-    then all their due timers. A request is always locked before its timers and promises, by every change
-    (a request's timers change only under its lock), so no two transactions wait on each other."""
+def _timers_claim(now: datetime, size: int, only: int | None) -> tuple[int, list[Due]]:
+    """The due timers of the requests this batch takes: up to `size` requests with a due timer that no other
+    transaction holds, locked in id order (SKIP LOCKED: workers side by side take different ones, and never
+    wait), then all their due timers. A request is always locked before its timers and promises, by every
+    change (a request's timers change only under its lock), so no two transactions wait on each other.
+    Returns how many requests were taken, and their timers in the order they fell due."""
     due = Timer.objects.filter(fire_at__lte=now)
     if only is not None:
         due = due.filter(pk=only)
-    wanted = set(due.order_by("fire_at", "id").values_list("ticket_id", flat=True)[:size])
-    if not wanted:
-        return []
     locked = list(
-        Ticket.objects.select_for_update(skip_locked=True).filter(pk__in=wanted).order_by("pk").values_list("pk", flat=True)
+        Ticket.objects.select_for_update(skip_locked=True).filter(pk__in=due.values("ticket_id"))
+        .order_by("pk").values_list("pk", flat=True)[:size]
     )
+    if not locked:
+        return 0, []
     rows = due.filter(ticket_id__in=locked).order_by("fire_at", "id").values_list("pk", "kind", "ticket_id", "promise_id")
-    return [Due(*row) for row in rows]
+    return len(locked), [Due(*row) for row in rows]
 
 
 def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:
@@ -63,8 +64,9 @@ def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:
 
 
 def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, list[str]]:
+    """One batch: up to `size` requests' due timers in one transaction; returns how many requests it took."""
     with transaction.atomic():
-        timers = _timers_claim(now, size, only)
+        taken, timers = _timers_claim(now, size, only)
         if not timers:
             return 0, []
         batch = Batch(now=now, ref=reference_snapshot())
@@ -75,7 +77,7 @@ def _run_batch(now: datetime, size: int, only: int | None = None) -> tuple[int, 
         Timer.objects.filter(pk__in=[t.pk for t in timers]).delete()
         for ticket in batch.dirty.values():
             ticket_save(ticket, now)
-    return len(timers), batch.lines
+    return taken, batch.lines
 
 
 def tick(now: datetime, *, batch_size: int = 500) -> list[str]:
