@@ -31,6 +31,7 @@ from amends.web.forms import (
     StateForm,
     WithdrawForm,
 )
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 
 TIMELINE_LIMIT = 300
@@ -91,7 +92,7 @@ def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 
 
 @agent_required
-def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_page(request: AgentRequest, ticket_id: int) -> HttpResponse:
     try:
         page = ticket_page_data(ticket_id)
     except NotFound as exc:
@@ -141,8 +142,8 @@ def _promise_of(ticket: Ticket, promise_id: int):
 
 @require_POST
 @agent_required
-def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def ticket_take(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    me: Agent = request.agent
 
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         ticket_assign(ticket, me, now=now, actor=me)
@@ -153,10 +154,10 @@ def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_assign_to(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_assign_to(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         agent = form.cleaned_data["agent"]
-        ticket_assign(ticket, agent, now=now, actor=request.agent)  # type: ignore[attr-defined]
+        ticket_assign(ticket, agent, now=now, actor=request.agent)
         return f"{ticket.reference} assigned to {agent.name}."
 
     return _act(request, ticket_id, "assign", AssignForm(request.POST), perform)
@@ -164,10 +165,10 @@ def ticket_assign_to(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_state(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
-        ticket_set_state(ticket, data["state"], now=now, actor=request.agent, note=data["note"])  # type: ignore[attr-defined]
+        ticket_set_state(ticket, data["state"], now=now, actor=request.agent, note=data["note"])
         return f"{ticket.reference} is now {State(data['state']).label.lower()}."
 
     return _act(request, ticket_id, "state", StateForm(request.POST), perform)
@@ -175,13 +176,13 @@ def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def promise_new(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def promise_new(request: AgentRequest, ticket_id: int) -> HttpResponse:
     from amends.web.templatetags.workspace import local_time
 
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
         promise = promise_make(
-            ticket, kind=data["kind"], due_at=form.due(now), now=now, actor=request.agent,  # type: ignore[attr-defined]
+            ticket, kind=data["kind"], due_at=form.due(now), now=now, actor=request.agent,
             description=data["description"],
         )
         return f"Promise made: {promise.get_kind_display().lower()} by {local_time(promise.due_at, now)}."
@@ -191,9 +192,9 @@ def promise_new(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def promise_done(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpResponse:
+def promise_done(request: AgentRequest, ticket_id: int, promise_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
-        promise = promise_keep(_promise_of(ticket, promise_id), now=now, actor=request.agent,  # type: ignore[attr-defined]
+        promise = promise_keep(_promise_of(ticket, promise_id), now=now, actor=request.agent,
                                note=form.cleaned_data["note"])
         return f"Promise kept: {promise.get_kind_display().lower()}."
 
@@ -202,10 +203,10 @@ def promise_done(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpR
 
 @require_POST
 @agent_required
-def promise_cancel(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpResponse:
+def promise_cancel(request: AgentRequest, ticket_id: int, promise_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         promise = promise_withdraw(_promise_of(ticket, promise_id), now=now, reason=form.cleaned_data["reason"],
-                                   actor=request.agent)  # type: ignore[attr-defined]
+                                   actor=request.agent)
         return f"Promise withdrawn: {promise.get_kind_display().lower()}."
 
     return _act(request, ticket_id, f"promise-{promise_id}", WithdrawForm(request.POST), perform)
@@ -213,9 +214,9 @@ def promise_cancel(request: HttpRequest, ticket_id: int, promise_id: int) -> Htt
 
 @require_POST
 @agent_required
-def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_note(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
-        ticket_add_note(ticket, now=now, actor=request.agent, text=form.cleaned_data["text"])  # type: ignore[attr-defined]
+        ticket_add_note(ticket, now=now, actor=request.agent, text=form.cleaned_data["text"])
         return "Internal note added."
 
     return _act(request, ticket_id, "note", NoteForm(request.POST), perform)
@@ -223,10 +224,10 @@ def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_contact(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_contact(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
-        ticket = ticket_log_contact(ticket, now=now, actor=request.agent, channel=data["channel"], note=data["note"])  # type: ignore[attr-defined]
+        ticket = ticket_log_contact(ticket, now=now, actor=request.agent, channel=data["channel"], note=data["note"])
         if not ticket.is_open:
             return "Contact logged on the closed request."
         return f"Chaser logged (chase #{ticket.chased_count}); urgency is now {ticket.get_urgency_display().lower()}."
