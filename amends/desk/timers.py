@@ -25,7 +25,7 @@ def resolution_timers_at(due: datetime | None, rules: Rules, now: datetime) -> l
     if due is None:
         return []
     warn_at, escalate_at = rules.around(due)
-    moments = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
+    moments: list[Moment] = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.RESOLUTION_WARN, warn_at))
     return moments
@@ -37,7 +37,7 @@ def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[Moment
     due = due.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
     warn_at = due - (chain.warn_before if chain else rules.policy.first_response_within / 4)
     escalate_at = due + (chain.reassign_after if chain else rules.policy.first_response_within)
-    moments = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
+    moments: list[Moment] = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
         moments.append((TimerKind.PROMISE_WARN, warn_at))
     return moments

@@ -48,7 +48,7 @@ def notification_page(agent: Agent, page: int) -> NotificationPage:
     """One page of my notifications; one row more than the page tells whether there is a next one (no COUNT)."""
     rows = notifications_for(agent, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     for n in rows:
-        n.badge_class, n.badge_label = KINDS.get(n.kind, ("badge-muted", n.kind.replace("_", " ").capitalize()))
+        n.badge_class, n.badge_label = KINDS.get(n.kind, ("badge-muted", n.kind.replace("_", " ").capitalize()))  # type: ignore[attr-defined]  # for the template
     return NotificationPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 

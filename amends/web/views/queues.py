@@ -225,7 +225,7 @@ def queues_assign(request: AgentRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # iterating an ErrorList gives strings
         return redirect(_back(request))
     agent: Agent = form.cleaned_data["agent"]
     team_id = None if role_allows(me, Role.MANAGER) else me.team_id

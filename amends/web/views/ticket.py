@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -80,7 +81,7 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpRe
         "note": NoteForm(), "contact": ContactLogForm(), "withdraw": WithdrawForm(),
     }
     context = {
-        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": StateForm.base_fields["state"].choices,
+        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
     }
     return render(request, "web/ticket.html", context, status=status)
@@ -182,7 +183,7 @@ def promise_new(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
         promise = promise_make(
-            ticket, kind=data["kind"], due_at=form.due(now), now=now, actor=request.agent,
+            ticket, kind=data["kind"], due_at=cast(PromiseForm, form).due(now), now=now, actor=request.agent,
             description=data["description"],
         )
         return f"Promise made: {promise.get_kind_display().lower()} by {local_time(promise.due_at, now)}."
