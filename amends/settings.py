@@ -172,7 +172,7 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 # default writes messages to files under var/mail so nothing leaves the machine by accident.
 # Every SMTP call has a timeout, so a server that accepts and never answers cannot hang delivery;
 # `?timeout=SECONDS` on the URL sets it (django-environ would leave it in an unused OPTIONS dict).
-EMAIL_TIMEOUT = 20
+EMAIL_TIMEOUT: float = 20
 if "AMENDS_EMAIL_URL" in env:  # e.g. smtp://user:pass@host:587 or smtp+tls://...?timeout=10
     _email = env.email_url("AMENDS_EMAIL_URL")
     _email_options = {k.lower(): v for k, v in _email.pop("OPTIONS", {}).items()}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test command: bash scripts/test.sh [extra pytest arguments]
 # Creates .venv with the dev extras, installs Debian's chromium for the browser tests if missing
-# (needs root), then: ruff, Django's system checks, the migrations check and the full pytest suite.
+# (needs root), then: ruff, Django's system checks, the migrations check, the import-linter contracts,
+# mypy and the full pytest suite.
 # Uses SQLite unless DATABASE_URL is set. Runs every check even after a failure, then exits non-zero
 # if any failed ("no tests collected" counts as a failure).
 set -euo pipefail
@@ -32,6 +33,8 @@ check() {  # check NAME command...: run it, remember a failure, carry on
 check "ruff check ." ruff check .
 check "manage.py check" python manage.py check
 check "manage.py makemigrations --check --dry-run" python manage.py makemigrations --check --dry-run
+check "lint-imports" lint-imports
+check "mypy" mypy
 
 echo "--- pytest $*"
 rc=0

@@ -23,12 +23,12 @@ def _agents_with_absences(now: datetime, team_id: int | None) -> list[tuple[Agen
     agents = Agent.objects.filter(user__is_active=True).select_related("user", "team", "backup__user")
     if team_id is not None:
         agents = agents.filter(team_id=team_id)
-    agents = list(agents)
+    found = list(agents)
     away = dict(
-        Absence.objects.filter(agent__in=agents, starts_at__lte=now, ends_at__gt=now)
+        Absence.objects.filter(agent__in=found, starts_at__lte=now, ends_at__gt=now)
         .values("agent_id").annotate(until=Max("ends_at")).values_list("agent_id", "until")
     )
-    return [(agent, away.get(agent.pk)) for agent in agents]
+    return [(agent, away.get(agent.pk)) for agent in found]
 
 
 @router.get("/agents", response={200: AgentList, **READ_ERRORS}, summary="List agents")

@@ -10,6 +10,12 @@ from amends.core.models import ApiToken
 from amends.core.tokens import token_authenticate
 
 
+class TokenRequest(HttpRequest):
+    """The request of an endpoint behind BearerToken: ninja puts the token in `request.auth`."""
+
+    auth: ApiToken
+
+
 class BearerToken(HttpBearer):
     """`Authorization: Bearer <key>`; a missing, unknown or revoked key gives 401.
 

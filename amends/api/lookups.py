@@ -3,6 +3,8 @@ that matches nothing is a 422 naming the field (the address was right, the conte
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db.models import Model, QuerySet
 
 from amends.api.fields import MAX_ID
@@ -11,19 +13,21 @@ from amends.customers.models import Account, Contact
 from amends.desk.models import Promise, Ticket
 from amends.people.models import Absence, Agent, Team
 
+M = TypeVar("M", bound=Model)
 
-def _one(queryset: QuerySet, pk: int) -> Model | None:
+
+def _one(queryset: QuerySet[M], pk: int) -> M | None:
     return queryset.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
 
 
-def _found(queryset: QuerySet, pk: int, what: str) -> Model:
+def _found(queryset: QuerySet[M], pk: int, what: str) -> M:
     found = _one(queryset, pk)
     if found is None:
         raise NotFound(f"no {what} {pk}")
     return found
 
 
-def _named(queryset: QuerySet, pk: int, what: str, field: str) -> Model:
+def _named(queryset: QuerySet[M], pk: int, what: str, field: str) -> M:
     found = _one(queryset, pk)
     if found is None:
         raise DomainError(f"no {what} {pk}", field=field)

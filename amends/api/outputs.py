@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import cast
 
 from amends.core.models import Event, Notification
-from amends.desk.models import Promise, Ticket, ticket_reference
+from amends.desk.models import Promise, Ticket
 from amends.desk.queries import AttentionItem, ticket_get
 from amends.people.models import Absence, Agent, Team
 
@@ -55,7 +56,7 @@ def ticket_view(ticket_id: int) -> dict:
 
 def ticket_view_of(ticket: Ticket, promises: list[Promise]) -> dict:
     """The view of a ticket whose related rows and promises are at hand: one query for the timeline."""
-    ticket.live_promises = [p for p in promises if p.is_live]
+    ticket.live_promises = [p for p in promises if p.is_live]  # type: ignore[attr-defined]  # as a to_attr prefetch would
     events = Event.objects.filter(ticket_id=ticket.pk).select_related("actor__user").order_by("created_at", "id")
     return {
         **ticket_summary(ticket),
@@ -74,7 +75,7 @@ def ticket_view_of(ticket: Ticket, promises: list[Promise]) -> dict:
 def board_item(item: AttentionItem, now: datetime) -> dict:
     due = item.due_at
     return {
-        "request": ticket_summary(item.ticket),
+        "request": ticket_summary(cast(Ticket, item.ticket)),  # attention_board's items hold Tickets
         "reasons": [{"code": r.code, "text": r.text, "due_at": r.due_at} for r in item.reasons],
         "next_deadline_at": due,
         "seconds_left": None if due is None else math.floor((due - now).total_seconds()),
@@ -97,11 +98,11 @@ def absence_out(absence: Absence, *, cancelled: bool = False) -> dict:
 
 
 def notification_out(notification: Notification) -> dict:
-    ticket_id = notification.ticket_id
+    ticket = notification.ticket
     return {
         "id": notification.pk, "kind": notification.kind, "message": notification.message,
-        "request": None if ticket_id is None else {
-            "id": ticket_id, "reference": ticket_reference(ticket_id), "owner": ref(notification.ticket.owner),
+        "request": None if ticket is None else {
+            "id": ticket.pk, "reference": ticket.reference, "owner": ref(ticket.owner),
         },
         "recipient": ref(notification.recipient), "created_at": notification.created_at,
         "read_at": notification.read_at,

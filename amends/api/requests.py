@@ -8,6 +8,7 @@ from ninja import Header, Query, Router, Status
 from pydantic_core import to_jsonable_python
 
 from amends.api import lookups
+from amends.api.auth import TokenRequest
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
 from amends.api.outputs import ticket_summary, ticket_view
@@ -44,7 +45,7 @@ def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
 
 @router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")
 def request_create(
-    request: HttpRequest, payload: RequestIn, response: HttpResponse, idempotency_key: IdempotencyKeyHeader = None
+    request: TokenRequest, payload: RequestIn, response: HttpResponse, idempotency_key: IdempotencyKeyHeader = None
 ):
     """Take in a customer's request: it gets an owner (or an assignment deadline), its deadlines and
     promises at once. With an `Idempotency-Key`, a retry returns the first answer (header

@@ -24,6 +24,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.color import no_style
@@ -88,7 +89,7 @@ def _sqlite_ts(value: datetime) -> str:
     return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
-def timestamp_adapter() -> Callable[[datetime], object]:
+def timestamp_adapter() -> Callable[[datetime], Any]:
     return (lambda value: value) if connection.vendor == "postgresql" else _sqlite_ts
 
 
@@ -202,7 +203,7 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
         tid = first_id + k
         a = rnd.randrange(len(accounts))
         team = scenario.account_team[a]
-        owner = scenario.workers[team][tid % len(scenario.workers[team])]
+        owner: int | None = scenario.workers[team][tid % len(scenario.workers[team])]
         is_open = (k * new_open) // new != ((k + 1) * new_open) // new
         kind = "question" if tid % 5 else "incident"
         extra = _Extra()
@@ -213,7 +214,7 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
             due = len(scenario.due_ticket_ids) < scenario.due
             if not due:
                 kind, state, resolution_due = _variant_apply(extra, rnd, now, kind, state, resolution_due)
-                if extra.unowned:
+                if extra.unowned and extra.assign_by is not None:  # _variant_apply sets both
                     owner = None
                     chunk.timers.append((scenario.next_timer_id, TimerKind.ASSIGN_DUE, tid, None, ts(extra.assign_by)))
                     scenario.next_timer_id += 1
@@ -290,7 +291,7 @@ def _variant_apply(
     return kind, state, resolution_due
 
 
-def _due_promise_add(scenario: Scenario, chunk: _Chunk, tid: int, owner: int, ts) -> datetime:
+def _due_promise_add(scenario: Scenario, chunk: _Chunk, tid: int, owner: int | None, ts) -> datetime:
     now = scenario.now
     due_at = now + PROMISE_DUE_IN
     pid = scenario.next_promise_id

@@ -116,7 +116,7 @@ class LoadResult:
 
 
 def load_run(
-    port: int, path: str, body: Callable[[int, int], dict], token: str, *, clients: int = 4,
+    port: int, path: str, body: Callable[..., dict], token: str, *, clients: int = 4,
     warmup: float = 2.0, seconds: float = 10.0, expect: int = 201,
 ) -> LoadResult:
     """`clients` threads POST as fast as the server answers; replies are counted in the measured window only."""
@@ -129,14 +129,14 @@ def load_run(
     def client(number: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         sent = 0
-        ok, errors, samples = 0, Counter(), []
+        ok, errors, samples = 0, Counter[int | str](), list[str]()
         while time.monotonic() < window[1]:
             sent += 1
             try:
                 conn.request("POST", path, json.dumps(body(number, sent)), headers)
                 reply = conn.getresponse()
                 data = reply.read()
-                status = reply.status
+                status: int | str = reply.status
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

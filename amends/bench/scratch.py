@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -41,7 +42,7 @@ def _pg_admin_connect():
     import psycopg
 
     params = connection.settings_dict
-    common = {
+    common: dict[str, Any] = {
         "host": params.get("HOST") or None, "port": params.get("PORT") or None,
         "user": params.get("USER") or None, "password": params.get("PASSWORD") or None, "autocommit": True,
     }

@@ -1,5 +1,7 @@
 """Cross-cutting records: the immutable event timeline, the outbox, in-app notifications, API tokens."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,8 +66,14 @@ class Delivery(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last retry.")
     last_error = models.TextField(blank=True)
 
+    objects = models.Manager()  # named here too, so code over any Delivery model can use it
+    created_at: datetime  # each concrete model declares its own
+
     class Meta:
         abstract = True
+
+    def email(self) -> tuple[str, str, dict[str, str]]:
+        raise NotImplementedError
 
 
 class Outbox(Delivery):
@@ -113,7 +121,7 @@ class Notification(Delivery):
     # No email (no address): `to` blank, and never due.
     to = models.CharField(max_length=320, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # type: ignore[assignment]  # nullable here: never due
 
     class Meta:
         ordering = ["-created_at", "-id"]

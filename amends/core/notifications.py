@@ -81,7 +81,7 @@ def notifications_unread_count(agent: Agent) -> int:
     return Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True).count()
 
 
-def notification_mark_read(agent: Agent, ids: Iterable[int] | Literal["all"], now: datetime) -> int:
+def notification_mark_read(agent: Agent, ids: Iterable[int | str] | Literal["all"], now: datetime) -> int:
     """Mark some (or all) of MY unread notifications read; returns how many changed. Others' are never touched,
     and marking one twice keeps its first read time."""
     unread = Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db import IntegrityError, transaction
 
@@ -23,7 +24,7 @@ def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("give the token a name, e.g. the integration that will use it", field="name")
-    if len(name) > ApiToken._meta.get_field("name").max_length:
+    if len(name) > cast(int, ApiToken._meta.get_field("name").max_length):
         raise DomainError("keep the token name under 100 characters", field="name")
     return name
 

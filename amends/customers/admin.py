@@ -12,7 +12,7 @@ from amends.customers.models import Account, Contact
 class CreatedNowMixin:
     """`created_at` is set once, when the row is added here."""
 
-    readonly_fields = ["created_at"]
+    readonly_fields: list[str] | tuple[str, ...] = ["created_at"]
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         if not change and obj.created_at is None:

@@ -146,6 +146,7 @@ class Demo:
         return Story(self, at, account, subject, **kwargs)
 
     def stories(self) -> None:
+        assert self.spec is not None, "people() reads the calendar first"
         t = Timeline(self.now, self.spec)
         # James is on holiday from the start of the day before the last working day, for two weeks;
         # he booked it a week ahead. The watchdog hands his open work to Priya when it starts.

@@ -6,7 +6,7 @@ from amends.people.models import Role
 CALENDAR_NAME = "Brightwire IT, London office"
 TZ = "Europe/London"
 HOURS = {str(d): [["08:30", "17:30"]] for d in range(5)}
-NO_INTAKE = {"0": []}  # leads, managers and the orders desk get work by hand, not at intake
+NO_INTAKE: dict[str, list[list[str]]] = {"0": []}  # leads, managers and the orders desk get work by hand, not at intake
 DAY = 540  # business minutes in a working day
 
 # (username, first, last, team, role, on the login lines as)

@@ -71,7 +71,7 @@ class Story:
                  team: str = "desk", **create):
         self.demo = demo
         self.last = at
-        self.pk: int | None = None
+        self.pk = 0  # the ticket's id, once the first step has created it
 
         def create_ticket():
             d = self.demo

@@ -13,8 +13,7 @@ from amends.desk.models import Promise, Ticket
 
 class PromiseInline(admin.TabularInline):
     model = Promise
-    fields = ["kind", "description", "due_at", "owner", "state", "kept_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "description", "due_at", "owner", "state", "kept_at")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeGuard
 
 from django.db.models import Count, Max
 
@@ -87,7 +88,7 @@ def roster_read(team: Team, now: datetime, calendar: CalendarSpec, also: Iterabl
     agents = {a.pk: a for a in team_members(team.pk, also=wanted)}
     away = absences_current(agents, now)
     backups = {a.backup_id for a in agents.values()} | {a.backup_id for a in away.values()}
-    missing = backups - set(agents) - {None}
+    missing = {b for b in backups if b is not None} - set(agents)
     if missing:
         agents.update({a.pk: a for a in team_members(team.pk, also=missing) if a.pk in missing})
         away.update(absences_current(missing, now))
@@ -115,7 +116,7 @@ def owner_choose(
     current owner (a chain, a hand-over: `exclude` them); either way their backup comes next."""
     excluded = exclude.pk if exclude is not None else None
 
-    def fit(agent_id: int | None) -> bool:
+    def fit(agent_id: int | None) -> TypeGuard[int]:
         return agent_id is not None and agent_id != excluded and roster.reachable(agent_id)
 
     if usual is not None:
@@ -134,9 +135,9 @@ def owner_choose(
         return Choice(None, "nobody in the team is at work now")
     team = roster.team
     if fit(roster.on_duty_id):
-        return Choice(roster.agents[roster.on_duty_id], "on duty")  # type: ignore[index]
+        return Choice(roster.agents[roster.on_duty_id], "on duty")
     if fit(team.lead_id):
-        return Choice(roster.agents[team.lead_id], "the team lead (nobody on duty is available)")  # type: ignore[index]
+        return Choice(roster.agents[team.lead_id], "the team lead (nobody on duty is available)")
     for last_resort, role in ((team.manager_id, "manager"), (team.lead_id, "lead")):
         agent = roster.agent(last_resort)
         if agent is not None:

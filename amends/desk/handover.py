@@ -59,7 +59,7 @@ def handover_plan(agent: Agent, *, backup: Agent | None, now: datetime, at: date
         Ticket.objects.filter(OPEN_Q, owner=agent).select_related("account", "team", "owner__user")
         .order_by("next_deadline_at", "pk")
     )
-    soon = {}
+    soon: dict[int, Promise] = {}
     for promise in Promise.objects.filter(LIVE_PROMISE_Q, ticket__in=tickets, due_at__lte=at + SOON).order_by("due_at"):
         soon.setdefault(promise.ticket_id, promise)
     ref = reference_snapshot()
@@ -71,6 +71,7 @@ def handover_plan(agent: Agent, *, backup: Agent | None, now: datetime, at: date
             calendar = rules_for_team(team, ticket.account.tier, ticket.urgency, ref).calendar
             rosters[ticket.team_id] = roster_read(team, at, calendar, also=[agent.pk, backup.pk if backup else None])
         roster = rosters[ticket.team_id]
+        owner: Agent | None
         if backup is not None and backup.pk != agent.pk and roster.reachable(backup.pk):
             owner, why, reachable = roster.agents[backup.pk], f"backup for {agent.name}", True
         else:

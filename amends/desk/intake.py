@@ -44,7 +44,7 @@ from amends.people.queries import team_at
 from amends.policies.models import Urgency
 
 MAX_CALLBACK = timedelta(days=30)
-_BY = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
+_BY: dict[str, str] = {Channel.PHONE: "by phone", Channel.EMAIL: "by email", Channel.WEB: "through the web form",
        Channel.API: "through the API"}
 
 
@@ -195,6 +195,7 @@ def intake_commit(plan: IntakePlan) -> Ticket:
         if owner is not None:
             assignment_record(ticket, owner, previous=None, now=now, actor=actor, reason=plan.why)
         else:
+            assert ticket.assign_by is not None  # intake gives every request without an owner its deadline
             event_record(
                 ticket=ticket, kind="unassigned", now=now,
                 message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
@@ -218,7 +219,7 @@ def intake_commit(plan: IntakePlan) -> Ticket:
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)
             ticket.save(update_fields=["at_risk_since"])
-    ticket.promises_made = plan.promises  # for callers that answer with the new request (the API)
+    ticket.promises_made = plan.promises  # type: ignore[attr-defined]  # for callers that answer with the new request (the API)
     return ticket
 
 

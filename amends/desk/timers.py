@@ -25,7 +25,7 @@ def resolution_timers_at(due: datetime | None, rules: Rules, now: datetime) -> l
     if due is None:
         return []
     warn_at, escalate_at = rules.around(due)
-    timers_at = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
+    timers_at: list[TimerAt] = [(TimerKind.RESOLUTION_DUE, due), (TimerKind.RESOLUTION_ESCALATE, escalate_at)]
     if warn_at > now:
         timers_at.append((TimerKind.RESOLUTION_WARN, warn_at))
     return timers_at
@@ -36,7 +36,7 @@ def promise_timers_at(due: datetime, rules: Rules, now: datetime) -> list[TimerA
     chain = rules.chain
     due = due.astimezone(UTC)  # wall arithmetic on a local time would be off across DST
     warn_at, escalate_at = due - chain.warn_before, due + chain.reassign_after
-    timers_at = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
+    timers_at: list[TimerAt] = [(TimerKind.PROMISE_DUE, due), (TimerKind.PROMISE_ESCALATE, escalate_at)]
     if warn_at > now:
         timers_at.append((TimerKind.PROMISE_WARN, warn_at))
     return timers_at

@@ -87,6 +87,7 @@ def duty_timeline(
     stretches: list[Duty] = []
     for a, b in pairwise(cuts):
         override = next((o for s, e, o in covers if s <= a < e), None)
+        agent: Agent | None
         if override is not None:
             agent, source, reason = override.agent, OVERRIDE, override.reason
         else:

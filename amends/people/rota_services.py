@@ -71,9 +71,10 @@ def rota_shift_add(
 
 def rota_shift_remove(shift: RotaShift, *, now: datetime, actor: Agent | None = None) -> None:
     with transaction.atomic():
-        shift = RotaShift.objects.select_related("team", "agent__user").filter(pk=shift.pk).first()
-        if shift is None:
-            raise Conflict("that shift is no longer on the rota; it may have been removed already", field="shift")
+        try:
+            shift = RotaShift.objects.select_related("team", "agent__user").get(pk=shift.pk)
+        except RotaShift.DoesNotExist:
+            raise Conflict("that shift is no longer on the rota; it may have been removed already", field="shift") from None
         _lock(shift.team)
         RotaShift.objects.filter(pk=shift.pk).delete()
         event_record(
@@ -128,9 +129,10 @@ def rota_override_add(
 def rota_override_remove(override: RotaOverride, *, now: datetime, actor: Agent | None = None) -> RotaOverride:
     """Cancel an override that has not begun; end one under way now. One that is over stays as history."""
     with transaction.atomic():
-        override = RotaOverride.objects.select_related("team", "agent__user").filter(pk=override.pk).first()
-        if override is None:
-            raise Conflict("that override is no longer there; it may have been removed already", field="override")
+        try:
+            override = RotaOverride.objects.select_related("team", "agent__user").get(pk=override.pk)
+        except RotaOverride.DoesNotExist:
+            raise Conflict("that override is no longer there; it may have been removed already", field="override") from None
         _lock(override.team)
         if override.ends_at <= now:
             raise Conflict("that override is already over", field="override")

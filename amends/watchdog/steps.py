@@ -226,7 +226,7 @@ def on_followup_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
 def on_order_at_risk(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if flag_at_risk_within_transaction(ticket, now=batch.now):
         batch.dirty[ticket.pk] = ticket
-        batch.say(ticket, f"order at risk: needed by {when(ticket.need_by)}, still {ticket.get_state_display().lower()}")
+        batch.say(ticket, f"order at risk: needed by {when(ticket.need_by) if ticket.need_by else '?'}, still {ticket.get_state_display().lower()}")
 
 
 STEPS: dict[str, Callable[[Due, Ticket, Batch], None]] = {

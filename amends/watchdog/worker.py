@@ -76,7 +76,7 @@ def watchdog_due(now: datetime, period: timedelta) -> tuple[datetime, datetime |
     row = Schedule.objects.filter(name=WATCHDOG).values_list("next_run_at", "last_run_at").first()
     if row is None or row[1] is None or row[0] > now + 2 * period:
         return now, None
-    next_run_at, last_run_at = row
+    next_run_at, last_run_at = row[0], row[1]  # indexed, so mypy keeps the None check above
     timer_at = next_timer_at(last_run_at)
     if timer_at is not None and timer_at < next_run_at:
         return timer_at, timer_at

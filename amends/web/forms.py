@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from amends.customers.models import Account, Contact
@@ -55,7 +57,7 @@ class CallForm(forms.Form):
                                                           "max_value": "At most 30 days (43,200 minutes)."})
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         contact: Contact | None = data.get("contact")
         if contact is not None:
             data["account"] = contact.account
@@ -97,7 +99,7 @@ class PromiseForm(forms.Form):
                                  error_messages={"invalid": "Give a date and time, e.g. 2026-03-06 14:00."})
     description = forms.CharField(max_length=300, required=False, label="What exactly (optional)")
 
-    def due(self, now) -> object:
+    def due(self, now: datetime) -> datetime:
         """The due instant: `due_in` minutes from now, or the given local time."""
         if self.cleaned_data.get("due_in"):
             return now + timedelta(minutes=self.cleaned_data["due_in"])
@@ -105,7 +107,7 @@ class PromiseForm(forms.Form):
         return due_at if timezone.is_aware(due_at) else timezone.make_aware(due_at)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         if not data.get("due_in") and not data.get("due_at") and not self.errors:
             raise ValidationError("Say when it is due: in how many minutes, or at what time.")
         return data
@@ -174,7 +176,7 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, agents: QuerySet[Agent], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = agents
+        cast(AgentChoiceField, self.fields["agent"]).queryset = agents
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -211,7 +213,7 @@ class AbsenceForm(forms.Form):
         self.agent = agent
         self.tz = ZoneInfo(tz)
         self.now = now
-        field = self.fields["backup"]
+        field = cast(AgentChoiceField, self.fields["backup"])
         field.queryset = backups
         default = agent.backup
         field.empty_label = f"Their usual backup ({default.name})" if default else "Nobody: intake picks an owner"
@@ -223,7 +225,7 @@ class AbsenceForm(forms.Form):
             super().full_clean()
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends:
             if ends <= starts:
@@ -259,8 +261,7 @@ class WallTimeField(forms.Field):
         self.end_of_day = end_of_day
         super().__init__(**kwargs)
         if end_of_day:
-            self.default_error_messages = {"invalid": "Enter a time as HH:MM, e.g. 17:30, or 24:00 for midnight."}
-            self.error_messages = {**self.error_messages, **self.default_error_messages}
+            self.error_messages = {**self.error_messages, "invalid": "Enter a time as HH:MM, e.g. 17:30, or 24:00 for midnight."}
 
     def to_python(self, value) -> time | None:
         if value in self.empty_values:
@@ -294,9 +295,9 @@ class RotaShiftForm(forms.Form):
                              error_messages={"required": "Choose who is on duty.",
                                              "invalid_choice": "Choose someone from the team."})
 
-    def __init__(self, *args, members: QuerySet[Agent], **kwargs) -> None:
-        super().__init__(*args, prefix="shift", **kwargs)
-        self.fields["agent"].queryset = members
+    def __init__(self, data: QueryDict | None = None, *, members: QuerySet[Agent], **kwargs) -> None:
+        super().__init__(data, prefix="shift", **kwargs)
+        cast(AgentChoiceField, self.fields["agent"]).queryset = members
 
 
 class RotaOverrideForm(forms.Form):
@@ -312,10 +313,10 @@ class RotaOverrideForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, label="Reason (optional)",
                              widget=forms.TextInput(attrs={"placeholder": "Swap, holiday cover…"}))
 
-    def __init__(self, *args, members: QuerySet[Agent], tz: str, **kwargs) -> None:
-        super().__init__(*args, prefix="override", **kwargs)
+    def __init__(self, data: QueryDict | None = None, *, members: QuerySet[Agent], tz: str, **kwargs) -> None:
+        super().__init__(data, prefix="override", **kwargs)
         self.tz = ZoneInfo(tz)
-        self.fields["agent"].queryset = members
+        cast(AgentChoiceField, self.fields["agent"]).queryset = members
         for name in ("starts_at", "ends_at"):
             self.fields[name].help_text = f"Time in {tz}."
 

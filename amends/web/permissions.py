@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.template.response import TemplateResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 from amends.people.models import Agent, Role
+from amends.web.http import AgentRequest
 
 NOT_STAFF = (
     "This account is not a member of staff, so it cannot use the support workspace. "
@@ -53,7 +55,7 @@ def agent_required(view: View) -> View:
         agent = _load_agent(request)
         if agent is None:
             return forbidden(request, NOT_STAFF)
-        request.agent = agent  # type: ignore[attr-defined]
+        cast(AgentRequest, request).agent = agent  # the one place the attribute is attached
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -71,8 +73,8 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            agent: Agent = request.agent  # type: ignore[attr-defined]
+        def checked(request: AgentRequest, *args, **kwargs) -> HttpResponse:
+            agent: Agent = request.agent
             if not role_allows(agent, *roles):
                 names = " or ".join(Role(r).label.lower() for r in roles)
                 return forbidden(request, f"Only a {names} can do this. Ask your team lead if you need it done.")

@@ -175,7 +175,7 @@ def _labels(kind: str) -> dict[str, str]:
     from amends.desk.models import PromiseState, State
     from amends.policies.models import Urgency
 
-    return dict({"urgency": Urgency, "state": State, "promise": PromiseState}[kind].choices)
+    return {value: str(label) for value, label in {"urgency": Urgency, "state": State, "promise": PromiseState}[kind].choices}
 
 
 _CHOICE_BADGES: dict[tuple[str, str], SafeString] = {}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from amends.core.clock import wall_now
 from amends.core.models import Notification
 from amends.desk.queries import attention_rows
 from amends.people.models import Agent, Role
 from amends.web.htmx import render_page_or_partial
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 from amends.web.rows import BoardRow, board_rows
 from amends.web.templatetags.workspace import Times
@@ -47,8 +48,8 @@ def attention_page(agent: Agent, scope: str, now: datetime, rows: int = ROWS) ->
 
 
 @agent_required
-def needs_attention(request: HttpRequest) -> HttpResponse:
-    agent: Agent = request.agent  # type: ignore[attr-defined]
+def needs_attention(request: AgentRequest) -> HttpResponse:
+    agent: Agent = request.agent
     scope = request.GET.get("scope", "")
     if scope not in SCOPES:
         scope = default_scope(agent)

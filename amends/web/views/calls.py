@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import trigger_client_event
@@ -21,6 +21,7 @@ from amends.desk.models import Channel, PromiseKind, Ticket
 from amends.people.models import Agent
 from amends.web.forms import CALL_FIELD_MAP, CallForm
 from amends.web.htmx import render_page_or_partial
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 
 LOOKUP_MIN = 2
@@ -80,13 +81,13 @@ def log_call(form: CallForm, *, now: datetime, actor: Agent) -> Ticket:
 
 
 @agent_required
-def call_new(request: HttpRequest) -> HttpResponse:
+def call_new(request: AgentRequest) -> HttpResponse:
     form = CallForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                ticket = log_call(form, now=wall_now(), actor=request.agent)  # type: ignore[attr-defined]
+                ticket = log_call(form, now=wall_now(), actor=request.agent)
             except DomainError as exc:
                 form.add_error(CALL_FIELD_MAP.get(exc.field or "", None), exc.message[:1].upper() + exc.message[1:])
             else:
@@ -103,7 +104,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def call_lookup(request: HttpRequest) -> HttpResponse:
+def call_lookup(request: AgentRequest) -> HttpResponse:
     """Contacts and accounts matching what was typed (name, email, phone or account name)."""
     q = " ".join(request.GET.get("q", "").split())[:100]
     contacts: list[Contact] = []

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from amends.core.clock import wall_now
 from amends.desk.models import Promise, PromiseState, Ticket
 from amends.desk.queries import promises_of, tickets_list
 from amends.people.models import Agent
 from amends.web.htmx import render_page_or_partial
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 
 LIMIT = 200
@@ -37,8 +38,8 @@ def my_work(agent: Agent, now: datetime) -> MyWork:
 
 
 @agent_required
-def mine(request: HttpRequest) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def mine(request: AgentRequest) -> HttpResponse:
+    me: Agent = request.agent
     now = wall_now()
     context = {"work": my_work(me, now), "now": now}
     return render_page_or_partial(request, "web/mine.html", "web/_mine_body.html", context)

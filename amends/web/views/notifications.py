@@ -17,6 +17,7 @@ from amends.core.notifications import notification_mark_read, notifications_for
 from amends.people.models import Agent
 from amends.web.forms import capfirst_sentence
 from amends.web.htmx import render_page_or_partial
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 
 PAGE_SIZE = 50
@@ -47,7 +48,7 @@ def notification_page(agent: Agent, page: int) -> NotificationPage:
     """One page of my notifications; one row more than the page tells whether there is a next one (no COUNT)."""
     rows = notifications_for(agent, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     for n in rows:
-        n.badge_class, n.badge_label = KINDS.get(n.kind, ("badge-muted", n.kind.replace("_", " ").capitalize()))
+        n.badge_class, n.badge_label = KINDS.get(n.kind, ("badge-muted", n.kind.replace("_", " ").capitalize()))  # type: ignore[attr-defined]  # for the template
     return NotificationPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
@@ -64,16 +65,16 @@ def _render(request: HttpRequest, agent: Agent, page: int) -> HttpResponse:
 
 
 @agent_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def notifications(request: AgentRequest) -> HttpResponse:
+    me: Agent = request.agent
     return _render(request, me, _page_number(request.GET.get("page")))
 
 
 @require_POST
 @agent_required
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AgentRequest) -> HttpResponse:
     """Mark the posted `id`s (or `all=1`) read. htmx gets the list back; a plain form goes back to the page."""
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     ids: list[str] | Literal["all"] = "all" if request.POST.get("all") == "1" else request.POST.getlist("id")
     page = _page_number(request.POST.get("page"))
     try:

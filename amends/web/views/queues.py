@@ -24,6 +24,7 @@ from amends.desk.queries import open_for_team
 from amends.people.models import Agent, Role, Team, person_name
 from amends.web.forms import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, role_allows, role_required
 from amends.web.rows import QUEUE_COLUMNS, QueueRow, queue_rows_from
 from amends.web.templatetags.workspace import Times
@@ -193,8 +194,8 @@ def _page_number(raw: str | None) -> int:
 
 
 @agent_required
-def queues(request: HttpRequest) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def queues(request: AgentRequest) -> HttpResponse:
+    me: Agent = request.agent
     now = wall_now()
     page = queue_page(
         me, request.GET.get("team", ""), request.GET.get("state", ALL), request.GET.get("sort", "deadline"),
@@ -217,14 +218,14 @@ def _back(request: HttpRequest) -> str:
 
 @require_POST
 @role_required(Role.LEAD)
-def queues_assign(request: HttpRequest) -> HttpResponse:
+def queues_assign(request: AgentRequest) -> HttpResponse:
     """Assign the ticked requests to one person, in one transaction; each refusal is reported by request."""
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     form = BulkAssignForm(request.POST, agents=assignable_agents(me))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # iterating an ErrorList gives strings
         return redirect(_back(request))
     agent: Agent = form.cleaned_data["agent"]
     team_id = None if role_allows(me, Role.MANAGER) else me.team_id

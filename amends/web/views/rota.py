@@ -8,7 +8,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,6 +24,7 @@ from amends.people.rota_services import (
     rota_shift_remove,
 )
 from amends.web.forms import RotaOverrideForm, RotaShiftForm, capfirst_sentence
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_allows, role_required
 
 NOT_YOUR_TEAM = "Only this team’s lead, a manager or an admin can change its rota."
@@ -48,9 +49,9 @@ def _members(team: Team) -> QuerySet[Agent]:
     )
 
 
-def _page(request: HttpRequest, team: Team, now: datetime, *, shift_form: RotaShiftForm | None = None,
+def _page(request: AgentRequest, team: Team, now: datetime, *, shift_form: RotaShiftForm | None = None,
           override_form: RotaOverrideForm | None = None, status: int = 200) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     tz = team.calendar.time_zone
     can_edit = may_edit_rota(me, team)
     if can_edit:
@@ -70,29 +71,29 @@ def _service_error(form: forms.Form, exc: DomainError) -> None:
 
 
 @agent_required
-def rota_page(request: HttpRequest, team_id: int) -> HttpResponse:
+def rota_page(request: AgentRequest, team_id: int) -> HttpResponse:
     team = _team(team_id)
     if team is None:
         return render(request, "web/404.html", {"message": NO_TEAM}, status=404)
     return _page(request, team, wall_now())
 
 
-def _editable_team(request: HttpRequest, team_id: int) -> Team | HttpResponse:
+def _editable_team(request: AgentRequest, team_id: int) -> Team | HttpResponse:
     team = _team(team_id)
     if team is None:
         return render(request, "web/404.html", {"message": NO_TEAM}, status=404)
-    if not may_edit_rota(request.agent, team):  # type: ignore[attr-defined]
+    if not may_edit_rota(request.agent, team):
         return forbidden(request, NOT_YOUR_TEAM)
     return team
 
 
 @require_POST
 @role_required(Role.LEAD)
-def rota_shift_new(request: HttpRequest, team_id: int) -> HttpResponse:
+def rota_shift_new(request: AgentRequest, team_id: int) -> HttpResponse:
     team = _editable_team(request, team_id)
     if isinstance(team, HttpResponse):
         return team
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     now = wall_now()
     form = RotaShiftForm(request.POST, members=_members(team))
     if not form.is_valid():
@@ -111,7 +112,7 @@ def rota_shift_new(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.LEAD)
-def rota_shift_delete(request: HttpRequest, team_id: int, shift_id: int) -> HttpResponse:
+def rota_shift_delete(request: AgentRequest, team_id: int, shift_id: int) -> HttpResponse:
     team = _editable_team(request, team_id)
     if isinstance(team, HttpResponse):
         return team
@@ -120,7 +121,7 @@ def rota_shift_delete(request: HttpRequest, team_id: int, shift_id: int) -> Http
         messages.error(request, "That shift is no longer on the rota; it may have been removed already.")
         return redirect("rota", team_id=team.pk)
     try:
-        rota_shift_remove(shift, now=wall_now(), actor=request.agent)  # type: ignore[attr-defined]
+        rota_shift_remove(shift, now=wall_now(), actor=request.agent)
     except DomainError as exc:
         messages.error(request, capfirst_sentence(exc.message))
         return redirect("rota", team_id=team.pk)
@@ -131,11 +132,11 @@ def rota_shift_delete(request: HttpRequest, team_id: int, shift_id: int) -> Http
 
 @require_POST
 @role_required(Role.LEAD)
-def rota_override_new(request: HttpRequest, team_id: int) -> HttpResponse:
+def rota_override_new(request: AgentRequest, team_id: int) -> HttpResponse:
     team = _editable_team(request, team_id)
     if isinstance(team, HttpResponse):
         return team
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     now = wall_now()
     form = RotaOverrideForm(request.POST, members=_members(team), tz=team.calendar.time_zone)
     if not form.is_valid():
@@ -154,7 +155,7 @@ def rota_override_new(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.LEAD)
-def rota_override_delete(request: HttpRequest, team_id: int, override_id: int) -> HttpResponse:
+def rota_override_delete(request: AgentRequest, team_id: int, override_id: int) -> HttpResponse:
     team = _editable_team(request, team_id)
     if isinstance(team, HttpResponse):
         return team
@@ -165,7 +166,7 @@ def rota_override_delete(request: HttpRequest, team_id: int, override_id: int) -
     now = wall_now()
     began = override.starts_at <= now
     try:
-        rota_override_remove(override, now=now, actor=request.agent)  # type: ignore[attr-defined]
+        rota_override_remove(override, now=now, actor=request.agent)
     except DomainError as exc:
         messages.error(request, capfirst_sentence(exc.message))
         return redirect("rota", team_id=team.pk)

@@ -28,6 +28,7 @@ from amends.people.rota import DutyNow, teams_on_duty
 from amends.people.services import absence_end
 from amends.policies.business_time import is_open
 from amends.web.forms import AbsenceForm, capfirst_sentence
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_allows
 
 IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
@@ -157,8 +158,8 @@ def _with_duty(card: TeamCard, duty: DutyNow, away_ids: set[int]) -> TeamCard:
 
 
 @agent_required
-def team(request: HttpRequest) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def team(request: AgentRequest) -> HttpResponse:
+    me: Agent = request.agent
     now = wall_now()
     return render(request, "web/team.html", {"cards": team_board(me, now), "now": now})
 
@@ -197,9 +198,9 @@ def _page(request: HttpRequest, agent: Agent, form: AbsenceForm, status: int = 2
 
 
 @agent_required
-def absence_new(request: HttpRequest) -> HttpResponse:
+def absence_new(request: AgentRequest) -> HttpResponse:
     """GET: the form. POST: the preview of the work that moves; POST with confirm=1: set the absence."""
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     source = request.POST if request.method == "POST" else request.GET
     agent = _agent_for_absence(source.get("agent"), me)
     if agent is None:
@@ -246,9 +247,9 @@ def absence_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def absence_stop(request: HttpRequest, absence_id: int) -> HttpResponse:
+def absence_stop(request: AgentRequest, absence_id: int) -> HttpResponse:
     """End an absence now (or cancel one that has not begun)."""
-    me: Agent = request.agent  # type: ignore[attr-defined]
+    me: Agent = request.agent
     absence = Absence.objects.select_related("agent__user").filter(pk=absence_id).first()
     if absence is None:
         messages.error(request, "That absence is no longer there; it may have been ended already.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -31,6 +32,7 @@ from amends.web.forms import (
     StateForm,
     WithdrawForm,
 )
+from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 from amends.web.templatetags.workspace import local_time
 
@@ -80,7 +82,7 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpRe
         "note": NoteForm(), "contact": ContactLogForm(), "withdraw": WithdrawForm(),
     }
     context = {
-        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": StateForm.base_fields["state"].choices,
+        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
     }
     return render(request, "web/ticket.html", context, status=status)
@@ -92,7 +94,7 @@ def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 
 
 @agent_required
-def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_page(request: AgentRequest, ticket_id: int) -> HttpResponse:
     try:
         page = ticket_page_data(ticket_id)
     except NotFound as exc:
@@ -142,8 +144,8 @@ def _promise_of(ticket: Ticket, promise_id: int):
 
 @require_POST
 @agent_required
-def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    me: Agent = request.agent  # type: ignore[attr-defined]
+def ticket_take(request: AgentRequest, ticket_id: int) -> HttpResponse:
+    me: Agent = request.agent
 
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         ticket_assign(ticket, me, now=now, actor=me)
@@ -154,10 +156,10 @@ def ticket_take(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_assign_to(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_assign_to(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         agent = form.cleaned_data["agent"]
-        ticket_assign(ticket, agent, now=now, actor=request.agent)  # type: ignore[attr-defined]
+        ticket_assign(ticket, agent, now=now, actor=request.agent)
         return f"{ticket.reference} assigned to {agent.name}."
 
     return _act(request, ticket_id, "assign", AssignForm(request.POST), perform)
@@ -165,10 +167,10 @@ def ticket_assign_to(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_state(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
-        ticket_set_state(ticket, data["state"], now=now, actor=request.agent, note=data["note"])  # type: ignore[attr-defined]
+        ticket_set_state(ticket, data["state"], now=now, actor=request.agent, note=data["note"])
         return f"{ticket.reference} is now {State(data['state']).label.lower()}."
 
     return _act(request, ticket_id, "state", StateForm(request.POST), perform)
@@ -176,11 +178,11 @@ def ticket_state(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def promise_new(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def promise_new(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
         promise = promise_make(
-            ticket, kind=data["kind"], due_at=form.due(now), now=now, actor=request.agent,  # type: ignore[attr-defined]
+            ticket, kind=data["kind"], due_at=cast(PromiseForm, form).due(now), now=now, actor=request.agent,
             description=data["description"],
         )
         moved = (f" (asked for {local_time(promise.asked_for, now)}, when we are closed: moved to our next opening)"
@@ -192,9 +194,9 @@ def promise_new(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def promise_done(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpResponse:
+def promise_done(request: AgentRequest, ticket_id: int, promise_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
-        promise = promise_keep(_promise_of(ticket, promise_id), now=now, actor=request.agent,  # type: ignore[attr-defined]
+        promise = promise_keep(_promise_of(ticket, promise_id), now=now, actor=request.agent,
                                note=form.cleaned_data["note"])
         return f"Promise kept: {promise.get_kind_display().lower()}."
 
@@ -203,10 +205,10 @@ def promise_done(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpR
 
 @require_POST
 @agent_required
-def promise_cancel(request: HttpRequest, ticket_id: int, promise_id: int) -> HttpResponse:
+def promise_cancel(request: AgentRequest, ticket_id: int, promise_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         promise = promise_withdraw(_promise_of(ticket, promise_id), now=now, reason=form.cleaned_data["reason"],
-                                   actor=request.agent)  # type: ignore[attr-defined]
+                                   actor=request.agent)
         return f"Promise withdrawn: {promise.get_kind_display().lower()}."
 
     return _act(request, ticket_id, f"promise-{promise_id}", WithdrawForm(request.POST), perform)
@@ -214,9 +216,9 @@ def promise_cancel(request: HttpRequest, ticket_id: int, promise_id: int) -> Htt
 
 @require_POST
 @agent_required
-def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_note(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
-        ticket_add_note(ticket, now=now, actor=request.agent, text=form.cleaned_data["text"])  # type: ignore[attr-defined]
+        ticket_add_note(ticket, now=now, actor=request.agent, text=form.cleaned_data["text"])
         return "Internal note added."
 
     return _act(request, ticket_id, "note", NoteForm(request.POST), perform)
@@ -224,10 +226,10 @@ def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_contact(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_contact(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         data = form.cleaned_data
-        ticket = ticket_log_contact(ticket, now=now, actor=request.agent, channel=data["channel"], note=data["note"])  # type: ignore[attr-defined]
+        ticket = ticket_log_contact(ticket, now=now, actor=request.agent, channel=data["channel"], note=data["note"])
         if not ticket.is_open:
             return "Contact logged on the closed request."
         return f"Chaser logged (chase #{ticket.chased_count}); urgency is now {ticket.get_urgency_display().lower()}."
