@@ -6,14 +6,14 @@ A person is *reachable* now when their account is active, they are not absent, a
 1. the usual owner (the account's usual agent at intake), when reachable and at work;
 2. the usual owner's backup (the one their current absence names, else their standing backup), when
    reachable;
-3. when spreading new work (intake, hand-overs): the least-loaded member of the team at work, the one
-   given work longest ago first between equals;
+3. when spreading new work (intake, hand-overs): the least-loaded member of the team at work (so new
+   work goes round them in turn);
 4. when the work is covered now (covered out of hours, or past its assignment deadline, or escalated):
    the person on duty, when reachable; else the lead, when reachable; else the manager, who then owns it
    whatever their state and is told. Never nobody while the team has a manager or a lead.
 
-Reads: a `Roster` of one team at one instant, in five queries (who the rota puts on duty, its people,
-their absences, their open loads through the open-owner index).
+Reads: a `Roster` of one team at one instant, in three queries (its people, their absences, their open
+loads, counted through the open-owner index alone); who the rota puts on duty comes with the reference data.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeGuard
 
-from django.db.models import Count, Max
+from django.db.models import Count
 
+from amends.core.reference import Snapshot
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Team
 from amends.people.queries import absences_current, agent_at_work, takes_intake, team_members
@@ -41,7 +42,7 @@ class Roster:
     calendar: CalendarSpec
     agents: dict[int, Agent]  # active agents: the team's, and those asked for besides
     away: dict[int, Absence] = field(default_factory=dict)
-    loads: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)  # open requests, last given one
+    loads: dict[int, int] = field(default_factory=dict)  # open requests each holds
     on_duty_id: int | None = None
 
     def agent(self, agent_id: int | None) -> Agent | None:
@@ -67,23 +68,24 @@ class Roster:
         return (absence.backup_id if absence is not None and absence.backup_id else None) or agent.backup_id
 
     def available(self) -> list[Agent]:
-        """The team's members at work now, least loaded first, then the one given work longest ago."""
+        """The team's members at work now, least loaded first (so new work goes round them in turn)."""
         members = [
             a for a in self.agents.values() if a.team_id == self.team.pk and takes_intake(a) and self.at_work(a.pk)
         ]
+        return sorted(members, key=lambda agent: (self.loads.get(agent.pk, 0), agent.pk))
 
-        def order(agent: Agent) -> tuple:
-            load, last = self.loads.get(agent.pk, (0, None))
-            return (load, last is not None, last or self.now, agent.pk)
-
-        return sorted(members, key=order)
+    def given(self, agent: Agent) -> None:
+        """One more open request for `agent` (a batch spreading several)."""
+        self.loads[agent.pk] = self.loads.get(agent.pk, 0) + 1
 
 
-def roster_read(team: Team, now: datetime, calendar: CalendarSpec, also: Iterable[int | None] = ()) -> Roster:
+def roster_read(
+    team: Team, now: datetime, calendar: CalendarSpec, also: Iterable[int | None] = (), ref: Snapshot | None = None,
+) -> Roster:
     """The team's roster at `now`, with the agents in `also` (an account's usual agent, a current owner)
     and everyone a chain may name (their backups, the team's lead, manager and person on duty): three
-    queries, and two for the rota (who is on duty now); one more when a backup from elsewhere is named."""
-    on_duty_id = on_duty_id_at(team, calendar.tz, now)
+    queries; one more when a backup from elsewhere is named."""
+    on_duty_id = on_duty_id_at(team, calendar.tz, now, ref)
     wanted = {*also, team.lead_id, team.manager_id, on_duty_id} - {None}
     agents = {a.pk: a for a in team_members(team.pk, also=wanted)}
     away = absences_current(agents, now)
@@ -92,11 +94,10 @@ def roster_read(team: Team, now: datetime, calendar: CalendarSpec, also: Iterabl
     if missing:
         agents.update({a.pk: a for a in team_members(team.pk, also=missing) if a.pk in missing})
         away.update(absences_current(missing, now))
-    loads = {
-        row["owner_id"]: (row["n"], row["last"])
-        for row in Ticket.objects.filter(OPEN_Q, owner_id__in=list(agents))
-        .values("owner_id").annotate(n=Count("*"), last=Max("assigned_at")).order_by()
-    }
+    # Open requests always have a next deadline: saying so names the open-owner index's second column, so
+    # that a planner with statistics counts through that small index rather than each owner's whole history.
+    open_owned = Ticket.objects.filter(OPEN_Q, owner_id__in=list(agents), next_deadline_at__isnull=False)
+    loads = dict(open_owned.values_list("owner_id").annotate(n=Count("*")).order_by())
     return Roster(team, now, calendar, agents, away, loads, on_duty_id)
 
 

@@ -69,7 +69,7 @@ def handover_plan(agent: Agent, *, backup: Agent | None, now: datetime, at: date
         if ticket.team_id not in rosters:
             team = team_at(ticket.team_id, ref)
             calendar = rules_for_team(team, ticket.account.tier, ticket.urgency, ref).calendar
-            rosters[ticket.team_id] = roster_read(team, at, calendar, also=[agent.pk, backup.pk if backup else None])
+            rosters[ticket.team_id] = roster_read(team, at, calendar, also=[agent.pk, backup.pk if backup else None], ref=ref)
         roster = rosters[ticket.team_id]
         owner: Agent | None
         if backup is not None and backup.pk != agent.pk and roster.reachable(backup.pk):
@@ -80,8 +80,7 @@ def handover_plan(agent: Agent, *, backup: Agent | None, now: datetime, at: date
             if backup is not None and owner is not None and owner.pk != backup.pk:
                 why = f"{backup.name} is not at work then; {why}"
         if owner is not None:  # spread what follows: the new owner's load grows
-            load, last = roster.loads.get(owner.pk, (0, None))
-            roster.loads[owner.pk] = (load + 1, at)
+            roster.given(owner)
         plan.moves.append(Move(ticket, owner, why, reachable, soon.get(ticket.pk)))
     return plan
 

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from amends.core.errors import DomainError
-from amends.core.events import event_record
-from amends.core.notifications import staff_notify
+from amends.core.events import event_new
+from amends.core.models import Event, Notification
+from amends.core.notifications import notification_new
 from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
@@ -35,9 +36,9 @@ from amends.desk.models import (
     Timer,
     TimerKind,
 )
-from amends.desk.promises import promise_made_record
+from amends.desk.promises import promise_made_event
 from amends.desk.rules import Rules, rules_for_team
-from amends.desk.services import assignment_record, flag_at_risk_within_transaction
+from amends.desk.services import assignment_event, assignment_notice, flag_at_risk_within_transaction
 from amends.desk.timers import promise_timers_at, resolution_timers_at, timers_new
 from amends.people.models import Agent, Team
 from amends.people.queries import team_at
@@ -117,7 +118,7 @@ def intake_plan(
     ref = reference_snapshot()
     team = team or team_at(account.team_id, ref)
     rules = rules_for_team(team, account.tier, urgency, ref)
-    roster = roster_read(team, now, rules.calendar, also=[account.usual_agent_id])
+    roster = roster_read(team, now, rules.calendar, also=[account.usual_agent_id], ref=ref)
     covered = rules.covered_now(now)
     choice = owner_choose(
         roster, usual=roster.agent(account.usual_agent_id), spread=True, covered=covered, account_name=account.name,
@@ -183,39 +184,46 @@ def intake_commit(plan: IntakePlan) -> Ticket:
     the notices to staff."""
     ticket, actor, now = plan.ticket, plan.actor, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
+    events = [event_new(
+        ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
+        message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
+        data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
+    )]
+    notices = []
+    if owner is not None:
+        events.append(assignment_event(ticket, owner, previous=None, now=now, actor=actor, reason=plan.why))
+        if actor is None or actor.pk != owner.pk:
+            notices.append(assignment_notice(ticket, owner, now=now, reason=plan.why))
+    else:
+        assert ticket.assign_by is not None  # intake gives every request without an owner its deadline
+        events.append(event_new(
+            ticket=ticket, kind="unassigned", now=now,
+            message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
+        ))
+        # Read now, not from the kept team: a lead whose account was deleted leaves no stamp change.
+        lead = Agent.objects.select_related("user").filter(pk=team.lead_id).first() if team.lead_id else None
+        if lead is not None:
+            notices.append(notification_new(
+                lead, kind="unowned", now=now, ticket=ticket,
+                message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
+                f"{plan.why}",
+            ))
+    if plan.answer_from is not None:
+        events.append(event_new(
+            ticket=ticket, kind="closed_now", now=now, customer_visible=True,
+            message=f"We are closed now; we will pick this up from {when(plan.answer_from)}",
+            data={"answer_from": plan.answer_from.isoformat()},
+        ))
     with transaction.atomic():
         ticket.save(force_insert=True)
         Promise.objects.bulk_create(plan.promises)
         Timer.objects.bulk_create(_timers(plan))
-        event_record(
-            ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
-            message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
-            data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
-        )
-        if owner is not None:
-            assignment_record(ticket, owner, previous=None, now=now, actor=actor, reason=plan.why)
-        else:
-            assert ticket.assign_by is not None  # intake gives every request without an owner its deadline
-            event_record(
-                ticket=ticket, kind="unassigned", now=now,
-                message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
-            )
-            # Read now, not from the kept team: a lead whose account was deleted leaves no stamp change.
-            lead = Agent.objects.select_related("user").filter(pk=team.lead_id).first() if team.lead_id else None
-            if lead is not None:
-                staff_notify(
-                    lead, kind="unowned", now=now, ticket=ticket,
-                    message=f"New {ticket.urgency} request {ticket.reference} from {account.name} has no owner yet: "
-                    f"{plan.why}",
-                )
-        if plan.answer_from is not None:
-            event_record(
-                ticket=ticket, kind="closed_now", now=now, customer_visible=True,
-                message=f"We are closed now; we will pick this up from {when(plan.answer_from)}",
-                data={"answer_from": plan.answer_from.isoformat()},
-            )
         for promise in plan.promises:
-            promise_made_record(promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None)
+            events.append(promise_made_event(
+                promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None
+            ))
+        Event.objects.bulk_create(events)
+        Notification.objects.bulk_create(notices)
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)
             ticket.save(update_fields=["at_risk_since"])

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from amends.core.errors import DomainError
-from amends.core.events import event_record
+from amends.core.events import event_new, event_record
+from amends.core.models import Event
 from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
@@ -55,10 +56,16 @@ def promise_make(
 
 
 def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
-    """The timeline entry for a new promise, saying so when its due time moved to the next opening."""
+    """Write the timeline entry for a new promise."""
+    promise_made_event(promise, now=now, actor=actor).save(force_insert=True)
+
+
+def promise_made_event(promise: Promise, *, now: datetime, actor: Agent | None) -> Event:
+    """The timeline entry for a new promise, saying so when its due time moved to the next opening; not yet
+    written (intake writes its events at once)."""
     description, asked = promise.description, promise.asked_for
     moved = f" (asked for {when(asked)}, when we are closed: moved to our next opening)" if asked else ""
-    event_record(
+    return event_new(
         ticket=promise.ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
         message=f"{promise.get_kind_display()} promised by {when(promise.due_at)}{moved}"
         + (f": {description}" if description else ""),

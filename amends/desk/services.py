@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from amends.core.errors import DomainError, NotFound
-from amends.core.events import event_record
-from amends.core.notifications import staff_notify, staff_notify_many
+from amends.core.events import event_new, event_record
+from amends.core.models import Event, Notification
+from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import (
     CLOSED_STATES,
@@ -86,17 +87,29 @@ def assignment_record(
 ) -> None:
     """The timeline entry of a new owner, and their notice (unless they took it themselves, or `notify` is
     off because the caller tells them once for many: a hand-over)."""
+    assignment_event(ticket, agent, previous=previous, now=now, actor=actor, reason=reason).save(force_insert=True)
+    if notify and (actor is None or actor.pk != agent.pk):
+        assignment_notice(ticket, agent, now=now, reason=reason).save(force_insert=True)
+
+
+def assignment_event(
+    ticket: Ticket, agent: Agent, *, previous: Agent | None, now: datetime, actor: Agent | None, reason: str
+) -> Event:
+    """The timeline entry of a new owner, not yet written (intake writes its events at once)."""
     message = f"Assigned to {agent.name}" + (f" (was {previous.name})" if previous else "") + f": {reason}"
-    event_record(
+    return event_new(
         ticket=ticket, kind="assigned", now=now, actor=actor, message=message,
         data={"owner": agent.pk, "previous": previous.pk if previous else None, "reason": reason},
     )
-    if notify and (actor is None or actor.pk != agent.pk):
-        staff_notify(
-            agent, kind="assigned", now=now, ticket=ticket,
-            message=f"{ticket.reference} is yours: {ticket.subject} ({ticket.account.name}, {ticket.urgency})"
-            + (f" — {reason}" if reason else ""),
-        )
+
+
+def assignment_notice(ticket: Ticket, agent: Agent, *, now: datetime, reason: str) -> Notification:
+    """The new owner's notice, not yet written."""
+    return notification_new(
+        agent, kind="assigned", now=now, ticket=ticket,
+        message=f"{ticket.reference} is yours: {ticket.subject} ({ticket.account.name}, {ticket.urgency})"
+        + (f" — {reason}" if reason else ""),
+    )
 
 
 def ticket_assign(ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str = "") -> Ticket:

@@ -146,7 +146,7 @@ WEEKDAY_CHOICES = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursda
 END_OF_DAY = time(0, 0)  # as a shift's end: 24:00, midnight at the end of its day (as in a calendar's hours)
 
 
-class RotaShift(models.Model):
+class RotaShift(ReferenceModel):
     """One row of a team's weekly duty rota: who is on duty on a weekday from one local time to another, in
     the team calendar's time zone. A shift past midnight is two rows: until 24:00, then from 00:00 the next day."""
 
@@ -174,7 +174,7 @@ class RotaShift(models.Model):
         return "24:00" if self.ends == END_OF_DAY else f"{self.ends:%H:%M}"
 
 
-class RotaOverride(models.Model):
+class RotaOverride(ReferenceModel):
     """A dated exception to the weekly rota (a swap, holiday cover): for its span, `agent` is on duty instead
     of whoever the pattern names."""
 

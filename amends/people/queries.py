@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db.models import Q
+
 from amends.core.reference import Snapshot, reference_snapshot
 from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
 from amends.policies.business_time import CalendarSpec, is_open
@@ -64,8 +66,7 @@ def team_members(team_id: int, also: Iterable[int | None] = ()) -> list[Agent]:
     """The team's active agents with their users, plus the active agents in `also` (an account's usual agent
     from another team, a lead or manager): one query."""
     extra = [pk for pk in also if pk is not None]
-    agents = Agent.objects.filter(user__is_active=True).select_related("user")
-    return list(agents.filter(team_id=team_id) | agents.filter(pk__in=extra))
+    return list(Agent.objects.filter(Q(team_id=team_id) | Q(pk__in=extra), user__is_active=True).select_related("user"))
 
 
 def agent_is_away(agent: Agent, now: datetime) -> bool:

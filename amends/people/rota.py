@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from amends.core.reference import Snapshot, reference_snapshot
 from amends.people.models import END_OF_DAY, Agent, RotaOverride, RotaShift, Team, parse_hours
 
 OVERRIDE, ROTA, FALLBACK = "override", "rota", "fallback"
@@ -117,16 +118,17 @@ def _team(team_id: int) -> Team:
     return team
 
 
-def rota_rows(team_ids: Sequence[int], start: datetime, end: datetime) -> tuple[dict, dict]:
-    """The teams' weekly shifts, and their overrides overlapping [start, end), by team: two queries."""
+def rota_rows(team_ids: Sequence[int], start: datetime | None, end: datetime | None) -> tuple[dict, dict]:
+    """The teams' weekly shifts, and their overrides overlapping [start, end) (all of them without a span),
+    by team: two queries."""
     shifts: dict[int, list[RotaShift]] = defaultdict(list)
     overrides: dict[int, list[RotaOverride]] = defaultdict(list)
     for shift in RotaShift.objects.filter(team_id__in=team_ids).select_related("agent__user"):
         shifts[shift.team_id].append(shift)
-    for override in (
-        RotaOverride.objects.filter(team_id__in=team_ids, starts_at__lt=end, ends_at__gt=start)
-        .select_related("agent__user").order_by("starts_at", "pk")
-    ):
+    span = RotaOverride.objects.filter(team_id__in=team_ids)
+    if start is not None and end is not None:
+        span = span.filter(starts_at__lt=end, ends_at__gt=start)
+    for override in span.select_related("agent__user").order_by("starts_at", "pk"):
         overrides[override.team_id].append(override)
     return shifts, overrides
 
@@ -152,16 +154,28 @@ def on_duty_at(team_id: int, at: datetime) -> Agent | None:
     return _scheduled(team.pk, team.calendar.time_zone, team.on_duty, at)
 
 
-def on_duty_id_at(team: Team, tz: str, at: datetime) -> int | None:
+def on_duty_id_at(team: Team, tz: str, at: datetime, ref: Snapshot | None = None) -> int | None:
     """The id of the person the rota puts on duty at `at` (the team's own columns are enough; `tz`: its
-    calendar's zone): two queries."""
-    scheduled = _scheduled(team.pk, tz, None, at)
+    calendar's zone), from the rota this process keeps with the reference data: no query while the
+    reference stamp is unchanged."""
+    scheduled = _scheduled(team.pk, tz, None, at, ref)
     return scheduled.pk if scheduled is not None else team.on_duty_id
 
 
-def _scheduled(team_id: int, tz: str, fallback: Agent | None, at: datetime) -> Agent | None:
-    shifts, overrides = rota_rows([team_id], at, at + timedelta(seconds=1))
-    return duty_timeline(tz, fallback, shifts[team_id], overrides[team_id], at, at + timedelta(seconds=1))[0].agent
+def _scheduled(team_id: int, tz: str, fallback: Agent | None, at: datetime, ref: Snapshot | None = None) -> Agent | None:
+    shifts, overrides = rota_kept(ref or reference_snapshot())
+    until = at + timedelta(seconds=1)
+    return duty_timeline(tz, fallback, shifts.get(team_id, []), overrides.get(team_id, []), at, until)[0].agent
+
+
+def rota_kept(ref: Snapshot) -> tuple[dict[int, list[RotaShift]], dict[int, list[RotaOverride]]]:
+    """Every team's shifts and overrides, with their agents, as this process keeps them: rotas are reference
+    data (their changes renew the reference stamp), read by every intake and every chain."""
+    def load() -> tuple[dict[int, list[RotaShift]], dict[int, list[RotaOverride]]]:
+        shifts, overrides = rota_rows(list(Team.objects.values_list("pk", flat=True)), None, None)
+        return dict(shifts), dict(overrides)
+
+    return ref.kept("rota", load)
 
 
 def on_duty_next(team_id: int, at: datetime) -> tuple[Agent | None, datetime] | None:

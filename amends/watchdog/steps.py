@@ -57,7 +57,7 @@ class Batch:
     def roster(self, ticket: Ticket) -> Roster:
         if ticket.team_id not in self.rosters:
             calendar = rules_for(ticket, self.ref).calendar
-            self.rosters[ticket.team_id] = roster_read(ticket.team, self.now, calendar)
+            self.rosters[ticket.team_id] = roster_read(ticket.team, self.now, calendar, ref=self.ref)
         return self.rosters[ticket.team_id]
 
     def tell(self, recipient: Agent | None, ticket: Ticket, kind: str, message: str) -> None:
@@ -86,9 +86,7 @@ def owner_after_deadline(ticket: Ticket, batch: Batch, *, usual: Agent | None, e
 
 def _give(ticket: Ticket, choice: Choice, batch: Batch, reason: str) -> None:
     assign_within_transaction(ticket, choice.owner, now=batch.now, actor=None, reason=f"{reason}; {choice.why}")  # type: ignore[arg-type]
-    roster = batch.roster(ticket)
-    load, _ = roster.loads.get(choice.owner.pk, (0, None))  # type: ignore[union-attr]
-    roster.loads[choice.owner.pk] = (load + 1, batch.now)  # type: ignore[union-attr]
+    batch.roster(ticket).given(choice.owner)  # type: ignore[arg-type]
     batch.dirty[ticket.pk] = ticket
 
 

@@ -20,7 +20,7 @@ from amends.core.timefmt import hm
 from amends.desk.handover import absence_hand_over
 from amends.desk.models import Promise, Ticket, Timer
 from amends.desk.services import ticket_save
-from amends.people.models import Agent
+from amends.people.models import Agent, Team
 from amends.people.queries import absences_due_for_handover
 from amends.watchdog.steps import STEPS, Batch, Due
 
@@ -48,18 +48,29 @@ def _timers_claim(now: datetime, size: int, only: int | None) -> tuple[int, list
 
 
 def _tickets_load(timers: list[Due]) -> dict[int, Ticket]:
-    """The timers' tickets (already locked) with their account, team (lead, manager, on duty) and owner; each
-    agent one object per batch. Promise timers get their promise, with its owner and ticket."""
+    """The timers' tickets (already locked) with their accounts; each team (with its lead, manager and person on
+    duty) and each agent (with their user) is loaded once and shared by every ticket and promise that names it,
+    so a batch of a thousand builds a few thousand objects, not fifteen thousand. Promise timers get their
+    promise, with its owner and ticket."""
     tickets = {
-        t.pk: t for t in Ticket.objects.filter(pk__in={t.ticket_id for t in timers})
-        .select_related("account", "team__lead__user", "team__manager__user", "team__on_duty__user", "owner__user")
+        t.pk: t for t in Ticket.objects.filter(pk__in={t.ticket_id for t in timers}).select_related("account").defer("body")
     }
-    promises = Promise.objects.filter(pk__in=[t.promise_id for t in timers if t.promise_id]).select_related("owner__user")
-    by_id = {p.pk: p for p in promises}
+    teams = {team.pk: team for team in Team.objects.filter(pk__in={t.team_id for t in tickets.values()})}
+    promises = {p.pk: p for p in Promise.objects.filter(pk__in=[t.promise_id for t in timers if t.promise_id])}
+    wanted = {t.owner_id for t in tickets.values()} | {p.owner_id for p in promises.values()}
+    wanted |= {pk for team in teams.values() for pk in (team.lead_id, team.manager_id, team.on_duty_id)}
+    agents = {a.pk: a for a in Agent.objects.filter(pk__in=wanted - {None}).select_related("user")}
+    for team in teams.values():
+        team.lead, team.manager = agents.get(team.lead_id), agents.get(team.manager_id)
+        team.on_duty = agents.get(team.on_duty_id)
+    for ticket in tickets.values():
+        ticket.team = teams[ticket.team_id]
+        ticket.owner = agents.get(ticket.owner_id)
     for timer in timers:
         if timer.promise_id:
-            timer.promise = by_id[timer.promise_id]
-            timer.promise.ticket = tickets[timer.ticket_id]
+            promise = timer.promise = promises[timer.promise_id]
+            promise.owner = agents.get(promise.owner_id)
+            promise.ticket = tickets[timer.ticket_id]
     return tickets
 
 
