@@ -11,10 +11,10 @@ from amends.api import lookups
 from amends.api.auth import TokenRequest
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
-from amends.api.outputs import ticket_summary, ticket_view
+from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
 from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
 from amends.core.clock import wall_now
-from amends.desk.intake import Caller, ticket_create
+from amends.desk.intake import Caller, ticket_take_in
 from amends.desk.queries import tickets_list
 
 router = Router(tags=["requests"])
@@ -35,12 +35,12 @@ def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
     caller = Caller(name=given.name or "", email=given.email or "", phone=given.phone or "") \
         if given is not None and given.id is None else None
     minutes = payload.callback_within_minutes
-    ticket = ticket_create(
+    intake = ticket_take_in(
         account=account, caller=caller, contact=contact, team=team, subject=payload.subject, body=payload.body,
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
         callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
     )
-    return 201, to_jsonable_python(ticket_view(ticket.pk))
+    return 201, to_jsonable_python(ticket_view_of(intake.ticket, intake.promises, intake.events))
 
 
 @router.post("/requests", response={201: TicketOut, **WRITE_ERRORS}, summary="Create a request")

@@ -12,7 +12,7 @@ A person is *reachable* now when their account is active, they are not absent, a
    the person on duty, when reachable; else the lead, when reachable; else the manager, who then owns it
    whatever their state and is told. Never nobody while the team has a manager or a lead.
 
-Reads: a `Roster` of one team at one instant, in three queries (its people, their absences, their open
+Reads: a `Roster` of one team at one instant, in one query (its people, whether each is away, and their open
 loads, counted through the open-owner index alone); who the rota puts on duty comes with the reference data.
 """
 
@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeGuard
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from amends.core.reference import Snapshot
 from amends.desk.models import OPEN_Q, Ticket
-from amends.people.models import Absence, Agent, Team
-from amends.people.queries import absences_current, agent_at_work, takes_intake, team_members
+from amends.people.models import Agent, Team
+from amends.people.queries import absences_at, agent_at_work, takes_intake, team_members
 from amends.people.rota import on_duty_id_at
 from amends.policies.business_time import CalendarSpec
 
@@ -41,7 +42,7 @@ class Roster:
     now: datetime
     calendar: CalendarSpec
     agents: dict[int, Agent]  # active agents: the team's, and those asked for besides
-    away: dict[int, Absence] = field(default_factory=dict)
+    away: dict[int, int | None] = field(default_factory=dict)  # absent agents, and the backup each absence names
     loads: dict[int, int] = field(default_factory=dict)  # open requests each holds
     on_duty_id: int | None = None
 
@@ -64,8 +65,7 @@ class Roster:
 
     def backup_id(self, agent: Agent) -> int | None:
         """Who covers `agent`: the backup their current absence names, else their standing backup."""
-        absence = self.away.get(agent.pk)
-        return (absence.backup_id if absence is not None and absence.backup_id else None) or agent.backup_id
+        return self.away.get(agent.pk) or agent.backup_id
 
     def available(self) -> list[Agent]:
         """The team's members at work now, least loaded first (so new work goes round them in turn)."""
@@ -83,22 +83,35 @@ def roster_read(
     team: Team, now: datetime, calendar: CalendarSpec, also: Iterable[int | None] = (), ref: Snapshot | None = None,
 ) -> Roster:
     """The team's roster at `now`, with the agents in `also` (an account's usual agent, a current owner)
-    and everyone a chain may name (their backups, the team's lead, manager and person on duty): three
-    queries; one more when a backup from elsewhere is named."""
+    and everyone a chain may name (their backups, the team's lead, manager and person on duty): one query,
+    and one more when a backup from elsewhere is named."""
     on_duty_id = on_duty_id_at(team, calendar.tz, now, ref)
     wanted = {*also, team.lead_id, team.manager_id, on_duty_id} - {None}
-    agents = {a.pk: a for a in team_members(team.pk, also=wanted)}
-    away = absences_current(agents, now)
-    backups = {a.backup_id for a in agents.values()} | {a.backup_id for a in away.values()}
+    agents = _people(team.pk, wanted, now)
+    backups = {a.backup_id for a in agents.values()} | {a.away_backup for a in agents.values()}  # type: ignore[attr-defined]
     missing = {b for b in backups if b is not None} - set(agents)
     if missing:
-        agents.update({a.pk: a for a in team_members(team.pk, also=missing) if a.pk in missing})
-        away.update(absences_current(missing, now))
-    # Open requests always have a next deadline: saying so names the open-owner index's second column, so
-    # that a planner with statistics counts through that small index rather than each owner's whole history.
-    open_owned = Ticket.objects.filter(OPEN_Q, owner_id__in=list(agents), next_deadline_at__isnull=False)
-    loads = dict(open_owned.values_list("owner_id").annotate(n=Count("*")).order_by())
+        agents.update({pk: a for pk, a in _people(team.pk, missing, now).items() if pk in missing})
+    away = {pk: a.away_backup for pk, a in agents.items() if a.away}  # type: ignore[attr-defined]
+    loads = {pk: a.load for pk, a in agents.items() if a.load}  # type: ignore[attr-defined]
     return Roster(team, now, calendar, agents, away, loads, on_duty_id)
+
+
+def _people(team_id: int, also: Iterable[int | None], now: datetime) -> dict[int, Agent]:
+    """The team's active agents and those in `also`, with their users, each annotated with whether they are
+    away at `now` (and the backup their absence names) and how many open requests they hold: one query.
+    Open requests always have a next deadline: saying so names the open-owner index's second column, so a
+    planner with statistics counts through that small index rather than each owner's whole history."""
+    absent = absences_at(now).filter(agent=OuterRef("pk")).order_by("-starts_at")
+    held = (
+        Ticket.objects.filter(OPEN_Q, owner=OuterRef("pk"), next_deadline_at__isnull=False)
+        .order_by().values("owner").annotate(n=Count("*")).values("n")
+    )
+    agents = team_members(team_id, also).annotate(
+        away=Exists(absent), away_backup=Subquery(absent.values("backup_id")[:1]),
+        load=Coalesce(Subquery(held), 0),
+    )
+    return {a.pk: a for a in agents}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ policy's deadlines and timers, a first-response promise, and a callback promise 
 Out of hours, work the policy covers goes to the person on duty at once; other work waits for the next
 opening, and the customer's timeline says when they will hear back.
 
-`ticket_create` is the one way in, for the call form and the API alike: it finds or adds the caller when
+`ticket_take_in` (or `ticket_create`, its request alone) is the one way in, for the call form and the API alike: it finds or adds the caller when
 given by name, decides (reads only, before the write transaction opens) and writes.
 """
 
@@ -179,7 +179,16 @@ def _timers(plan: IntakePlan) -> list[Timer]:
     return timers
 
 
-def intake_commit(plan: IntakePlan) -> Ticket:
+@dataclass
+class Intake:
+    """What intake wrote: the request, its promises and its timeline, for a caller that answers with them."""
+
+    ticket: Ticket
+    promises: list[Promise]
+    events: list[Event]
+
+
+def intake_commit(plan: IntakePlan) -> Intake:
     """Write a planned request in one transaction: the ticket, its promises and timers, its timeline, and
     the notices to staff."""
     ticket, actor, now = plan.ticket, plan.actor, plan.ticket.created_at
@@ -227,11 +236,11 @@ def intake_commit(plan: IntakePlan) -> Ticket:
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)
             ticket.save(update_fields=["at_risk_since"])
-    ticket.promises_made = plan.promises  # type: ignore[attr-defined]  # for callers that answer with the new request (the API)
-    return ticket
+            events = list(Event.objects.filter(ticket=ticket).order_by("created_at", "id"))  # with the flag's
+    return Intake(ticket, plan.promises, events)
 
 
-def ticket_create(*, account: Account, caller: Caller | None = None, **details) -> Ticket:
+def ticket_take_in(*, account: Account, caller: Caller | None = None, **details) -> Intake:
     """Take in a new request for `account` (the other arguments of `intake_plan`). A `caller` given by name
     and details is found among the account's contacts or added, in the same transaction as the request."""
     if caller is None:
@@ -242,3 +251,8 @@ def ticket_create(*, account: Account, caller: Caller | None = None, **details) 
             account, name=caller.name, email=caller.email, phone=caller.phone, now=details["now"]
         )
         return intake_commit(intake_plan(account=account, contact=contact, **details))
+
+
+def ticket_create(**details) -> Ticket:
+    """`ticket_take_in` for callers that need only the new request."""
+    return ticket_take_in(**details).ticket

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from amends.core.reference import Snapshot, reference_snapshot
 from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_hours
@@ -56,17 +56,16 @@ def agent_at_work(agent: Agent, now: datetime, team_spec: CalendarSpec) -> bool:
     return is_open(agent_hours_spec(agent, team_spec) if takes_intake(agent) else team_spec, now)
 
 
-def absences_current(agent_ids: Iterable[int], now: datetime) -> dict[int, Absence]:
-    """The absence each of these agents is on at `now`, by agent (one query)."""
-    absences = Absence.objects.filter(agent_id__in=list(agent_ids), starts_at__lte=now, ends_at__gt=now)
-    return {a.agent_id: a for a in absences.order_by("starts_at")}
+def absences_at(now: datetime) -> QuerySet[Absence]:
+    """The absences under way at `now`."""
+    return Absence.objects.filter(starts_at__lte=now, ends_at__gt=now)
 
 
-def team_members(team_id: int, also: Iterable[int | None] = ()) -> list[Agent]:
+def team_members(team_id: int, also: Iterable[int | None] = ()) -> QuerySet[Agent]:
     """The team's active agents with their users, plus the active agents in `also` (an account's usual agent
-    from another team, a lead or manager): one query."""
+    from another team, a lead or manager)."""
     extra = [pk for pk in also if pk is not None]
-    return list(Agent.objects.filter(Q(team_id=team_id) | Q(pk__in=extra), user__is_active=True).select_related("user"))
+    return Agent.objects.filter(Q(team_id=team_id) | Q(pk__in=extra), user__is_active=True).select_related("user")
 
 
 def agent_is_away(agent: Agent, now: datetime) -> bool:
