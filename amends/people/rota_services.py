@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django.db import transaction
-from django.utils import timezone
 
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
+from amends.core.spans import span_check
 from amends.core.timefmt import when
 from amends.people.models import END_OF_DAY, Agent, RotaOverride, RotaShift, Team
 from amends.people.rota import DAY_NAMES, clock
@@ -91,13 +91,7 @@ def rota_override_add(
 ) -> RotaOverride:
     """Put `agent` on duty from `starts_at` to `ends_at` instead of whoever the weekly rota names (a swap,
     holiday cover). Overrides of one team never overlap."""
-    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if timezone.is_naive(value):
-            raise DomainError("give a time zone, e.g. 2026-03-06T18:00+00:00", field=field)
-    if ends_at <= starts_at:
-        raise DomainError("the override must end after it starts", field="ends_at")
-    if ends_at <= now:
-        raise DomainError("that time is already over; choose an end in the future", field="ends_at")
+    span_check(starts_at, ends_at, now=now, what="override")
     reason = reason.strip()
     if len(reason) > 200:
         raise DomainError("keep the reason under 200 characters", field="reason")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from amends.core.errors import DomainError
 from amends.core.events import event_record
+from amends.core.spans import span_check
 from amends.core.timefmt import when
 from amends.people.models import Absence, Agent
 
@@ -19,13 +19,7 @@ def absence_add(
     reason: str = "", actor: Agent | None = None,
 ) -> Absence:
     """Record an absence (in the caller's transaction). `backup`: defaults to the agent's standing backup."""
-    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if timezone.is_naive(value):
-            raise DomainError("give a time zone, e.g. 2026-03-06T09:00+00:00", field=field)
-    if ends_at <= starts_at:
-        raise DomainError("the absence must end after it starts", field="ends_at")
-    if ends_at <= now:
-        raise DomainError("that absence is already over", field="ends_at")
+    span_check(starts_at, ends_at, now=now, what="absence")
     backup = backup or agent.backup
     if backup is not None and backup.pk == agent.pk:
         raise DomainError("an agent cannot be their own backup", field="backup")
