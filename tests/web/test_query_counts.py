@@ -1,0 +1,65 @@
+"""Every workspace page's queries, pinned to numbers: a page costs the same few queries whether the desk
+holds a handful of requests or many, and a change that adds one shows here (update the number on purpose).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from amends.desk.intake import ticket_create
+from amends.desk.promises import promise_make
+from amends.desk.services import ticket_log_contact
+from tests.cast import at
+from tests.web.support import NOW, client_for
+
+# Every page reads the session, the user and the agent, the watchdog's health for the banner and (in the
+# navigation) the unread count; then its own rows, a fixed number of queries however many there are.
+PAGES = {
+    "/": 10,
+    "/?scope=all": 10,
+    "/queues/": 10,
+    "/mine/": 7,
+    "/team/": 12,
+    "/notifications/": 6,
+    "/calls/new/": 6,
+}
+
+
+def _desk(cast, n: int) -> int:
+    """`n` requests of every shape the pages show: owned, chased, with promises, unowned at night."""
+    first = None
+    for i in range(n):
+        ticket = ticket_create(account=[cast.acme, cast.globex][i % 2], subject=f"Request {i}",
+                               kind="callback" if i % 3 == 0 else "question", channel="phone" if i % 3 == 0 else "email",
+                               callback_within=timedelta(hours=2) if i % 3 == 0 else None,
+                               now=NOW - timedelta(minutes=30 + i))
+        if i % 4 == 0:
+            ticket_log_contact(ticket, now=NOW - timedelta(minutes=20), actor=None)
+        if i % 5 == 0:
+            promise_make(ticket, kind="update", due_at=NOW + timedelta(hours=1), now=NOW - timedelta(minutes=10))
+        first = first or ticket.pk
+    ticket_create(account=cast.globex, subject="Arrived at night", now=at("2026-03-05 22:00"))
+    return first
+
+
+def _count(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("rows", [3, 40])
+def test_each_page_takes_its_pinned_number_of_queries(cast, clock, rows):
+    first = _desk(cast, rows)
+    lena = client_for(cast.lena)
+    pages = {**PAGES, f"/requests/{first}/": 11, f"/team/{cast.team.pk}/rota/": 10}
+    counts = {}
+    for path in pages:
+        _count(lena, path)  # warm: the reference data this process keeps
+        counts[path] = _count(lena, path)
+    assert counts == pages
