@@ -17,20 +17,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import models, router
 
-_STAMP_TABLE = "core_referencestamp"
-STAMP_SQL = f"SELECT stamp FROM {_STAMP_TABLE} WHERE id = 1"  # also a subquery of intake's one read
+from amends.core.models import ReferenceStamp
 
 
 def reference_changed(using: str | None = None) -> None:
     """Give the reference data a new stamp (call inside the transaction that changed it)."""
-    connection = connections[using or router.db_for_write(models.Model)]
+    stamps = ReferenceStamp.objects.using(using or router.db_for_write(ReferenceStamp))
     stamp = secrets.randbits(62)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_STAMP_TABLE} SET stamp = %s WHERE id = 1", [stamp])
-        if cursor.rowcount == 0:  # the row went with a flushed database
-            cursor.execute(f"INSERT INTO {_STAMP_TABLE} (id, stamp) VALUES (1, %s)", [stamp])
+    if not stamps.filter(pk=1).update(stamp=stamp):  # the row went with a flushed database
+        stamps.create(pk=1, stamp=stamp)
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -116,10 +113,7 @@ class Snapshot:
 
 def reference_snapshot(using: str = "default") -> Snapshot:
     """The current stamp (one one-row query). No stamp row (a flushed database): nothing is kept."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        row = cursor.fetchone()
-    return Snapshot(row[0] if row else None)
+    return Snapshot(ReferenceStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first())
 
 
 def reference_forget() -> None:
