@@ -209,8 +209,10 @@ def intake_commit(plan: IntakePlan) -> Intake:
             ticket=ticket, kind="unassigned", now=now,
             message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
         ))
+        # Work that waits for the next opening wakes nobody tonight; otherwise the lead hears of it at once.
         # Read now, not from the kept team: a lead whose account was deleted leaves no stamp change.
-        lead = Agent.objects.select_related("user").filter(pk=team.lead_id).first() if team.lead_id else None
+        waits = plan.answer_from is not None
+        lead = Agent.objects.select_related("user").filter(pk=team.lead_id).first() if team.lead_id and not waits else None
         if lead is not None:
             notices.append(notification_new(
                 lead, kind="unowned", now=now, ticket=ticket,

@@ -9,7 +9,7 @@ from amends.core.models import Notification
 from amends.core.reference import Snapshot, reference_changed, reference_snapshot
 from amends.desk.intake import ticket_create
 from amends.desk.timers import timers_of
-from amends.people.models import Absence, Closure, Team
+from amends.people.models import Absence, Agent, Closure, Team
 from amends.policies.models import EscalationChain, Policy
 from tests.cast import at, make_agent
 from tests.integration.api_support import Api, request_body
@@ -53,8 +53,10 @@ def test_a_new_escalation_chain_and_lead_are_used(cast):
 
     cast.team.lead = cast.bob
     cast.team.save()
-    saturday = at("2026-03-07 10:00")  # nobody works: the lead is told of the unowned request
-    unowned = _new(cast, now=saturday)
+    # Open, but nobody takes new work today: the (new) lead is told of the unowned request at once.
+    Agent.objects.filter(pk__in=[cast.alice.pk, cast.oscar.pk]).update(working_hours={"0": []})
+    Agent.objects.filter(pk=cast.bob.pk).update(working_hours={"5": [["09:00", "17:00"]]})
+    unowned = ticket_create(account=cast.globex, subject="Help", now=at("2026-03-06 10:00"))
     assert unowned.owner is None
     assert Notification.objects.get(ticket=unowned, kind="unowned").recipient == cast.bob
 
