@@ -4,8 +4,9 @@ policy's deadlines and timers, a first-response promise, and a callback promise 
 Out of hours, work the policy covers goes to the person on duty at once; other work waits for the next
 opening, and the customer's timeline says when they will hear back.
 
-`ticket_take_in` (or `ticket_create`, its request alone) is the one way in, for the call form and the API alike: it finds or adds the caller when
-given by name, decides (reads only, before the write transaction opens) and writes.
+`ticket_take_in` (or `ticket_create`, for the request alone) is the one way in, for the call form and the API
+alike: it finds or adds the caller when given by name, decides (reads only, before the write transaction
+opens) and writes.
 """
 
 from __future__ import annotations
