@@ -73,6 +73,7 @@ class Delivery(models.Model):
         abstract = True
 
     def email(self) -> tuple[str, str, dict[str, str]]:
+        """The email's subject, body and extra headers: each concrete model (an abstract method) says."""
         raise NotImplementedError
 
 
