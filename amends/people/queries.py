@@ -12,10 +12,6 @@ from amends.people.models import Absence, Agent, BusinessCalendar, Team, parse_h
 from amends.policies.business_time import CalendarSpec, is_open
 
 
-def absence_current(agent: Agent, now: datetime) -> Absence | None:
-    return agent.absences.filter(starts_at__lte=now, ends_at__gt=now).order_by("-starts_at").first()
-
-
 def team_at(team_id: int, ref: Snapshot | None = None) -> Team:
     """A team (its own columns only) from the reference data this process keeps; a new instance each call."""
     teams = (ref or reference_snapshot()).kept("teams", lambda: {
@@ -68,18 +64,8 @@ def team_members(team_id: int, also: Iterable[int | None] = ()) -> QuerySet[Agen
     return Agent.objects.filter(Q(team_id=team_id) | Q(pk__in=extra), user__is_active=True).select_related("user")
 
 
-def agent_is_away(agent: Agent, now: datetime) -> bool:
-    return absence_current(agent, now) is not None
 
 
-def backup_for(agent: Agent, now: datetime) -> Agent | None:
-    """Who covers `agent` now: the backup named on the current absence, else the agent's default backup;
-    None when that person is away too."""
-    absence = absence_current(agent, now)
-    candidate = (absence.backup if absence and absence.backup_id else None) or agent.backup
-    if candidate is None or candidate.pk == agent.pk or agent_is_away(candidate, now):
-        return None
-    return candidate
 
 
 def absences_due_for_handover(now: datetime) -> list[Absence]:
