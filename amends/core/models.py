@@ -140,7 +140,9 @@ class Notification(Delivery):
         return self.message
 
     def email(self) -> tuple[str, str, dict[str, str]]:
-        link = f"{settings.AMENDS_BASE_URL}/requests/{self.ticket_id}/" if self.ticket_id else settings.AMENDS_BASE_URL
+        # A notice about several requests (a hand-over, reminders) lists them; the notifications page links each.
+        path = f"/requests/{self.ticket_id}/" if self.ticket_id else "/notifications/"
+        link = f"{settings.AMENDS_BASE_URL}{path}"
         return f"[Amends] {self.message}"[:300], f"{self.message}\n\n{link}\n", {}
 
 

@@ -12,8 +12,9 @@ A person is *reachable* now when their account is active, they are not absent, a
    the person on duty, when reachable; else the lead, when reachable; else the manager, who then owns it
    whatever their state and is told. Never nobody while the team has a manager or a lead.
 
-Reads: a `Roster` of one team at one instant, in one query (its people, whether each is away, and their open
-loads, counted through the open-owner index alone); who the rota puts on duty comes with the reference data.
+Reads: a `Roster` of one team at one instant, in one query (its people, and whether each is away); who the
+rota puts on duty comes with the reference data. Open loads are counted (through the open-owner index alone)
+only when the rule spreads work, in one more query: most new work goes to its usual agent and needs none.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from datetime import datetime
 from typing import TypeGuard
 
 from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 
 from amends.core.reference import Snapshot
 from amends.desk.models import OPEN_Q, Ticket
@@ -43,8 +43,8 @@ class Roster:
     calendar: CalendarSpec
     agents: dict[int, Agent]  # active agents: the team's, and those asked for besides
     away: dict[int, int | None] = field(default_factory=dict)  # absent agents, and the backup each absence names
-    loads: dict[int, int] = field(default_factory=dict)  # open requests each holds
     on_duty_id: int | None = None
+    loads: dict[int, int] | None = None  # open requests each member at work holds: read when first needed
 
     def agent(self, agent_id: int | None) -> Agent | None:
         return self.agents.get(agent_id) if agent_id is not None else None
@@ -72,11 +72,28 @@ class Roster:
         members = [
             a for a in self.agents.values() if a.team_id == self.team.pk and takes_intake(a) and self.at_work(a.pk)
         ]
-        return sorted(members, key=lambda agent: (self.loads.get(agent.pk, 0), agent.pk))
+        if self.loads is None:
+            self.loads = open_loads([a.pk for a in members])
+        loads = self.loads
+        return sorted(members, key=lambda agent: (loads.get(agent.pk, 0), agent.pk))
 
     def given(self, agent: Agent) -> None:
-        """One more open request for `agent` (a batch spreading several)."""
-        self.loads[agent.pk] = self.loads.get(agent.pk, 0) + 1
+        """One more open request for `agent` (a batch spreading several), once the loads have been read."""
+        if self.loads is not None:
+            self.loads[agent.pk] = self.loads.get(agent.pk, 0) + 1
+
+
+def open_loads(agent_ids: list[int]) -> dict[int, int]:
+    """How many open requests each agent holds (those with none are left out): one grouped count through the
+    open-owner index. Open requests always have a next deadline: saying so names that index's second
+    column, so a planner with statistics counts through the small index rather than each owner's history."""
+    if not agent_ids:
+        return {}
+    held = (
+        Ticket.objects.filter(OPEN_Q, owner_id__in=agent_ids, next_deadline_at__isnull=False)
+        .order_by().values("owner").annotate(n=Count("*")).values_list("owner", "n")
+    )
+    return dict(held)
 
 
 def roster_read(
@@ -93,24 +110,14 @@ def roster_read(
     if missing:
         agents.update({pk: a for pk, a in _people(team.pk, missing, now).items() if pk in missing})
     away = {pk: a.away_backup for pk, a in agents.items() if a.away}  # type: ignore[attr-defined]
-    loads = {pk: a.load for pk, a in agents.items() if a.load}  # type: ignore[attr-defined]
-    return Roster(team, now, calendar, agents, away, loads, on_duty_id)
+    return Roster(team, now, calendar, agents, away, on_duty_id)
 
 
 def _people(team_id: int, also: Iterable[int | None], now: datetime) -> dict[int, Agent]:
     """The team's active agents and those in `also`, with their users, each annotated with whether they are
-    away at `now` (and the backup their absence names) and how many open requests they hold: one query.
-    Open requests always have a next deadline: saying so names the open-owner index's second column, so a
-    planner with statistics counts through that small index rather than each owner's whole history."""
+    away at `now` (and the backup their absence names): one query."""
     absent = absences_at(now).filter(agent=OuterRef("pk")).order_by("-starts_at")
-    held = (
-        Ticket.objects.filter(OPEN_Q, owner=OuterRef("pk"), next_deadline_at__isnull=False)
-        .order_by().values("owner").annotate(n=Count("*")).values("n")
-    )
-    agents = team_members(team_id, also).annotate(
-        away=Exists(absent), away_backup=Subquery(absent.values("backup_id")[:1]),
-        load=Coalesce(Subquery(held), 0),
-    )
+    agents = team_members(team_id, also).annotate(away=Exists(absent), away_backup=Subquery(absent.values("backup_id")[:1]))
     return {a.pk: a for a in agents}
 
 

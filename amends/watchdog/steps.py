@@ -1,7 +1,10 @@
 """What the watchdog does when a timer fires: one step per kind, each through the desk's services.
 
-Warnings, the bulk of a busy tick, collect their notices and timeline entries on the batch, which
-writes them with one `bulk_create` per table; every other step writes as it goes.
+Reminders (a promise or a resolution target about to fall due), the bulk of a busy tick, are notices to
+staff, not changes to a request: they write no timeline entry (the promise's `warned_at` records that its
+reminder went out, and the request page shows it), and each person gets one notice per batch for all
+their reminders, not one each, so the on-call person whose five callbacks fall due together is told once.
+The batch writes them with one `bulk_create`; every other step writes as it goes.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from amends.core.events import event_new, event_record
-from amends.core.models import Event, Notification
+from amends.core.events import event_record
+from amends.core.models import Notification
 from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.reference import Snapshot
 from amends.core.timefmt import hm, when
@@ -37,16 +40,48 @@ class Due:
     promise: Promise | None = None
 
 
+@dataclass(slots=True)
+class Reminder:
+    """One thing about to fall due, for one person: on which request, when, and what to say about it alone
+    (`text`) or in a list (`brief`)."""
+
+    ticket: Ticket
+    due_at: datetime
+    text: str
+    brief: str
+
+
+MAX_MESSAGE = 500  # Notification.message
+
+
+def reminders_notice(recipient: Agent, reminders: list[Reminder], now: datetime) -> Notification:
+    """One notice for all of a person's reminders of a batch, soonest first: on their request when they share
+    one, else a list of the requests (the notifications page links each reference)."""
+    reminders = sorted(reminders, key=lambda r: (r.due_at, r.ticket.pk))
+    if len(reminders) == 1:
+        return notification_new(recipient, kind="warning", message=reminders[0].text, now=now, ticket=reminders[0].ticket)
+    head, shown = f"{len(reminders)} reminders, soonest first: ", list[str]()
+    for reminder in reminders:  # as many as fit, and how many more
+        left = len(reminders) - len(shown) - 1
+        if len(head + "; ".join([*shown, reminder.brief]) + (f" … and {left} more" if left else "")) > MAX_MESSAGE:
+            break
+        shown.append(reminder.brief)
+    left = len(reminders) - len(shown)
+    message = head + "; ".join(shown) + (f" … and {left} more" if left else "")
+    tickets = {r.ticket.pk for r in reminders}
+    return notification_new(recipient, kind="warning", message=message, now=now,
+                            ticket=reminders[0].ticket if len(tickets) == 1 else None)
+
+
 @dataclass
 class Batch:
-    """One transaction's worth of due timers: the lines it prints, the rows it writes at the end, the
+    """One transaction's worth of due timers: the lines it prints, the reminders it sends at the end, the
     tickets it changed, and each team's roster (read once)."""
 
     now: datetime
     ref: Snapshot
     lines: list[str] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
+    reminders: dict[int, tuple[Agent, list[Reminder]]] = field(default_factory=dict)
     warned_promises: list[int] = field(default_factory=list)
     dirty: dict[int, Ticket] = field(default_factory=dict)
     rosters: dict[int, Roster] = field(default_factory=dict)
@@ -60,13 +95,14 @@ class Batch:
             self.rosters[ticket.team_id] = roster_read(ticket.team, self.now, calendar, ref=self.ref)
         return self.rosters[ticket.team_id]
 
-    def tell(self, recipient: Agent | None, ticket: Ticket, kind: str, message: str) -> None:
+    def remind(self, recipient: Agent | None, reminder: Reminder) -> None:
         if recipient is not None:
-            self.notifications.append(notification_new(recipient, kind=kind, message=message, now=self.now, ticket=ticket))
+            self.reminders.setdefault(recipient.pk, (recipient, []))[1].append(reminder)
 
     def write(self) -> None:
-        Event.objects.bulk_create(self.events)
-        Notification.objects.bulk_create(self.notifications)
+        Notification.objects.bulk_create(
+            reminders_notice(recipient, reminders, self.now) for recipient, reminders in self.reminders.values()
+        )
         if self.warned_promises:
             Promise.objects.filter(pk__in=self.warned_promises).update(warned_at=self.now)
 
@@ -99,10 +135,9 @@ def on_promise_warn(timer: Due, ticket: Ticket, batch: Batch) -> None:
     recipient = promise.owner or ticket.team.lead
     label, due = promise.get_kind_display().lower(), hm(promise.due_at)
     batch.warned_promises.append(promise.pk)
-    batch.tell(recipient, ticket, "warning", f"Due at {due}: {label} for {ticket.account.name} on {ticket.reference}")
-    batch.events.append(event_new(
-        ticket=ticket, kind="promise_warned", now=batch.now, message=f"{who(recipient)} reminded: {label} due {due}",
-        data={"promise": promise.pk, "recipient": recipient.pk if recipient else None},
+    batch.remind(recipient, Reminder(
+        ticket, promise.due_at, text=f"Due at {due}: {label} for {ticket.account.name} on {ticket.reference}",
+        brief=f"{ticket.reference} {label} for {ticket.account.name} at {due}",
     ))
     batch.say(ticket, f"warned {who(recipient)}: {label} due {due}")
 
@@ -178,8 +213,11 @@ def on_resolution_warn(timer: Due, ticket: Ticket, batch: Batch) -> None:
     if ticket.resolution_due is None:
         return
     recipient = ticket.owner or ticket.team.lead
-    batch.tell(recipient, ticket, "warning",
-               f"{ticket.reference} ({ticket.account.name}) must be resolved by {when(ticket.resolution_due)}")
+    due = when(ticket.resolution_due)
+    batch.remind(recipient, Reminder(
+        ticket, ticket.resolution_due, text=f"{ticket.reference} ({ticket.account.name}) must be resolved by {due}",
+        brief=f"{ticket.reference} resolution for {ticket.account.name} by {due}",
+    ))
     batch.say(ticket, f"warned {who(recipient)}: resolution due {hm(ticket.resolution_due)}")
 
 

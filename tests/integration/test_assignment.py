@@ -1,4 +1,4 @@
-"""The one ownership rule (`amends.desk.assignment`) and its roster: loads counted through the index,
+"""The one ownership rule (`amends.desk.assignment`) and its roster: loads counted through the index when needed,
 the whole intake one transaction, and the embedded database's settings."""
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ def test_the_roster_counts_what_each_agent_holds_open(cast):
     ticket_assign(first, cast.bob, now=MONDAY + timedelta(minutes=5), actor=None)
     ticket_set_state(first, State.RESOLVED, now=MONDAY + timedelta(minutes=6), actor=cast.bob)
     roster = roster_read(cast.team, MONDAY + timedelta(minutes=7), calendar_spec(cast.calendar.pk))
-    assert roster.loads == {pk: n for pk, n in _recount(roster.agents).items() if n}
+    assert roster.loads is None  # not read until the rule spreads work
+    members = roster.available()
+    assert roster.loads == {pk: n for pk, n in _recount([a.pk for a in members]).items() if n}
+    assert len(members) == 3 and sum(roster.loads.values()) == 2  # the first was resolved
 
 
 def test_least_loaded_first_then_the_one_given_work_longest_ago(cast):

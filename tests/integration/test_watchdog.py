@@ -266,18 +266,48 @@ def _warnings_due(cast) -> datetime:
     return at("2026-03-02 10:30")
 
 
-def test_warnings_tell_the_owner_or_the_lead_and_record_the_promise_warned(cast):
+def test_warnings_tell_the_owner_or_the_lead_once_per_person_and_record_the_promise_warned(cast):
+    """Eleven reminders fall due together: each person gets one notice listing theirs, soonest first (on
+    the request itself when they are all about one), the promises record that their reminder went out, and
+    the requests' timelines are untouched: a reminder is a notice to staff, not a change to the request."""
     now = _warnings_due(cast)
     plain = _written(now, tick(now))
 
     assert len(plain["lines"]) == 11  # 5 open promises and 6 resolutions
     unowned = Ticket.objects.get(subject="Call 1")
     assert f"2026-03-02T10:30+00:00 {unowned.reference} warned Lena Lead: call back due 10:40" in plain["lines"]
-    assert sum(kind == "promise_warned" for _, _, kind, *_ in plain["events"]) == 5
-    assert len(plain["notifications"]) == 11
-    emailed = [to for _, _, _, _, _, to, *_ in plain["notifications"] if to]
-    assert 0 < len(emailed) < 11 and plain["outbox"] == []  # Bob has no email address; notices are their own email
+    assert plain["events"] == []
     assert sum(at is not None for _, at in plain["warned"]) == 5
+
+    notices = {recipient: (ticket_id, message, to) for recipient, ticket_id, kind, message, _, to, *_ in plain["notifications"]}
+    assert len(plain["notifications"]) == len(notices) == 4  # one each: Alice, Lena, Bob and Oscar
+    assert {kind for _, _, kind, *_ in plain["notifications"]} == {"warning"}
+    ticket_id, message, to = notices[cast.alice.pk]
+    first, third, fifth = (Ticket.objects.get(subject=f"Call {n}").reference for n in (0, 2, 4))
+    assert ticket_id is None and to == "alice@amends.test"
+    assert message == (
+        f"5 reminders, soonest first: {first} call back for Acme Dental at 10:40; {fifth} call back for Acme Dental "
+        f"at 10:40; {first} resolution for Acme Dental by Wed 04 Mar 10:00; {third} resolution for Acme Dental by "
+        f"Wed 04 Mar 10:00; {fifth} resolution for Acme Dental by Wed 04 Mar 10:00"
+    )
+    assert notices[cast.lena.pk][0] == unowned.pk  # both of Lena's reminders are about the unowned request
+    assert notices[cast.bob.pk][2] == ""  # Bob has no email address: in-app only
+    assert plain["outbox"] == []  # notices are their own email
+
+
+def test_a_long_list_of_reminders_ends_with_how_many_more(cast):
+    for n in range(40):
+        ticket = ticket_create(account=cast.acme, subject=f"Call {n}", kind="callback", urgency="high",
+                               callback_within=timedelta(minutes=40), now=MONDAY)
+        Timer.objects.filter(ticket=ticket).exclude(kind=TimerKind.PROMISE_WARN).delete()
+
+    tick(at("2026-03-02 10:30"))
+
+    notice = Notification.objects.get(kind="warning")
+    assert notice.recipient == cast.alice and notice.ticket is None
+    assert notice.message.startswith("40 reminders, soonest first: AM-")
+    shown = notice.message.count("call back for Acme Dental")
+    assert len(notice.message) <= 500 and notice.message.endswith(f" … and {40 - shown} more") and shown >= 5
 
 
 def test_a_warning_due_with_another_step_sees_what_that_step_changed(cast):

@@ -75,6 +75,8 @@ def test_urgent_callback_with_owner_on_holiday_through_the_api(cast, api):
     assert lines == [f"2026-03-06T09:50+00:00 {ref} warned Bob Backup: call back due 10:00"]
     assert notified(cast.bob, "warning", ticket_id)
     assert tick("2026-03-06 09:50") == []
+    callback = api.get(f"/requests/{ticket_id}", at=at("2026-03-06 09:51")).json()["promises"][0]
+    assert callback["kind"] == "callback" and callback["warned_at"] == "2026-03-06T09:50:00Z"
 
     # 10:00: the promise is broken and the lead is told.
     lines = tick("2026-03-06 10:00")
@@ -107,7 +109,7 @@ def test_urgent_callback_with_owner_on_holiday_through_the_api(cast, api):
     view = api.get(f"/requests/{ticket_id}", at=at("2026-03-06 12:06")).json()
     timeline = [(e["created_at"][11:16], e["kind"]) for e in view["events"]]
     assert timeline == [
-        ("09:30", "created"), ("09:30", "assigned"), ("09:30", "promise_made"), ("09:50", "promise_warned"),
+        ("09:30", "created"), ("09:30", "assigned"), ("09:30", "promise_made"),
         ("10:00", "promise_broken"),
         ("10:15", "assigned"), ("12:05", "chased"),
     ]

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from amends.core.models import Event, Notification
 from amends.customers.models import Contact
@@ -16,6 +17,7 @@ from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
 from amends.desk.models import PromiseKind, PromiseState, State, Ticket
 from amends.desk.services import ticket_log_contact
+from amends.watchdog.tick import tick
 from tests.cast import PASSWORD, at
 from tests.web.support import NOW, client_for
 
@@ -296,6 +298,17 @@ def test_request_page_shows_everything(cast, callback_ticket):
     assert "Customer sees this" in html and "Internal" in html  # the timeline marks visibility
     assert "Request received by phone from Rob Acme" in html
     assert f"/requests/{other.pk}/" in html  # the account's other open request
+
+
+def test_request_page_says_when_a_promise_was_reminded(cast, callback_ticket):
+    url = f"/requests/{callback_ticket.pk}/"
+    assert "reminded" not in client_for(cast.bob).get(url).content.decode()
+    promise = callback_ticket.promises.get(kind="callback")
+    tick(promise.due_at - timedelta(minutes=10))
+
+    html = client_for(cast.bob).get(url).content.decode()
+
+    assert f"reminded {timezone.localtime(promise.due_at - timedelta(minutes=10)):%H:%M}" in html
 
 
 def test_unknown_request_is_a_404_page(cast):

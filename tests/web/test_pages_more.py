@@ -356,6 +356,16 @@ def test_notifications_newest_first_with_unread_highlighted(cast, clock):
     assert 'aria-label="2 unread"' in page  # the nav count from the context processor
 
 
+def test_a_notice_about_several_requests_links_each_reference(cast, clock):
+    first, second = new_ticket(cast), new_ticket(cast)
+    notify(cast.lena, f"2 reminders, soonest first: {first.reference} call back <b>now</b>; {second.reference} resolution")
+
+    page = text(client_for(cast.lena).get("/notifications/"))
+
+    assert f'<a href="/requests/{first.pk}/">{first.reference}</a> call back &lt;b&gt;now&lt;/b&gt;' in page
+    assert f'<a href="/requests/{second.pk}/">{second.reference}</a>' in page
+
+
 def test_mark_one_read_with_htmx_then_all(cast, clock):
     first = notify(cast.lena, "First", minutes_ago=3)
     second = notify(cast.lena, "Second", minutes_ago=2)

@@ -8,10 +8,12 @@ text passed in is escaped. `Times` does the same for Python code that builds a p
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime, timedelta
 from html import escape as _esc  # what format_html does to each argument, without its lazy-text checks
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -239,3 +241,15 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+REFERENCE = re.compile(r"\bAM-(\d+)\b")
+
+
+@register.filter
+def references_linked(text: str) -> SafeString:
+    """The text, escaped, with each request reference (AM-123) a link to its request: for a notice about
+    several requests (a hand-over, a person's reminders)."""
+    return mark_safe(REFERENCE.sub(
+        lambda m: f'<a href="{reverse("ticket", args=[int(m.group(1))])}">{m.group(0)}</a>', escape(text)
+    ))
