@@ -153,6 +153,9 @@ def embedded_measure(say: Callable[[str], None], warmup: int = 20) -> dict[str, 
         try:
             say(f"amends run (demo, SQLite) in {data_dir} on port {run.port}: starting ...")
             run.wait_ready()
+            for line in run.lines:
+                if "Amends is running at" in line or "Demo login" in line:
+                    say(f"  amends run printed: {line.strip()}")
             for _ in range(warmup):
                 signin_get(run.port)
             time.sleep(1)

@@ -63,6 +63,8 @@ def test_bench_embedded_only_measures_amends_run_memory_and_stalled_clients():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "amends run printed: Amends is running at http://127.0.0.1:" in result.stdout
+    assert 'amends run printed: Demo login: lead "sam"' in result.stdout
     processes = figures["rss_processes_mb"]
     assert len(processes) >= 4, processes  # supervisor, granian and its workers, the worker
     assert any("amends.core.supervisor" in name for name in processes), processes
