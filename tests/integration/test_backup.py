@@ -120,7 +120,7 @@ def test_sqlite_backup_while_requests_are_written_restores_every_committed_one(t
 
 
 @pytest.fixture
-def pg_scratch_urls(django_db_blocker):
+def pg_scratch_urls():
     """Two scratch PostgreSQL databases beside the test database (dropped afterwards): their URLs."""
     if connection.vendor != "postgresql":
         pytest.skip("the suite runs on SQLite; the PostgreSQL round trip runs with DATABASE_URL=postgres://…")

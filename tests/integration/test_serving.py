@@ -56,7 +56,7 @@ def server(tmp_path_factory):
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, (data_dir / "server.log").read_text()
                 time.sleep(0.2)
-        for _ in range(10):  # both processes have served a page: the first one of each is slower
+        for _ in range(20):  # both processes have served a page: the first one of each is slower
             signin_get(port)
         yield port, key
     finally:
