@@ -197,7 +197,7 @@ AMENDS_MESSAGE_ID_DOMAIN = env.str("AMENDS_MESSAGE_ID_DOMAIN", default="amends.l
 # --- Background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 AMENDS_TICK_SECONDS = env.int("AMENDS_TICK_SECONDS", default=30)
-# Set only by `amends bench` for its gunicorn: mounts the one-row floor endpoint at /bench/.
+# Set only by `amends bench` for its web server: mounts the one-row floor endpoint at /bench/.
 AMENDS_BENCH_FLOOR = env.bool("AMENDS_BENCH_FLOOR", default=False)
 
 LOGGING = {

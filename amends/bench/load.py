@@ -1,4 +1,5 @@
-"""A production-like gunicorn on the scratch database, and a few clients on 127.0.0.1."""
+"""A production-like web server (granian, as `amends run` starts it) on the scratch database, and a few
+clients on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -20,9 +20,9 @@ from typing import IO
 
 from django.conf import settings
 
-from amends.core.serving import gunicorn_options, web_workers_default
+from amends.core.serving import WEB_THREADS, server_command, web_workers_default
 
-WORKERS = web_workers_default()  # as `amends run` starts gunicorn
+WORKERS = web_workers_default()  # as `amends run` starts granian
 
 
 def free_port() -> int:
@@ -39,22 +39,19 @@ class Server:
     log: IO[bytes]
 
     def describe(self) -> str:
-        return f"gunicorn, {WORKERS} sync workers on 127.0.0.1:{self.port}"
+        return f"granian, {WORKERS} processes x {WEB_THREADS} threads on 127.0.0.1:{self.port}"
 
 
 def server_start(database_url: str, data_dir: Path, timeout: float = 60) -> Server:
-    """Start gunicorn as production would, with the floor endpoint mounted; wait until it answers."""
+    """Start the web server as production would, with the floor endpoint mounted; wait until it answers."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "amends.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        *gunicorn_options(WORKERS), "--graceful-timeout", "5", "--log-level", "warning", "--chdir", str(settings.BASE_DIR),
-    ]
+    command = server_command("127.0.0.1", port, WORKERS)
     env = {
         **os.environ, "DATABASE_URL": database_url, "AMENDS_DATA_DIR": str(data_dir), "AMENDS_BENCH_FLOOR": "1",
         "AMENDS_SECRET_KEY": secrets.token_urlsafe(40), "AMENDS_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "amends.settings",
     }
-    log = open(data_dir / "gunicorn.log", "ab")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(process, port, command, log)
     try:
         _wait_ready(server, timeout)
@@ -68,7 +65,7 @@ def _wait_ready(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.process.returncode}: {_log_tail(server)}")
+            raise RuntimeError(f"the web server exited with {server.process.returncode}: {_log_tail(server)}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
             conn.request("GET", "/bench/ping")
@@ -79,7 +76,7 @@ def _wait_ready(server: Server, timeout: float) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s: {_log_tail(server)}")
+    raise RuntimeError(f"the web server did not answer within {timeout:.0f} s: {_log_tail(server)}")
 
 
 def _log_tail(server: Server) -> str:
@@ -88,7 +85,7 @@ def _log_tail(server: Server) -> str:
 
 
 def server_stop(server: Server) -> None:
-    """Stop gunicorn gracefully; if it lingers, kill its whole process group (master and workers)."""
+    """Stop the web server gracefully; if it lingers, kill its whole process group (main process and workers)."""
     if server.process.poll() is None:
         server.process.terminate()
         try:

@@ -2,7 +2,7 @@
 
 The lead (a new staff user in the first bench team) signs in through /login/ with the CSRF token,
 keeps the session cookie, and requests each page sequentially, asking to keep the connection as a browser
-does (gunicorn's sync workers close it after each reply; the client reconnects): a few
+does (if the server closes it, the client reconnects): a few
 warm-up requests, then `runs` timed ones (wall time from sending to the last byte of the body).
 The number of SQL queries per page is counted in-process with Django's test client.
 """

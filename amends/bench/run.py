@@ -15,11 +15,13 @@ from django.db import connection
 
 from amends.bench.build import AGENTS, TEAMS, Scenario, database_analyze, fixture_create, tickets_grow
 from amends.bench.detect import detect_times
+from amends.bench.embedded import embedded_measure
 from amends.bench.load import WORKERS, load_run, server_start, server_stop
 from amends.bench.pages import PAGES, lead_create, pages_queries, pages_time
 from amends.bench.scratch import Scratch, database_version
 from amends.bench.timing import bare_insert_rate, tick_time
 from amends.core.clock import wall_now
+from amends.core.serving import WEB_THREADS
 from amends.core.tokens import token_create
 from amends.desk.models import Ticket
 
@@ -28,6 +30,8 @@ FLOOR_PATH = "/bench/floor"
 CLIENTS = 4
 PAGE_TARGET_MS = 50
 DETECT_TARGET_MS = 2000
+RSS_TARGET_MB = 400
+SLOW_CLIENTS_TARGET_MS = 1000
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Options:
     skip_http: bool = False
     events: bool = True
     detect_count: int = 20  # promises falling due while a worker runs; 0 skips the figure
+    embedded: bool = True  # `amends run` measured: memory, sign-in with stalled clients
 
     def check(self) -> None:
         if not 0 < self.due <= self.open_small <= self.open:
@@ -115,6 +120,8 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
     else:
         figures["detect_ms_p95"] = figures["detect_ms_max"] = None
 
+    figures.update(embedded_figures(say) if opts.embedded else {"rss_total_mb": None, "slow_clients_signin_ms": None})
+
     say(f"bare inserts for {opts.bare_seconds:.0f} s ...")
     rate, done = bare_insert_rate(opts.bare_seconds)
     figures["bare_insert_per_s"] = round(rate, 1)
@@ -132,12 +139,26 @@ def bench_run(scratch: Scratch, opts: Options, say: Callable[[str], None]) -> di
         f"detect_p95_under_{DETECT_TARGET_MS}ms": (
             None if figures["detect_ms_p95"] is None else figures["detect_ms_p95"] < DETECT_TARGET_MS
         ),
+        **embedded_targets(figures),
         f"pages_p95_under_{PAGE_TARGET_MS}ms": (
             None if opts.skip_http
             else all(figures[f"page_{name}_p95_ms"] < PAGE_TARGET_MS for name, _ in PAGES)
         ),
     }
     return figures
+
+
+def embedded_figures(say: Callable[[str], None]) -> dict[str, Any]:
+    """`amends run` as shipped (SQLite, demo): its memory and the sign-in page under stalled clients."""
+    return embedded_measure(say)
+
+
+def embedded_targets(figures: dict[str, Any]) -> dict[str, bool | None]:
+    rss, slow = figures.get("rss_total_mb"), figures.get("slow_clients_signin_ms")
+    return {
+        f"rss_total_under_{RSS_TARGET_MB}mb": None if rss is None else rss < RSS_TARGET_MB,
+        f"slow_clients_signin_under_{SLOW_CLIENTS_TARGET_MS}ms": None if slow is None else slow < SLOW_CLIENTS_TARGET_MS,
+    }
 
 
 def _p95(millis: list[float]) -> float:
@@ -183,7 +204,7 @@ def _serve(
     tickets_before = Ticket.objects.count()
     server = server_start(scratch.url, scratch.workdir)
     say(f"server: {server.describe()}: {' '.join(server.command[1:])}")
-    out: dict[str, Any] = {"server": f"gunicorn sync workers={WORKERS}", "clients": CLIENTS}
+    out: dict[str, Any] = {"server": f"granian wsgi workers={WORKERS} threads={WEB_THREADS}", "clients": CLIENTS}
     try:
         out.update(_pages(server.port, login, opts, say))
         # Intake and the floor take turns, each round on fresh connections, and the medians are reported:

@@ -1,23 +1,31 @@
-"""How the web server runs, for `amends run` and the benchmark alike: gunicorn's sync workers, one
-request at a time per process, two processes per core. A sync worker accepts a connection only when it
-is free, so no request waits behind a busy sibling thread holding SQLite's write lock (the measurements
-that chose this are in PERFORMANCE.md). Behind a reverse proxy, which keeps browsers' connections alive
-and buffers slow clients, a connection per request costs nothing the user sees."""
+"""How the web server runs, for `amends run`, the benchmark and the production set-up alike: granian
+(WSGI), a few processes with a few threads each.
+
+granian reads every connection's request header in its Rust event loop and hands Django only complete
+requests, so clients that connect and stall (slow networks, or on purpose) cost a socket, not a worker;
+gunicorn's sync and gthread workers each block on such a client until their timeout (STACK.md §A9, and
+the figures in PERFORMANCE.md). The processes are chosen for memory as well as cores: each holds all of
+Django (about 70 MB), so the embedded set-up runs at most two, with threads to overlap waiting."""
 
 from __future__ import annotations
 
 import os
+import sys
+
+WEB_THREADS = 4
 
 
 def web_workers_default() -> int:
-    """Two processes per core, at least 2 and at most 8: while one waits (on the disk, on PostgreSQL, on the
-    write lock), the other runs."""
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+    """One process per core, at most 2: with the worker and granian's own process that fits a 1 GB
+    server (PERFORMANCE.md, "Memory"). Beyond that, threads do the waiting."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
-def gunicorn_options(workers: int) -> list[str]:
-    """The options `amends run` and `amends bench` both start gunicorn with."""
+def server_command(host: str, port: int, workers: int, threads: int = WEB_THREADS) -> list[str]:
+    """The command `amends run` and `amends bench` start granian with, serving amends.wsgi."""
     return [
-        "--workers", str(workers), "--worker-class", "sync", "--timeout", "60",
-        "--no-control-socket",  # gunicorn's default socket is per user: two instances would clash
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
+        "--respawn-failed-workers", "--workers-kill-timeout", "10", "--log-level", "warning",
+        "amends.wsgi:application",
     ]

@@ -19,7 +19,7 @@ def test_bench_runs_small_and_ends_with_json():
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--requests-small", "300", "--open-small", "60",
          "--requests", "600", "--open", "90", "--due", "20", "--runs", "2", "--teams", "2",
-         "--skip-http", "--bare-seconds", "0.3", "--detect-count", "2"],
+         "--skip-http", "--skip-embedded", "--bare-seconds", "0.3", "--detect-count", "2"],
         cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -52,3 +52,23 @@ def test_floor_endpoint_needs_the_api_token_and_inserts_one_row(client, settings
     reply = client.post("/floor", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert reply.status_code == 201, reply.content
     assert FloorRow.objects.get(pk=reply.json()["id"]).payload == "Floor"
+
+
+def test_bench_embedded_only_measures_amends_run_memory_and_stalled_clients():
+    """`amends run` as shipped (demo, SQLite): all its processes under 400 MB, and the sign-in page under a
+    second while ten clients hold half a request header."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "bench", "--embedded-only"],
+        cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True, timeout=400,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "amends run printed: Amends is running at http://127.0.0.1:" in result.stdout
+    assert 'amends run printed: Demo login: lead "sam"' in result.stdout
+    processes = figures["rss_processes_mb"]
+    assert len(processes) >= 4, processes  # supervisor, granian and its workers, the worker
+    assert any("amends.core.supervisor" in name for name in processes), processes
+    assert any("amends.cli worker" in name for name in processes), processes
+    assert 0 < figures["rss_total_mb"] < 400, figures
+    assert figures["slow_clients"] == 10 and 0 < figures["slow_clients_signin_ms"] < 1000, figures
+    assert figures["targets_met"] == {"rss_total_under_400mb": True, "slow_clients_signin_under_1000ms": True}

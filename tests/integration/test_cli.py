@@ -243,7 +243,7 @@ def test_run_serves_ticks_and_stops_cleanly_on_sigterm(running):
     run.wait_for("tick: 0 action(s)")  # the worker runs beside the web server
 
     children = children_of(run.proc.pid)
-    assert sorted("gunicorn" in cmd for cmd in children.values()) == [False, True], children
+    assert sorted("granian" in cmd for cmd in children.values()) == [False, True], children
     run.proc.send_signal(signal.SIGTERM)
     assert run.proc.wait(timeout=60) == 0, run.output()
     assert not any(alive(pid) for pid in children), run.output()

@@ -6,7 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from amends.bench.run import Options, bench_run
+from amends.bench.run import Options, bench_run, embedded_figures, embedded_targets
 from amends.bench.scratch import scratch_create, scratch_drop
 
 
@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument("--detect-count", type=int, default=d.detect_count,
                             help="promises falling due over ~24 s while a worker runs (detect_ms_p95); 0 skips it")
         parser.add_argument("--no-events", action="store_true", help="build no timeline events (faster build)")
+        parser.add_argument("--skip-embedded", action="store_true",
+                            help="do not start `amends run` (rss_total_mb, slow_clients_signin_ms)")
+        parser.add_argument("--embedded-only", action="store_true",
+                            help="only start `amends run` with the demo on SQLite and measure rss_total_mb and "
+                            "slow_clients_signin_ms (no scratch database)")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database for inspection")
 
     def say(self, line: str) -> None:
@@ -51,13 +56,18 @@ class Command(BaseCommand):
             requests_small=o["requests_small"], open_small=o["open_small"], requests=o["requests"], open=o["open"],
             due=o["due"], teams=o["teams"], runs=o["runs"], http_seconds=o["http_seconds"], http_rounds=o["http_rounds"], warmup_seconds=o["warmup_seconds"],
             bare_seconds=o["bare_seconds"], skip_http=o["skip_http"], events=not o["no_events"],
-            detect_count=o["detect_count"],
+            detect_count=o["detect_count"], embedded=not o["skip_embedded"],
             page_runs=o["page_runs"], page_warmup=o["page_warmup"],
         )
         try:
             opts.check()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if o["embedded_only"]:
+            figures = embedded_figures(self.say)
+            figures["targets_met"] = embedded_targets(figures)
+            self.stdout.write(json.dumps(figures))
+            return
         previous = signal.signal(signal.SIGTERM, _interrupt)
         scratch = None
         try:

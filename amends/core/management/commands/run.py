@@ -1,20 +1,19 @@
 """`amends run`: everything on one machine — migrate, collect static files, load the demo data, then
-serve the web app (gunicorn) and run the worker side by side until Ctrl-C or SIGTERM.
+serve the web app (granian) and run the worker side by side until Ctrl-C or SIGTERM.
 
-If either child exits on its own, the other is stopped and `run` exits non-zero, so a supervisor
-(systemd, a container runtime) sees the failure and restarts the whole thing.
+Once the database is ready, this process replaces itself with the small supervisor
+(`amends.core.supervisor`), which starts and watches both children: what loading the demo cost in memory
+does not stay for the life of the site.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -23,10 +22,8 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from amends.core.serving import gunicorn_options, web_workers_default
-
-STOP_SECONDS = 20.0
-READY_SECONDS = 60.0
+from amends.core.serving import WEB_THREADS, server_command, web_workers_default
+from amends.core.supervisor import PLAN_VARIABLE
 
 
 class Command(BaseCommand):
@@ -38,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo data.")
         parser.add_argument(
             "--web-workers", type=int, default=web_workers_default(),
-            help=f"gunicorn worker processes, one request at a time each (default {web_workers_default()}: 2 per core).",
+            help=f"web server processes, {WEB_THREADS} threads each (default {web_workers_default()}: "
+            "one per core, at most 2, for memory).",
         )
 
     def handle(self, *args, host, port, no_demo, web_workers, **options):
@@ -55,35 +53,23 @@ class Command(BaseCommand):
         demo_text = "" if no_demo else self.load_demo()
         connections.close_all()  # the children open their own
 
-        env = {
-            **os.environ,
+        plan = {
+            "children": {
+                "web": server_command(host, port, web_workers),
+                "worker": [sys.executable, "-m", "amends.cli", "worker"],
+            },
+            "host": _display_host(host), "port": port, "banner": self.banner(url, demo_text),
+        }
+        os.environ.update({
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "amends.settings"),
             "AMENDS_BASE_URL": os.environ.get("AMENDS_BASE_URL", url),
             "PYTHONUNBUFFERED": "1",
-        }
-        children = Children()
-        stop_signal: list[int] = []
-
-        def request_stop(signum, frame):
-            stop_signal.append(signum)
-
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        try:
-            children.start("web", [
-                sys.executable, "-m", "gunicorn", "amends.wsgi:application", "--bind", f"{host}:{port}",
-                *gunicorn_options(web_workers), "--graceful-timeout", "10",
-            ], env)
-            children.start("worker", [sys.executable, "-m", "amends.cli", "worker"], env)
-            if children.wait_listening(_display_host(host), port, READY_SECONDS, stop_signal):
-                self.banner(url, demo_text)
-            failed = children.watch(stop_signal)
-        finally:
-            children.stop_all()
-        if failed:
-            name, code = failed
-            raise CommandError(f"the {name} process exited with code {code}; stopped everything", returncode=1)
-        self.say("Amends stopped.")
+            PLAN_VARIABLE: json.dumps(plan),
+        })
+        self.stdout.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "amends.core.supervisor"])
 
     def collect_static(self) -> None:
         """collectstatic (which compresses every file: slow), skipped when nothing changed since last time."""
@@ -103,7 +89,7 @@ class Command(BaseCommand):
         call_command("demo", stdout=out)
         return out.getvalue().strip()
 
-    def banner(self, url: str, demo_text: str) -> None:
+    def banner(self, url: str, demo_text: str) -> str:
         lines = [
             "",
             f"Amends is running at {url}/",
@@ -113,59 +99,11 @@ class Command(BaseCommand):
         if demo_text:
             lines += ["", demo_text]
         lines += ["", "Stop with Ctrl-C.", ""]
-        self.say("\n".join(lines))
+        return "\n".join(lines)
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
-
-
-class Children:
-    """The web server and the worker: started together, watched together, stopped together."""
-
-    def __init__(self) -> None:
-        self.procs: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.procs[name] = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
-
-    def first_exit(self) -> tuple[str, int] | None:
-        for name, proc in self.procs.items():
-            code = proc.poll()
-            if code is not None:
-                return name, code
-        return None
-
-    def wait_listening(self, host: str, port: int, seconds: float, stop_signal: list[int]) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not stop_signal and self.first_exit() is None:
-            try:
-                with socket.create_connection((host, port), timeout=0.5):
-                    return True
-            except OSError:
-                time.sleep(0.2)
-        return False
-
-    def watch(self, stop_signal: list[int]) -> tuple[str, int] | None:
-        """Wait until a stop signal (None) or until a child exits on its own ((name, code))."""
-        while not stop_signal:
-            exited = self.first_exit()
-            if exited is not None:
-                return exited[0], exited[1] or 1  # exiting at all is a failure, even with 0
-            time.sleep(0.3)
-        return None
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def _static_fingerprint() -> str:
