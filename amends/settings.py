@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "amends.web.session_idle.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -164,6 +165,11 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# A session ends after this long without activity (amends.web.session_idle keeps an active one alive).
+AMENDS_SESSION_IDLE_MINUTES = env.int("AMENDS_SESSION_IDLE_MINUTES", default=12 * 60)
+if AMENDS_SESSION_IDLE_MINUTES < 5:
+    raise environ.ImproperlyConfigured("AMENDS_SESSION_IDLE_MINUTES must be at least 5")
+SESSION_COOKIE_AGE = AMENDS_SESSION_IDLE_MINUTES * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
