@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -66,7 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a code
     "amends.web.session_idle.SessionIdleMiddleware",
+    "amends.web.two_factor.TwoFactorStepMiddleware",  # between the password and the code, only that step
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -161,6 +165,8 @@ AXES_VERBOSE = False
 _proxies = env.int("AMENDS_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = _proxies or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _proxies else ("REMOTE_ADDR",)
+
+OTP_TOTP_ISSUER = "Amends"  # the name authenticator apps show beside the code
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -2,11 +2,17 @@
 
 from django.urls import path
 
-from amends.web.views import attention, auth, calls, mine, notifications, queues, rota, team, ticket
+from amends.web.views import account, attention, auth, calls, mine, notifications, queues, rota, team, ticket
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
+    path("login/code/", auth.sign_in_code, name="login_code"),
     path("logout/", auth.SignOutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/two-factor/enrol/", account.two_factor_enrol, name="two_factor_enrol"),
+    path("account/two-factor/confirm/", account.two_factor_confirm, name="two_factor_confirm"),
+    path("account/two-factor/remove/", account.two_factor_off, name="two_factor_remove"),
+    path("account/two-factor/requirement/", account.two_factor_requirement, name="two_factor_requirement"),
     path("", attention.needs_attention, name="home"),
     path("calls/new/", calls.call_new, name="call_new"),
     path("calls/lookup/", calls.call_lookup, name="call_lookup"),

@@ -6,17 +6,26 @@ locked, axes' middleware asks `signin_locked_out` for the response, the sign-in 
 
 from __future__ import annotations
 
+import django_otp
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, LogoutView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from amends.core.clock import wall_now
+from amends.core.errors import DomainError
 from amends.core.timefmt import hm, local
 from amends.people.models import Agent
 from amends.people.signin import Lockout, signin_lockout
+from amends.people.two_factor import two_factor_verify
+from amends.web.forms import CodeForm, capfirst_sentence
 from amends.web.permissions import NOT_STAFF
+from amends.web.two_factor import STEP_KEY, step_url
 
 LOGIN_TEMPLATE = "registration/login.html"
 
@@ -36,9 +45,50 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class SignInView(LoginView):
+    """The password. When the person has an authenticator app, or two-factor is required of all staff, the
+    session then owes a second step (`amends.web.two_factor`): the code, or setting up the app."""
+
     template_name = LOGIN_TEMPLATE
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)  # signs in: `two_factor.step_at_sign_in` notes any step owed
+        step = self.request.session.get(STEP_KEY)
+        if step is None:
+            return response
+        return HttpResponseRedirect(step_url(step, self.get_redirect_url()))
+
+
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if ok else fallback
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code from the person's authenticator app."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    if request.session.get(STEP_KEY) != "code":
+        return redirect(safe_next(request))
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_valid():
+        try:
+            device = two_factor_verify(request.user, form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", capfirst_sentence(exc.message))
+            status = 429 if exc.status == 429 else 422
+        else:
+            django_otp.login(request, device)
+            del request.session[STEP_KEY]
+            return redirect(safe_next(request))
+    elif request.method == "POST":
+        status = 422
+    context = {"form": form, "next": safe_next(request, fallback="")}
+    return render(request, "registration/login_code.html", context, status=status)
 
 
 class SignOutView(LogoutView):
