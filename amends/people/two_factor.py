@@ -32,6 +32,11 @@ def two_factor_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
+def two_factor_user_ids(user_ids: list[int]) -> set[int]:
+    """Which of these people sign in with an authenticator app (one query)."""
+    return set(TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list("user_id", flat=True))
+
+
 def two_factor_step(user: User) -> Literal["code", "enrol"] | None:
     """What a person must do after a right password: give a code, enrol (two-factor is required and they
     have no authenticator yet), or nothing."""
@@ -119,6 +124,19 @@ def two_factor_remove(agent: Agent, code: str, *, now: datetime) -> None:
             )
     if problem is not None:
         raise problem
+
+
+def two_factor_reset(agent: Agent, *, now: datetime, actor: Agent) -> None:
+    """An admin removes a person's authenticator (a lost phone): they sign in with their password again, or
+    set up a new app at their next sign-in if two-factor is required."""
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=agent.user).delete()
+        if not removed:
+            raise DomainError(f"{agent.name} does not use two-factor sign-in", field="agent", status=409)
+        event_record(
+            ticket=None, kind="two_factor_reset", now=now, actor=actor,
+            message=f"{actor.name} reset two-factor sign-in for {agent.name}", data={"agent": agent.pk},
+        )
 
 
 def two_factor_require(required: bool, *, now: datetime, actor: Agent) -> SignInPolicy:

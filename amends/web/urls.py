@@ -34,6 +34,7 @@ urlpatterns = [
     path("team/absences/new/", team.absence_new, name="absence_new"),
     path("team/absences/<int:absence_id>/end/", team.absence_stop, name="absence_end"),
     path("team/members/<int:agent_id>/unlock-signin/", team.signin_unlock_member, name="signin_unlock"),
+    path("team/members/<int:agent_id>/reset-two-factor/", team.two_factor_reset_member, name="two_factor_reset"),
     path("team/<int:team_id>/rota/", rota.rota_page, name="rota"),
     path("team/<int:team_id>/rota/shifts/", rota.rota_shift_new, name="rota_shift_add"),
     path("team/<int:team_id>/rota/shifts/<int:shift_id>/remove/", rota.rota_shift_delete, name="rota_shift_remove"),

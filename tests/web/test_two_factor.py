@@ -183,3 +183,27 @@ def test_only_an_admin_changes_the_requirement(cast):
             assert "Require two-factor" not in client_for(agent).get("/account/").content.decode()
     assert not SignInPolicy.objects.filter(require_two_factor=True).exists()
     assert not Event.objects.filter(kind="two_factor_required").exists()
+
+
+def test_an_admin_resets_a_lost_authenticator_from_the_team_page(cast):
+    admin = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    TOTPDevice.objects.create(user=cast.bob.user, name="Authenticator app", confirmed=True)
+    url = f"/team/members/{cast.bob.pk}/reset-two-factor/"
+    with time_machine.travel(NOW, tick=False):
+        lena = client_for(cast.lena)
+        page = lena.get("/team/").content.decode()
+        assert page.count("data-two-factor") == 1 and url not in page  # leads see it, cannot reset it
+        assert lena.post(url).status_code == 403
+        ada = client_for(admin)
+        assert f'action="{url}"' in ada.get("/team/").content.decode()
+        response = ada.post(url, follow=True)
+        assert "Bob Backup’s two-factor sign-in is reset" in response.content.decode()
+        assert "data-two-factor" not in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=cast.bob.user).exists()
+    event = Event.objects.get(kind="two_factor_reset")
+    assert event.actor == admin and event.data == {"agent": cast.bob.pk}
+    assert event.message == "Ada Admin reset two-factor sign-in for Bob Backup"
+    with time_machine.travel(NOW, tick=False):
+        assert password_step()[1]["Location"] == "/"  # the password alone again
+        response = client_for(admin).post(url, follow=True)
+        assert "Bob Backup does not use two-factor sign-in." in response.content.decode()

@@ -27,6 +27,7 @@ from amends.people.queries import agent_hours_spec
 from amends.people.rota import DutyNow, teams_on_duty
 from amends.people.services import absence_end, signin_unlock
 from amends.people.signin import accounts_locked_out
+from amends.people.two_factor import two_factor_reset, two_factor_user_ids
 from amends.policies.business_time import is_open
 from amends.web.forms import AbsenceForm, capfirst_sentence
 from amends.web.http import AgentRequest
@@ -34,6 +35,7 @@ from amends.web.permissions import agent_required, forbidden, role_allows
 
 IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
 NOT_YOURS = "You can set or end absences only for yourself. Your team lead can do it for anyone in the team."
+NOT_YOURS_TO_RESET = "Only an administrator can reset someone's two-factor sign-in."
 NOT_YOURS_TO_UNLOCK = (
     "Only a team lead (for their own team), a manager (for theirs) or an administrator can unlock someone's sign-in."
 )
@@ -68,6 +70,8 @@ class MemberRow:
     on_duty_from: datetime | None = None  # they take over next, at this instant
     locked_out: bool = False  # too many failed sign-ins: cannot sign in until the cool-off ends or someone unlocks
     can_unlock: bool = False
+    two_factor: bool = False  # signs in with a code from an authenticator app
+    can_reset_two_factor: bool = False
 
 
 @dataclass
@@ -91,7 +95,7 @@ class TeamCard:
 
 def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
     """My team (all teams for managers and admins) with each member's status and who is on duty now and next:
-    eight queries in all (nine when a person on duty, a lead or a manager is from outside the team)."""
+    nine queries in all (ten when a person on duty, a lead or a manager is from outside the team)."""
     teams = Team.objects.select_related(
         "calendar", "lead__user", "manager__user", "on_duty__user"
     ).prefetch_related("calendar__closures").order_by("name")
@@ -110,6 +114,7 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
     )
     away_ids = {m.pk for m in members if any(a.starts_at <= now for a in m.coming_absences)}
     locked = accounts_locked_out([m.user.username for m in members], now=now)
+    with_two_factor = two_factor_user_ids([m.pk for m in members])
     duties = teams_on_duty(teams_list, now)
     away_ids |= _outsiders_away(teams_list, duties, {m.pk for m in members}, now)
     backs_up: dict[int, list[Agent]] = {}
@@ -128,6 +133,7 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
                 backs_up=backs_up.get(agent.pk, []), open_count=loads.get(agent.pk, 0),
                 can_manage=may_manage_absence(actor, agent),
                 locked_out=agent.user.username in locked, can_unlock=may_unlock_signin(actor, agent),
+                two_factor=agent.pk in with_two_factor, can_reset_two_factor=actor.role == Role.ADMIN,
             )
             # Empty intervals everywhere ({"0": []}) take someone out of intake, not out of the office:
             # their presence follows the team's hours.
@@ -299,4 +305,24 @@ def signin_unlock_member(request: AgentRequest, agent_id: int) -> HttpResponse:
         messages.info(request, capfirst_sentence(exc.message))
         return redirect("team")
     messages.success(request, f"{agent.name} can sign in again.")
+    return redirect("team")
+
+
+@require_POST
+@agent_required
+def two_factor_reset_member(request: AgentRequest, agent_id: int) -> HttpResponse:
+    """Remove a member's authenticator app, e.g. after a lost phone (admins only)."""
+    me: Agent = request.agent
+    if me.role != Role.ADMIN:
+        return forbidden(request, NOT_YOURS_TO_RESET)
+    agent = Agent.objects.select_related("user").filter(pk=agent_id).first()
+    if agent is None:
+        return render(request, "web/404.html", {"message": "There is no such member of staff."}, status=404)
+    try:
+        two_factor_reset(agent, now=wall_now(), actor=me)
+    except DomainError as exc:
+        messages.info(request, capfirst_sentence(exc.message))
+        return redirect("team")
+    messages.success(request, f"{agent.name}’s two-factor sign-in is reset: they sign in with their password "
+                              "and can set up a new authenticator app under My account.")
     return redirect("team")
