@@ -4,9 +4,11 @@ Everything configurable comes from the environment (django-environ). A misconfig
 at start, not at the first request.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -42,6 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -59,14 +65,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy header on every response
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a code
+    "amends.web.session_idle.SessionIdleMiddleware",
+    "amends.web.two_factor.TwoFactorStepMiddleware",  # between the password and the code, only that step
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a sign-in lockout into the sign-in page that explains it
 ]
 
 ROOT_URLCONF = "amends.urls"
@@ -128,14 +139,66 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# axes' backend goes first: it refuses a locked-out account or address before the password is checked
+# (with ModelBackend first a locked-out user would still get in, and no check would say so).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes): an account locks after AMENDS_SIGNIN_ACCOUNT_FAILURES failed sign-ins
+# whatever the address, an address after AMENDS_SIGNIN_ADDRESS_FAILURES whatever the account; each lock
+# lifts AMENDS_SIGNIN_COOLOFF_MINUTES after the last failure, or when a lead or admin unlocks the account.
+AMENDS_SIGNIN_ACCOUNT_FAILURES = env.int("AMENDS_SIGNIN_ACCOUNT_FAILURES", default=10)
+AMENDS_SIGNIN_ADDRESS_FAILURES = env.int("AMENDS_SIGNIN_ADDRESS_FAILURES", default=50)
+if not 0 < AMENDS_SIGNIN_ACCOUNT_FAILURES <= AMENDS_SIGNIN_ADDRESS_FAILURES:
+    raise environ.ImproperlyConfigured(
+        "AMENDS_SIGNIN_ACCOUNT_FAILURES must be at least 1 and at most AMENDS_SIGNIN_ADDRESS_FAILURES"
+    )
+AXES_HANDLER = "amends.people.signin.SignInAttempts"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the account, or the address
+AXES_FAILURE_LIMIT = AMENDS_SIGNIN_ACCOUNT_FAILURES  # the handler scales the address's count to this limit
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AMENDS_SIGNIN_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True  # a good sign-in clears that account's failures (not the address's)
+# Attempts while locked are refused without counting, so the time the sign-in page gives holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "amends.web.views.auth.signin_locked_out"
+AXES_VERBOSE = False
+# Behind N reverse proxies (AMENDS_PROXY_COUNT=N) the client's address is read from X-Forwarded-For;
+# otherwise only from the connection, so that a client cannot pick the address it is counted under.
+_proxies = env.int("AMENDS_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = _proxies or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if _proxies else ("REMOTE_ADDR",)
+
+OTP_TOTP_ISSUER = "Amends"  # the name authenticator apps show beside the code
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# A session ends after this long without activity (amends.web.session_idle keeps an active one alive).
+AMENDS_SESSION_IDLE_MINUTES = env.int("AMENDS_SESSION_IDLE_MINUTES", default=12 * 60)
+if AMENDS_SESSION_IDLE_MINUTES < 5:
+    raise environ.ImproperlyConfigured("AMENDS_SESSION_IDLE_MINUTES must be at least 5")
+SESSION_COOKIE_AGE = AMENDS_SESSION_IDLE_MINUTES * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline script, style or eval anywhere (htmx runs with allowEval off: base.html's htmx-config), nothing may
+# frame the site. `data:` images are the favicon and the admin's and API docs' icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_REFERRER_POLICY = "same-origin"
 _https = env.bool("AMENDS_HTTPS", default=False)
 SESSION_COOKIE_SECURE = _https

@@ -195,3 +195,17 @@ class RotaOverride(ReferenceModel):
 
     def __str__(self) -> str:
         return f"{self.agent} on duty {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class SignInPolicy(models.Model):
+    """Workspace-wide sign-in rules that an admin changes in the workspace, without redeploying: one row, pk 1
+    (absent until the first change; then the defaults hold)."""
+
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every member of staff signs in with a code from an authenticator app."
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return "Two-factor sign-in required" if self.require_two_factor else "Two-factor sign-in optional"

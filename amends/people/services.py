@@ -1,10 +1,11 @@
-"""Changes to people: absences recorded and ended. Moving an absent agent's work is the desk's
+"""Changes to people: absences recorded and ended; sign-in unlocked. Moving an absent agent's work is the desk's
 (`amends.desk.handover`), which records the absence through `absence_add`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from axes.utils import reset as axes_reset
 from django.db import transaction
 
 from amends.core.errors import DomainError
@@ -12,6 +13,7 @@ from amends.core.events import event_record
 from amends.core.spans import span_check
 from amends.core.timefmt import when
 from amends.people.models import Absence, Agent
+from amends.people.signin import accounts_locked_out
 
 
 def absence_add(
@@ -54,3 +56,19 @@ def absence_end(absence: Absence, *, now: datetime, actor: Agent | None = None) 
         )
     return absence
 
+
+
+def signin_unlock(agent: Agent, *, now: datetime, actor: Agent) -> int:
+    """Let a member of staff who is locked out of sign-in try again at once: their account's failed attempts
+    are forgotten (their address keeps its own count). Returns how many attempt records were cleared."""
+    with transaction.atomic():
+        username = agent.user.get_username()
+        if username not in accounts_locked_out([username], now=now):
+            raise DomainError(f"{agent.name} is not locked out of sign-in", field="agent", status=409)
+        cleared = axes_reset(username=username)
+        event_record(
+            ticket=None, kind="signin_unlocked", now=now, actor=actor,
+            message=f"{actor.name} unlocked sign-in for {agent.name}",
+            data={"agent": agent.pk, "attempts_cleared": cleared},
+        )
+    return cleared

@@ -323,3 +323,22 @@ class RotaOverrideForm(forms.Form):
     def full_clean(self) -> None:
         with timezone.override(self.tz):  # datetime-local values are wall times in the team's zone
             super().full_clean()
+
+
+class CodeForm(forms.Form):
+    """A 6-digit code from an authenticator app (spaces allowed: some apps show "123 456")."""
+
+    code = forms.CharField(
+        max_length=20, label="Code from your authenticator app",
+        error_messages={"required": "Enter the 6-digit code your authenticator app shows."},
+        widget=forms.TextInput(attrs={
+            "inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*", "autofocus": True,
+            "class": "code-input",
+        }),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not re.fullmatch(r"\d{6}", code):
+            raise ValidationError("A code is 6 digits, like 123456. Enter the one your authenticator app shows now.")
+        return code

@@ -2,11 +2,17 @@
 
 from django.urls import path
 
-from amends.web.views import attention, auth, calls, mine, notifications, queues, rota, team, ticket
+from amends.web.views import account, attention, auth, calls, mine, notifications, queues, rota, team, ticket
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
+    path("login/code/", auth.sign_in_code, name="login_code"),
     path("logout/", auth.SignOutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/two-factor/enrol/", account.two_factor_enrol, name="two_factor_enrol"),
+    path("account/two-factor/confirm/", account.two_factor_confirm, name="two_factor_confirm"),
+    path("account/two-factor/remove/", account.two_factor_off, name="two_factor_remove"),
+    path("account/two-factor/requirement/", account.two_factor_requirement, name="two_factor_requirement"),
     path("", attention.needs_attention, name="home"),
     path("calls/new/", calls.call_new, name="call_new"),
     path("calls/lookup/", calls.call_lookup, name="call_lookup"),
@@ -27,6 +33,8 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/absences/new/", team.absence_new, name="absence_new"),
     path("team/absences/<int:absence_id>/end/", team.absence_stop, name="absence_end"),
+    path("team/members/<int:agent_id>/unlock-signin/", team.signin_unlock_member, name="signin_unlock"),
+    path("team/members/<int:agent_id>/reset-two-factor/", team.two_factor_reset_member, name="two_factor_reset"),
     path("team/<int:team_id>/rota/", rota.rota_page, name="rota"),
     path("team/<int:team_id>/rota/shifts/", rota.rota_shift_new, name="rota_shift_add"),
     path("team/<int:team_id>/rota/shifts/<int:shift_id>/remove/", rota.rota_shift_delete, name="rota_shift_remove"),

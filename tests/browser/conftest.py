@@ -6,7 +6,7 @@ artifacts/screenshots/browser-<name>.png (gitignored; CI keeps them as test arte
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,36 @@ def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"browser-{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# Chromium fires `securitypolicyviolation` for everything the Content-Security-Policy blocks; this script (added
+# by Playwright through DevTools, so the policy does not block it) writes each one to the console.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline")
+                + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text or "unsafe-eval" in text
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Every test that opens a page fails on any Content-Security-Policy violation in it."""
+    if "page" not in request.fixturenames:
+        yield []
+        return
+    page: Page = request.getfixturevalue("page")
+    seen: list[str] = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.on("console", lambda message: seen.append(message.text) if is_csp_violation(message.text) else None)
+    page.on("pageerror", lambda error: seen.append(str(error)) if is_csp_violation(str(error)) else None)
+    yield seen
+    if seen:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(seen)), pytrace=False)
 
 
 @pytest.fixture

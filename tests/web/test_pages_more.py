@@ -467,7 +467,8 @@ def test_admin_changelists_load_for_every_model(cast, clock, superuser_client):
             change = superuser_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk]))
             assert change.status_code == 200, (url, first.pk)
     index = text(superuser_client.get("/admin/"))
-    assert "Amends admin" in index and "--primary: #3641c4" in index
+    assert "Amends admin" in index and 'href="/static/amends/admin.css"' in index  # Amends' colours, from a file
+    assert "--primary: #3641c4" in b"".join(superuser_client.get("/static/amends/admin.css").streaming_content).decode()
 
 
 def test_admin_changelists_do_not_query_per_row(cast, clock, superuser_client):

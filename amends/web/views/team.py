@@ -25,7 +25,9 @@ from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Role, Team
 from amends.people.queries import agent_hours_spec
 from amends.people.rota import DutyNow, teams_on_duty
-from amends.people.services import absence_end
+from amends.people.services import absence_end, signin_unlock
+from amends.people.signin import accounts_locked_out
+from amends.people.two_factor import two_factor_reset, two_factor_user_ids
 from amends.policies.business_time import is_open
 from amends.web.forms import AbsenceForm, capfirst_sentence
 from amends.web.http import AgentRequest
@@ -33,11 +35,22 @@ from amends.web.permissions import agent_required, forbidden, role_allows
 
 IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
 NOT_YOURS = "You can set or end absences only for yourself. Your team lead can do it for anyone in the team."
+NOT_YOURS_TO_RESET = "Only an administrator can reset someone's two-factor sign-in."
+NOT_YOURS_TO_UNLOCK = (
+    "Only a team lead (for their own team), a manager (for theirs) or an administrator can unlock someone's sign-in."
+)
 
 
 def may_manage_absence(actor: Agent, agent: Agent) -> bool:
     """Myself always; leads and managers for their own team; admins for anyone."""
     if actor.pk == agent.pk or actor.role == Role.ADMIN:
+        return True
+    return actor.role in (Role.LEAD, Role.MANAGER) and actor.team_id == agent.team_id
+
+
+def may_unlock_signin(actor: Agent, agent: Agent) -> bool:
+    """Leads and managers for their own team; admins for anyone; never an agent, not even for themselves."""
+    if actor.role == Role.ADMIN:
         return True
     return actor.role in (Role.LEAD, Role.MANAGER) and actor.team_id == agent.team_id
 
@@ -55,6 +68,10 @@ class MemberRow:
     no_intake: bool = False  # working hours with no intervals at all: gets work by hand, never at intake
     on_duty: bool = False  # the rota puts them on duty now, and they are not away
     on_duty_from: datetime | None = None  # they take over next, at this instant
+    locked_out: bool = False  # too many failed sign-ins: cannot sign in until the cool-off ends or someone unlocks
+    can_unlock: bool = False
+    two_factor: bool = False  # signs in with a code from an authenticator app
+    can_reset_two_factor: bool = False
 
 
 @dataclass
@@ -78,7 +95,7 @@ class TeamCard:
 
 def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
     """My team (all teams for managers and admins) with each member's status and who is on duty now and next:
-    seven queries in all (eight when a person on duty, a lead or a manager is from outside the team)."""
+    nine queries in all (ten when a person on duty, a lead or a manager is from outside the team)."""
     teams = Team.objects.select_related(
         "calendar", "lead__user", "manager__user", "on_duty__user"
     ).prefetch_related("calendar__closures").order_by("name")
@@ -96,6 +113,8 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
         .values_list("owner_id").annotate(n=Count("*")).order_by()
     )
     away_ids = {m.pk for m in members if any(a.starts_at <= now for a in m.coming_absences)}
+    locked = accounts_locked_out([m.user.username for m in members], now=now)
+    with_two_factor = two_factor_user_ids([m.pk for m in members])
     duties = teams_on_duty(teams_list, now)
     away_ids |= _outsiders_away(teams_list, duties, {m.pk for m in members}, now)
     backs_up: dict[int, list[Agent]] = {}
@@ -113,6 +132,8 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
                 agent, IN, absence=current, upcoming=[a for a in agent.coming_absences if a.starts_at > now],
                 backs_up=backs_up.get(agent.pk, []), open_count=loads.get(agent.pk, 0),
                 can_manage=may_manage_absence(actor, agent),
+                locked_out=agent.user.username in locked, can_unlock=may_unlock_signin(actor, agent),
+                two_factor=agent.pk in with_two_factor, can_reset_two_factor=actor.role == Role.ADMIN,
             )
             # Empty intervals everywhere ({"0": []}) take someone out of intake, not out of the office:
             # their presence follows the team's hours.
@@ -265,4 +286,43 @@ def absence_stop(request: AgentRequest, absence_id: int) -> HttpResponse:
         return redirect("team")
     name = absence.agent.name
     messages.success(request, f"{name} is back." if began else f"{name}’s planned absence is cancelled.")
+    return redirect("team")
+
+
+@require_POST
+@agent_required
+def signin_unlock_member(request: AgentRequest, agent_id: int) -> HttpResponse:
+    """Unlock a member of staff who is locked out of sign-in (leads, managers and admins)."""
+    me: Agent = request.agent
+    agent = Agent.objects.select_related("user").filter(pk=agent_id).first()
+    if agent is None:
+        return render(request, "web/404.html", {"message": "There is no such member of staff."}, status=404)
+    if not may_unlock_signin(me, agent):
+        return forbidden(request, NOT_YOURS_TO_UNLOCK)
+    try:
+        signin_unlock(agent, now=wall_now(), actor=me)
+    except DomainError as exc:
+        messages.info(request, capfirst_sentence(exc.message))
+        return redirect("team")
+    messages.success(request, f"{agent.name} can sign in again.")
+    return redirect("team")
+
+
+@require_POST
+@agent_required
+def two_factor_reset_member(request: AgentRequest, agent_id: int) -> HttpResponse:
+    """Remove a member's authenticator app, e.g. after a lost phone (admins only)."""
+    me: Agent = request.agent
+    if me.role != Role.ADMIN:
+        return forbidden(request, NOT_YOURS_TO_RESET)
+    agent = Agent.objects.select_related("user").filter(pk=agent_id).first()
+    if agent is None:
+        return render(request, "web/404.html", {"message": "There is no such member of staff."}, status=404)
+    try:
+        two_factor_reset(agent, now=wall_now(), actor=me)
+    except DomainError as exc:
+        messages.info(request, capfirst_sentence(exc.message))
+        return redirect("team")
+    messages.success(request, f"{agent.name}’s two-factor sign-in is reset: they sign in with their password "
+                              "and can set up a new authenticator app under My account.")
     return redirect("team")
