@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from amends.core.events import event_new, event_record
+from amends.core.events import event_new, event_record, events_record
 from amends.core.models import Event, Notification
 from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.reference import Snapshot
@@ -65,7 +65,7 @@ class Batch:
             self.notifications.append(notification_new(recipient, kind=kind, message=message, now=self.now, ticket=ticket))
 
     def write(self) -> None:
-        Event.objects.bulk_create(self.events)
+        events_record(self.events, ref=self.ref)
         Notification.objects.bulk_create(self.notifications)
         if self.warned_promises:
             Promise.objects.filter(pk__in=self.warned_promises).update(warned_at=self.now)

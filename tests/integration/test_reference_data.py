@@ -116,6 +116,6 @@ def test_api_intake_is_a_fixed_number_of_queries(cast, warm, django_assert_num_q
     # absence and open load, in one query; who is on duty comes with the reference data). Writes, in one
     # transaction: the ticket, its promises, its timers, its events and the owner's notice, one INSERT
     # each. The answer is made from what intake wrote. Cold, also the token's last use and the reference
-    # data once: teams, calendars, closures, policies, chains, the rota.
-    with django_assert_num_queries(4 + 7 + (0 if warm else 9)):
+    # data once: teams, calendars, closures, policies, chains, the rota, the webhook subscriptions.
+    with django_assert_num_queries(4 + 7 + (0 if warm else 10)):
         assert api.post("/requests", request_body(cast)).status_code == 201
