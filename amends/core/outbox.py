@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from amends.core.models import Audience, Delivery, Notification, Outbox
+from amends.core.webhooks import webhooks_notification_sent
 
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
@@ -106,7 +107,10 @@ def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
         if isinstance(exc, SERVER_ERRORS):
             raise ServerUnavailable(exc) from exc  # timed out, refused, cut: the server, not this message
         return False
-    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None, last_error="")
+    with transaction.atomic():  # marked sent, and the systems subscribed to notification.sent told, together
+        if type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None,
+                                                                            last_error=""):
+            webhooks_notification_sent(row, now)
     return True
 
 

@@ -18,7 +18,15 @@ from datetime import UTC, datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from standardwebhooks.webhooks import Webhook
 
-from amends.core.models import Event, WebhookDelivery, WebhookEndpoint
+from amends.core.models import (
+    Delivery,
+    Event,
+    Notification,
+    Outbox,
+    Visibility,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from amends.core.reference import Snapshot, reference_snapshot_recent
 
 # The event kinds services record (Event.kind) that another system can subscribe to, by webhook type.
@@ -124,6 +132,29 @@ def webhooks_wanted(events: Sequence[Event], ref: Snapshot | None) -> tuple[Snap
     ref = ref if ref is not None else reference_snapshot_recent(events[0].created_at)
     subscriptions = webhook_subscriptions(ref)
     return ref, bool(subscriptions) and any(subscriptions.get(WEBHOOK_TYPES.get(e.kind, ""), ()) for e in events)
+
+
+def webhooks_notification_sent(row: Delivery, now: datetime) -> int:
+    """Write the `notification.sent` deliveries for an email the mail server just accepted (in the
+    transaction that marks it sent); returns how many. No timeline event is recorded for it: the payload
+    has the event shape with `event_id` null."""
+    endpoints = webhook_subscriptions(reference_snapshot_recent(now)).get("notification.sent", ())
+    if not endpoints or not isinstance(row, Outbox | Notification):
+        return 0
+    staff = isinstance(row, Notification)
+    subject = row.email()[0]
+    details: dict[str, object] = {"audience": "staff" if staff else "customer", "message_id": row.message_id}
+    if isinstance(row, Notification):
+        details.update(notification_kind=row.kind, recipient=row.recipient_id)
+    carrier = Event(  # never saved
+        ticket_id=row.ticket_id, kind="notification_sent", message=f"Email sent: {subject}", data=details,
+        visibility=Visibility.INTERNAL if staff else Visibility.CUSTOMER, created_at=now,
+    )
+    if row.ticket_id is not None:
+        carrier.ticket = row.ticket
+    deliveries = webhook_deliveries_new([carrier], {"notification.sent": endpoints})
+    WebhookDelivery.objects.bulk_create(deliveries)
+    return len(deliveries)
 
 
 # --- Signing --------------------------------------------------------------------------------------
