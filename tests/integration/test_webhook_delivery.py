@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from amends.core.events import event_record
-from amends.core.models import Event, Notification, WebhookDelivery, WebhookEndpoint
+from amends.core.models import Audience, Event, Notification, WebhookDelivery, WebhookEndpoint
+from amends.core.outbox import outbox_enqueue
 from amends.core.webhook_endpoints import webhook_endpoint_add, webhook_endpoint_resume, webhook_secret_rotate
 from amends.desk.intake import ticket_create
 from amends.people.models import Role
@@ -199,3 +202,59 @@ def test_the_body_sent_is_the_one_stored_on_every_attempt(cast, receiver):
     assert first.body == second.body and first.headers["webhook-id"] == second.headers["webhook-id"]
     assert json.loads(second.body)["data"]["message"] == "Request 0"
     assert int(second.headers["webhook-timestamp"]) - int(first.headers["webhook-timestamp"]) == 60
+
+
+# --- notification.sent ------------------------------------------------------------------------------
+
+def test_an_email_accepted_by_the_mail_server_is_sent_as_notification_sent(cast, receiver):
+    _endpoint(receiver.url, "notification.sent")
+    ticket = ticket_create(account=cast.acme, subject="Printer down", now=NOW)  # Alice is told by email
+    outbox_enqueue(audience=Audience.CUSTOMER, to="rob@acme.test", subject="We are on it", body="…", now=NOW,
+                   ticket=ticket)
+    assert not WebhookDelivery.objects.exists()  # not before the mail server took them
+    result = worker_step(NOW)
+    assert result["sent"] == 2 and result["webhooks_delivered"] == 2
+    payloads = sorted((json.loads(r.body) for r in receiver.received), key=lambda p: p["data"]["details"]["audience"])
+    customer, staff = payloads
+    assert customer["type"] == staff["type"] == "notification.sent"
+    assert customer["data"]["event_id"] is None and customer["data"]["kind"] == "notification_sent"
+    assert customer["data"]["request"] == {"id": ticket.pk, "reference": ticket.reference}
+    assert customer["data"]["message"] == "Email sent: We are on it" and customer["data"]["visibility"] == "customer"
+    notice = Notification.objects.get(ticket=ticket)
+    assert staff["data"]["details"] == {"audience": "staff", "message_id": notice.message_id,
+                                        "notification_kind": "assigned", "recipient": cast.alice.pk}
+    assert "rob@acme.test" not in receiver.received[0].body.decode() + receiver.received[1].body.decode()
+    assert not Event.objects.filter(kind="notification_sent").exists()  # the timeline is not cluttered
+    worker_step(NOW + timedelta(minutes=5))
+    assert len(receiver.received) == 2  # each email once
+
+
+def test_a_failed_email_sends_no_notification_sent(cast, receiver, settings):
+    settings.EMAIL_BACKEND = "tests.integration.test_webhook_delivery.RefusingBackend"
+    _endpoint(receiver.url, "notification.sent")
+    outbox_enqueue(audience=Audience.CUSTOMER, to="rob@acme.test", subject="We are on it", body="…", now=NOW)
+    assert worker_step(NOW)["failed"] == 1
+    assert not WebhookDelivery.objects.exists() and receiver.received == []
+
+
+class RefusingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise OSError("mail server said no")
+
+
+# --- The documented check ---------------------------------------------------------------------------
+
+def test_the_stdlib_check_in_the_docs_accepts_a_delivery_and_refuses_a_forgery(cast, receiver):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    snippet = docs.split("Or by hand, with the standard library:")[1].split("```python")[1].split("```")[0]
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 (our own documentation)
+    _, secret = _endpoint(receiver.url)
+    ticket_create(account=cast.acme, subject="Printer down", now=NOW)
+    with time_machine.travel(NOW, tick=False):
+        webhooks_drain(NOW)
+        [got] = receiver.received
+        assert namespace["verify"](secret, got.body, got.headers) is True
+        assert namespace["verify"](secret, got.body + b" ", got.headers) is False
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
+        assert namespace["verify"](secret, got.body, got.headers) is False  # a replay, too late
