@@ -78,9 +78,10 @@ def webhook_endpoint_add(
 
 
 def _locked(endpoint: WebhookEndpoint | int) -> WebhookEndpoint:
-    """The endpoint, locked for a change; removed ones are gone for every service."""
+    """The endpoint, locked for a change; removed ones are gone for every service. NO KEY: a change that
+    writes a delivery to it (its foreign key takes a KEY SHARE lock) does not wait for the admin."""
     pk = endpoint.pk if isinstance(endpoint, WebhookEndpoint) else endpoint
-    found = WebhookEndpoint.objects.select_for_update().filter(pk=pk, removed_at__isnull=True).first()
+    found = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=pk, removed_at__isnull=True).first()
     if found is None:
         raise NotFound(f"no webhook endpoint number {pk}", field="endpoint")
     return found

@@ -134,11 +134,15 @@ def webhooks_wanted(events: Sequence[Event], ref: Snapshot | None) -> tuple[Snap
     return ref, bool(subscriptions) and any(subscriptions.get(WEBHOOK_TYPES.get(e.kind, ""), ()) for e in events)
 
 
-def webhooks_notification_sent(row: Delivery, now: datetime) -> int:
-    """Write the `notification.sent` deliveries for an email the mail server just accepted (in the
-    transaction that marks it sent); returns how many. No timeline event is recorded for it: the payload
-    has the event shape with `event_id` null."""
-    endpoints = webhook_subscriptions(reference_snapshot_recent(now)).get("notification.sent", ())
+def webhook_endpoints_for(event_type: str, now: datetime) -> tuple[int, ...]:
+    """The endpoints subscribed to one type, as this process knew them at most a second before `now`."""
+    return webhook_subscriptions(reference_snapshot_recent(now)).get(event_type, ())
+
+
+def webhooks_notification_sent(row: Delivery, now: datetime, endpoints: tuple[int, ...]) -> int:
+    """Write the `notification.sent` deliveries to `endpoints` for an email the mail server just accepted
+    (in the transaction that marks it sent); returns how many. No timeline event is recorded for it: the
+    payload has the event shape with `event_id` null."""
     if not endpoints or not isinstance(row, Outbox | Notification):
         return 0
     staff = isinstance(row, Notification)
