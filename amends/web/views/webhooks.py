@@ -34,8 +34,10 @@ from amends.web.permissions import role_required
 class WebhookEndpointForm(forms.Form):
     """What an admin types; the service checks it (and says which field is wrong)."""
 
-    url = forms.CharField(label="URL", max_length=500, help_text="Where events are POSTed, e.g. https://example.com/hooks/amends",
-                          widget=forms.URLInput(attrs={"placeholder": "https://"}))
+    url = forms.CharField(  # a text input, styled like the others; the service checks it is an http(s) URL
+        label="URL", max_length=500, help_text="Where events are POSTed, e.g. https://example.com/hooks/amends",
+        widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://", "autocomplete": "off"}),
+    )
     description = forms.CharField(label="Description", max_length=200, required=False,
                                   help_text="What it is for, e.g. CRM sync")
     events = forms.MultipleChoiceField(label="Events", choices=list(EVENT_TYPE_LABELS.items()),
