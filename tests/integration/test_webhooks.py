@@ -27,6 +27,7 @@ from amends.desk.intake import ticket_create
 from amends.desk.models import State
 from amends.desk.promises import promise_keep, promise_make
 from amends.desk.services import ticket_assign, ticket_set_state
+from amends.watchdog.tick import tick
 from tests.cast import at
 
 NOW = at("2026-03-05 10:00")
@@ -233,3 +234,28 @@ def test_intake_with_an_endpoint_costs_one_more_query(cast, django_assert_num_qu
     ticket_create(account=cast.acme, subject="Warm again", now=NOW)  # reads the subscriptions once
     with django_assert_num_queries(len(before.captured_queries) + 1):
         ticket_create(account=cast.acme, subject="Printer down", now=NOW)
+
+
+# --- From the watchdog ---------------------------------------------------------------------------
+
+def test_the_watchdogs_broken_promise_and_escalation_are_sent(cast):
+    endpoint = _add("promise.broken", "request.assigned", "request.escalated")
+    ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Network down, call me back",
+                           urgency="urgent", kind="callback", channel="phone", callback_within=timedelta(minutes=30),
+                           now=at("2026-03-06 09:30"))
+    WebhookDelivery.objects.all().delete()  # intake's assignment: not what this test is about
+    tick(at("2026-03-06 10:20"))  # the callback was due at 10:00 and escalated at 10:15
+    payloads = _payloads(endpoint)
+    assert [p["type"] for p in payloads] == ["promise.broken", "request.assigned"]
+    assert all(p["data"]["request"]["id"] == ticket.pk for p in payloads)
+    # An escalation that moves the work is sent as an assignment that says so.
+    assert payloads[1]["data"]["details"]["reason"].startswith("escalated:")
+    assert payloads[1]["data"]["actor"] is None
+
+
+def test_an_escalation_nobody_can_take_is_request_escalated(cast):
+    _add("request.escalated")
+    ticket = ticket_create(account=cast.acme, subject="Printer down", now=NOW)
+    event_record(ticket=ticket, kind="escalated", now=NOW, message="Escalated, nobody else to take it: overdue")
+    [payload] = _payloads()
+    assert payload["type"] == "request.escalated" and payload["data"]["kind"] == "escalated"
