@@ -14,6 +14,7 @@ HTTP goes through urllib3: maintained, without dependencies, with explicit conne
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -154,9 +155,13 @@ def webhook_endpoint_pause_failing(endpoint: WebhookEndpoint, now: datetime, ans
     return True
 
 
-def webhooks_deliver_due(now: datetime, limit: int = BATCH) -> tuple[int, int]:
-    """Deliver what is due (at most `limit`); returns (delivered, failed). An endpoint that gave no answer
-    (refused, timed out) is not tried again in this batch: its other deliveries wait for the same retry."""
+def webhooks_deliver_due(
+    now: datetime, limit: int = BATCH, *, clock: Callable[[], datetime] | None = None
+) -> tuple[int, int]:
+    """Deliver what is due at `now` (at most `limit`); returns (delivered, failed). Each POST is signed
+    as of `clock()` when given (the worker's loop: a slow batch never sends a stale timestamp), else as of
+    `now`. An endpoint that gave no answer (refused, timed out) is not tried again in this batch: its
+    other deliveries wait for the same retry."""
     rows = webhooks_claim(now, limit)
     if not rows:
         return 0, 0
@@ -170,7 +175,7 @@ def webhooks_deliver_due(now: datetime, limit: int = BATCH) -> tuple[int, int]:
                     locked_until=None, attempts=F("attempts") - 1, next_attempt_at=silent[row.endpoint_id]
                 )
                 continue
-            answer = webhook_post(row, now, http)
+            answer = webhook_post(row, clock() if clock else now, http)
             if answer.ok:
                 webhook_delivered(row, now, answer)
                 delivered += 1
@@ -184,11 +189,11 @@ def webhooks_deliver_due(now: datetime, limit: int = BATCH) -> tuple[int, int]:
     return delivered, failed
 
 
-def webhooks_drain(now: datetime) -> tuple[int, int]:
+def webhooks_drain(now: datetime, *, clock: Callable[[], datetime] | None = None) -> tuple[int, int]:
     """Deliver due webhooks in batches until none are left, nothing got through, or the round's cap."""
     delivered = failed = 0
     for _ in range(MAX_BATCHES):
-        batch_delivered, batch_failed = webhooks_deliver_due(now)
+        batch_delivered, batch_failed = webhooks_deliver_due(now, clock=clock)
         delivered, failed = delivered + batch_delivered, failed + batch_failed
         if batch_delivered + batch_failed < BATCH or not batch_delivered:
             break

@@ -208,8 +208,8 @@ def delivery_loop(
                 sent, failed = outbox_drain(now)
                 if sent or failed:
                     say(f"{now.isoformat(timespec='seconds')} outbox: {sent} sent, {failed} failed")
-                now = clock()  # the webhooks' signatures carry the time they are sent
-                delivered, failed = webhooks_drain(now)
+                now = clock()
+                delivered, failed = webhooks_drain(now, clock=clock)  # each signed as of its own POST
                 if delivered or failed:
                     say(f"{now.isoformat(timespec='seconds')} webhooks: {delivered} delivered, {failed} failed")
             except Exception as exc:

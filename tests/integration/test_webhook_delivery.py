@@ -4,6 +4,7 @@ with backoff, delivered once, and an endpoint that keeps failing paused with the
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +23,9 @@ from amends.desk.intake import ticket_create
 from amends.people.models import Role
 from amends.watchdog import webhook_delivery
 from amends.watchdog.webhook_delivery import webhooks_claim, webhooks_deliver_due, webhooks_drain
-from amends.watchdog.worker import worker_step
+from amends.watchdog.worker import delivery_loop, worker_step
 from tests.cast import at, make_agent
+from tests.integration.test_health import until
 from tests.integration.test_worker import needs_postgres, side_by_side
 
 NOW = at("2026-03-05 10:00")
@@ -258,3 +260,32 @@ def test_the_stdlib_check_in_the_docs_accepts_a_delivery_and_refuses_a_forgery(c
         assert namespace["verify"](secret, got.body + b" ", got.headers) is False
     with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
         assert namespace["verify"](secret, got.body, got.headers) is False  # a replay, too late
+
+
+# --- In the worker's delivery loop --------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_loop_sends_webhooks_signed_as_of_each_post(receiver):
+    _, secret = _endpoint(receiver.url)
+    _events(2)
+    sent_at = NOW + timedelta(seconds=7)  # the loop's clock when it POSTs, after the round began at NOW
+    instants = iter([NOW, NOW])  # the round's outbox, then its webhooks; every later reading is sent_at
+    stop, said = threading.Event(), []
+    loop = threading.Thread(
+        target=delivery_loop, args=(stop, lambda: next(instants, sent_at), said.append),
+        kwargs={"round_seconds": 0.05}, daemon=True,
+    )
+    loop.start()
+    try:
+        assert until(lambda: len(receiver.received) == 2), said
+        assert until(lambda: any("webhooks: 2 delivered, 0 failed" in line for line in said)), said
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()
+    assert {r.headers["webhook-timestamp"] for r in receiver.received} == {str(int(sent_at.timestamp()))}
+    with time_machine.travel(sent_at, tick=False):
+        for got in receiver.received:
+            Webhook(secret).verify(got.body, got.headers)
+    assert len(receiver.received) == 2  # and never again
+    assert set(WebhookDelivery.objects.values_list("delivered_at", flat=True)) == {NOW}  # the round's time
