@@ -25,7 +25,7 @@ from django.db import close_old_connections, connection
 from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
-from amends.core.retention import idempotency_keys_prune
+from amends.core.retention import idempotency_keys_prune, webhook_deliveries_prune
 from amends.watchdog.models import Schedule
 from amends.watchdog.queries import next_timer_at
 from amends.watchdog.tick import tick
@@ -40,6 +40,7 @@ TICK_LEASE = timedelta(minutes=1)  # a claimed tick not completed by then is tak
 RECHECK_SECONDS = 2.0  # the tick loop re-reads when the next tick is due at least this often
 MIN_WAIT_SECONDS = 0.2  # and waits at least this long, so a tick running elsewhere is not polled in a spin
 ERROR_PAUSE_SECONDS = 5.0
+PRUNE_EVERY = timedelta(minutes=10)  # the delivery loop forgets old webhook deliveries this often
 
 
 @dataclass
@@ -154,6 +155,7 @@ def worker_step(now: datetime, *, period: timedelta | None = None) -> dict:
         result.ticked, result.lines = True, lines
     result.sent, result.failed = outbox_drain(now)
     result.hooks_delivered, result.hooks_failed = webhooks_drain(now)
+    webhook_deliveries_prune(now)
     return result.as_dict()
 
 
@@ -199,12 +201,16 @@ def delivery_loop(
     """Deliver the outbox, then the webhooks, every `round_seconds` until `stop` is set; failures as in
     `tick_loop`."""
     wait = wait or stop.wait
+    prune_at: datetime | None = None
     try:
         while not stop.is_set():
             close_old_connections()
             pause = round_seconds
             try:
                 now = clock()
+                if prune_at is None or not prune_at - PRUNE_EVERY <= now < prune_at:  # due, or the clock jumped
+                    webhook_deliveries_prune(now)
+                    prune_at = now + PRUNE_EVERY
                 sent, failed = outbox_drain(now)
                 if sent or failed:
                     say(f"{now.isoformat(timespec='seconds')} outbox: {sent} sent, {failed} failed")

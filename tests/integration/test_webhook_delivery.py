@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from amends.core.events import event_record
 from amends.core.models import Audience, Event, Notification, WebhookDelivery, WebhookEndpoint
 from amends.core.outbox import outbox_enqueue
+from amends.core.retention import webhook_deliveries_prune
 from amends.core.webhook_endpoints import webhook_endpoint_add, webhook_endpoint_resume, webhook_secret_rotate
 from amends.desk.intake import ticket_create
 from amends.people.models import Role
@@ -289,3 +290,17 @@ def test_the_delivery_loop_sends_webhooks_signed_as_of_each_post(receiver):
             Webhook(secret).verify(got.body, got.headers)
     assert len(receiver.received) == 2  # and never again
     assert set(WebhookDelivery.objects.values_list("delivered_at", flat=True)) == {NOW}  # the round's time
+
+
+def test_the_log_forgets_deliveries_after_a_month_but_never_waiting_ones(cast, receiver):
+    _endpoint(receiver.url)
+    _events(3)
+    assert webhooks_drain(NOW) == (3, 0)
+    receiver.status = 500
+    _events(1)  # keeps failing: still waiting a month on
+    month = NOW + timedelta(days=31)
+    assert webhook_deliveries_prune(NOW + timedelta(days=29)) == 0
+    assert webhook_deliveries_prune(month, limit=2) == 2
+    worker_step(month)  # the worker prunes too (the loop every ten minutes)
+    [waiting] = WebhookDelivery.objects.all()
+    assert waiting.delivered_at is None and waiting.failed_at is None
