@@ -260,6 +260,10 @@ AMENDS_MESSAGE_ID_DOMAIN = env.str("AMENDS_MESSAGE_ID_DOMAIN", default="amends.l
 # --- Background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 AMENDS_TICK_SECONDS = env.int("AMENDS_TICK_SECONDS", default=30)
+# Each webhook POST's connect and read timeouts: a silent receiver costs the delivery loop this, never the tick.
+AMENDS_WEBHOOK_TIMEOUT_SECONDS = env.float("AMENDS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+if not 0 < AMENDS_WEBHOOK_TIMEOUT_SECONDS <= 60:
+    raise environ.ImproperlyConfigured("AMENDS_WEBHOOK_TIMEOUT_SECONDS: give a number of seconds above 0, at most 60")
 # Set only by `amends bench` for its web server: mounts the one-row floor endpoint at /bench/.
 AMENDS_BENCH_FLOOR = env.bool("AMENDS_BENCH_FLOOR", default=False)
 

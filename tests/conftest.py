@@ -30,3 +30,6 @@ def cast(db):
     from tests.cast import make_cast
 
     return make_cast()
+
+
+from tests.integration.webhook_receiver import receiver  # noqa: E402, F401 (a fixture: a real HTTP server taking webhooks)

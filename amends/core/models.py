@@ -1,4 +1,4 @@
-"""Cross-cutting records: the immutable event timeline, the outbox, in-app notifications, API tokens."""
+"""Cross-cutting records: the immutable event timeline, the outbox, in-app notifications, API tokens, webhooks."""
 
 from datetime import datetime
 
@@ -186,3 +186,72 @@ class ReferenceStamp(models.Model):
 
     def __str__(self) -> str:
         return f"reference data stamp {self.stamp}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL another system gave us, told of the events it subscribed to (see `amends.core.webhooks`).
+
+    The secret signs every delivery (Standard Webhooks): it is stored as is, because signing needs it, and
+    shown to the admin only when it is made. Removing an endpoint keeps the row (and its delivery log) with
+    `removed_at` set, so a change that listed it a moment before never writes a delivery to nothing."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list, help_text="The webhook event types it receives, e.g. request.created.")
+    created_at = models.DateTimeField()
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.CharField(max_length=300, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True, help_text="First failure since the last success.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def state(self) -> str:
+        if self.removed_at is not None:
+            return "removed"
+        return "paused" if self.paused_at is not None else "active"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: written in the transaction of the change the event records, POSTed by the
+    worker at least once with backoff, and never again once the endpoint accepted it (a 2xx)."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    event_type = models.CharField(max_length=40)
+    webhook_id = models.CharField(max_length=64, unique=True, help_text="The receiver deduplicates on it.")
+    body = models.TextField(help_text="The JSON payload exactly as signed and sent, the same on every attempt.")
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Gave up after the last retry.")
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The last answer's HTTP status.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(delivered_at__isnull=True, failed_at__isnull=True),
+                name="webhook_delivery_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.endpoint_id} ({self.webhook_id})"
+
+    @property
+    def status(self) -> str:
+        if self.delivered_at is not None:
+            return "delivered"
+        return "gave up" if self.failed_at is not None else ("retrying" if self.attempts else "pending")

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from amends.core.models import Audience, Delivery, Notification, Outbox
+from amends.core.webhooks import webhook_endpoints_for, webhooks_notification_sent
 
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
@@ -106,7 +107,14 @@ def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
         if isinstance(exc, SERVER_ERRORS):
             raise ServerUnavailable(exc) from exc  # timed out, refused, cut: the server, not this message
         return False
-    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now, locked_until=None, last_error="")
+    unsent = type(row).objects.filter(pk=row.pk, sent_at__isnull=True)
+    endpoints = webhook_endpoints_for("notification.sent", now)
+    if not endpoints:  # the common case: one short UPDATE, no transaction held open
+        unsent.update(sent_at=now, locked_until=None, last_error="")
+        return True
+    with transaction.atomic():  # marked sent, and the systems subscribed to notification.sent told, together
+        if unsent.update(sent_at=now, locked_until=None, last_error=""):
+            webhooks_notification_sent(row, now, endpoints)
     return True
 
 

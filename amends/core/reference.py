@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, router
@@ -24,6 +25,7 @@ from amends.core.models import ReferenceStamp
 
 def reference_changed(using: str | None = None) -> None:
     """Give the reference data a new stamp (call inside the transaction that changed it)."""
+    _kept.recent = None  # this process sees its own change at once
     stamps = ReferenceStamp.objects.using(using or router.db_for_write(ReferenceStamp))
     stamp = secrets.randbits(62)
     if not stamps.filter(pk=1).update(stamp=stamp):  # the row went with a flushed database
@@ -79,10 +81,11 @@ class _Kept:
         self.lock = threading.Lock()
         self.stamp: int | None = None
         self.values: dict[Any, Any] = {}
+        self.recent: tuple[datetime, Snapshot] | None = None  # see `reference_snapshot_recent`
 
     def clear(self) -> None:
         with self.lock:
-            self.stamp, self.values = None, {}
+            self.stamp, self.values, self.recent = None, {}, None
 
 
 _kept = _Kept()
@@ -114,6 +117,22 @@ class Snapshot:
 def reference_snapshot(using: str = "default") -> Snapshot:
     """The current stamp (one one-row query). No stamp row (a flushed database): nothing is kept."""
     return Snapshot(ReferenceStamp.objects.using(using).filter(pk=1).values_list("stamp", flat=True).first())
+
+
+RECENT = timedelta(seconds=1)
+
+
+def reference_snapshot_recent(now: datetime, using: str = "default") -> Snapshot:
+    """A snapshot read at most RECENT before `now` by this process, else a new one: for a change that
+    records events one at a time and has no unit of work's snapshot to pass (at most one stamp read a
+    second, instead of one per change). Another process's change to reference data is seen within
+    RECENT; this process's own at once."""
+    recent = _kept.recent
+    if recent is not None and timedelta(0) <= now - recent[0] <= RECENT and recent[1].stamp == _kept.stamp:
+        return recent[1]
+    snapshot = reference_snapshot(using)
+    _kept.recent = (now, snapshot)
+    return snapshot
 
 
 def reference_forget() -> None:

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from amends.core.errors import DomainError
-from amends.core.events import event_new
+from amends.core.events import event_new, events_record
 from amends.core.models import Event, Notification
 from amends.core.notifications import notification_new
-from amends.core.reference import reference_snapshot
+from amends.core.reference import Snapshot, reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
@@ -86,6 +86,7 @@ class IntakePlan:
     promises: list[Promise] = field(default_factory=list)
     at_risk_at: datetime | None = None
     answer_from: datetime | None = None  # closed now and not covered: when the customer hears back
+    ref: Snapshot | None = None  # the reference data it was planned with (webhook subscriptions too)
 
 
 def intake_plan(
@@ -133,7 +134,7 @@ def intake_plan(
     ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
     if owner is None:
         ticket.assign_by = rules.after(now, rules.policy.assign_within)
-    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor)
+    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor, ref=ref)
     plan.answer_from = rules.answer_from(now)
 
     # The policy's first response, and the callback the customer asked for. A phone call is itself a first
@@ -234,7 +235,7 @@ def intake_commit(plan: IntakePlan) -> Intake:
             events.append(promise_made_event(
                 promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None
             ))
-        Event.objects.bulk_create(events)
+        events_record(events, ref=plan.ref)
         Notification.objects.bulk_create(notices)
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
             flag_at_risk_within_transaction(ticket, now=now)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from amends.core.errors import DomainError
-from amends.core.events import event_new, event_record
+from amends.core.events import event_new, event_record, events_record
 from amends.core.models import Event
 from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
@@ -57,7 +57,7 @@ def promise_make(
 
 def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
     """Write the timeline entry for a new promise."""
-    promise_made_event(promise, now=now, actor=actor).save(force_insert=True)
+    events_record([promise_made_event(promise, now=now, actor=actor)])
 
 
 def promise_made_event(promise: Promise, *, now: datetime, actor: Agent | None) -> Event:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from amends.core.errors import DomainError, NotFound
-from amends.core.events import event_new, event_record
+from amends.core.events import event_new, event_record, events_record
 from amends.core.models import Event, Notification
 from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.timefmt import when
@@ -87,7 +87,7 @@ def assignment_record(
 ) -> None:
     """The timeline entry of a new owner, and their notice (unless they took it themselves, or `notify` is
     off because the caller tells them once for many: a hand-over)."""
-    assignment_event(ticket, agent, previous=previous, now=now, actor=actor, reason=reason).save(force_insert=True)
+    events_record([assignment_event(ticket, agent, previous=previous, now=now, actor=actor, reason=reason)])
     if notify and (actor is None or actor.pk != agent.pk):
         assignment_notice(ticket, agent, now=now, reason=reason).save(force_insert=True)
 

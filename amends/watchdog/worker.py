@@ -1,11 +1,13 @@
-"""The background worker: the watchdog tick and outbox delivery, as two loops that never wait on each other.
+"""The background worker: the watchdog tick, and delivery of the outbox and the webhooks, as two loops that
+never wait on each other.
 
 Every worker process runs both loops side by side (the `worker` command gives each its own thread and
 so its own database connection). The tick is claimed through the `Schedule` row "watchdog" by a
 conditional UPDATE, so one tick runs at a time however many workers there are; it is due every
 period and also as soon as a timer falls due (`next_timer_at`), so a deadline is acted on within
 seconds, not a period. The outbox is shared through leases (`outbox_claim`); a mail server that does
-not answer costs the delivery loop one EMAIL_TIMEOUT per batch and the tick nothing.
+not answer costs the delivery loop one EMAIL_TIMEOUT per batch and the tick nothing. Webhook deliveries
+are leased the same way (`amends.watchdog.webhook_delivery`), each POST bounded by its timeout.
 
 The loops take the clock and their wait as parameters; only the command passes the real ones.
 """
@@ -23,10 +25,11 @@ from django.db import close_old_connections, connection
 from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
-from amends.core.retention import idempotency_keys_prune
+from amends.core.retention import idempotency_keys_prune, webhook_deliveries_prune
 from amends.watchdog.models import Schedule
 from amends.watchdog.queries import next_timer_at
 from amends.watchdog.tick import tick
+from amends.watchdog.webhook_delivery import webhooks_drain
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ TICK_LEASE = timedelta(minutes=1)  # a claimed tick not completed by then is tak
 RECHECK_SECONDS = 2.0  # the tick loop re-reads when the next tick is due at least this often
 MIN_WAIT_SECONDS = 0.2  # and waits at least this long, so a tick running elsewhere is not polled in a spin
 ERROR_PAUSE_SECONDS = 5.0
+PRUNE_EVERY = timedelta(minutes=10)  # the delivery loop forgets old webhook deliveries this often
 
 
 @dataclass
@@ -47,10 +51,12 @@ class StepResult:
     lines: list[str] = field(default_factory=list)
     sent: int = 0
     failed: int = 0
+    hooks_delivered: int = 0
+    hooks_failed: int = 0
 
     def as_dict(self) -> dict:
         return {"ticked": self.ticked, "actions": len(self.lines), "lines": self.lines, "sent": self.sent,
-                "failed": self.failed}
+                "failed": self.failed, "webhooks_delivered": self.hooks_delivered, "webhooks_failed": self.hooks_failed}
 
 
 def tick_period() -> timedelta:
@@ -138,15 +144,18 @@ def outbox_drain(now: datetime) -> tuple[int, int]:
 
 
 def worker_step(now: datetime, *, period: timedelta | None = None) -> dict:
-    """One round of each loop as if at `now` (`worker --once`): maybe tick, then deliver the outbox.
+    """One round of each loop as if at `now` (`worker --once`): maybe tick, then deliver the outbox and
+    the webhooks.
 
-    Returns {"ticked", "actions", "lines", "sent", "failed"}.
+    Returns {"ticked", "actions", "lines", "sent", "failed", "webhooks_delivered", "webhooks_failed"}.
     """
     result = StepResult()
     lines = watchdog_maybe_tick(now, period)
     if lines is not None:
         result.ticked, result.lines = True, lines
     result.sent, result.failed = outbox_drain(now)
+    result.hooks_delivered, result.hooks_failed = webhooks_drain(now)
+    webhook_deliveries_prune(now)
     return result.as_dict()
 
 
@@ -189,17 +198,26 @@ def delivery_loop(
     stop: threading.Event, clock: Callable[[], datetime], say: Callable[[str], None], *, round_seconds: float,
     wait: Callable[[float], object] | None = None,
 ) -> None:
-    """Deliver the outbox every `round_seconds` until `stop` is set; failures as in `tick_loop`."""
+    """Deliver the outbox, then the webhooks, every `round_seconds` until `stop` is set; failures as in
+    `tick_loop`."""
     wait = wait or stop.wait
+    prune_at: datetime | None = None
     try:
         while not stop.is_set():
             close_old_connections()
             pause = round_seconds
             try:
                 now = clock()
+                if prune_at is None or not prune_at - PRUNE_EVERY <= now < prune_at:  # due, or the clock jumped
+                    webhook_deliveries_prune(now)
+                    prune_at = now + PRUNE_EVERY
                 sent, failed = outbox_drain(now)
                 if sent or failed:
                     say(f"{now.isoformat(timespec='seconds')} outbox: {sent} sent, {failed} failed")
+                now = clock()
+                delivered, failed = webhooks_drain(now, clock=clock)  # each signed as of its own POST
+                if delivered or failed:
+                    say(f"{now.isoformat(timespec='seconds')} webhooks: {delivered} delivered, {failed} failed")
             except Exception as exc:
                 log.exception("worker: delivery round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
                 connection.close()

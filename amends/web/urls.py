@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from amends.web.views import account, attention, auth, calls, mine, notifications, queues, rota, team, ticket
+from amends.web.views import (
+    account, attention, auth, calls, mine, notifications, queues, rota, team, ticket, webhooks,
+)
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
@@ -45,4 +47,10 @@ urlpatterns = [
     ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/add/", webhooks.webhook_add, name="webhook_add"),
+    path("webhooks/<int:endpoint_id>/pause/", webhooks.webhook_pause, name="webhook_pause"),
+    path("webhooks/<int:endpoint_id>/resume/", webhooks.webhook_resume, name="webhook_resume"),
+    path("webhooks/<int:endpoint_id>/rotate-secret/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:endpoint_id>/remove/", webhooks.webhook_remove, name="webhook_remove"),
 ]

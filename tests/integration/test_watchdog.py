@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from amends.core.models import Event, Notification, Outbox
+from amends.core.reference import reference_forget
 from amends.desk.intake import ticket_create
 from amends.desk.models import Kind, Promise, PromiseKind, State, Ticket, Timer, TimerKind
 from amends.desk.promises import promise_keep
@@ -147,6 +148,7 @@ def _no_savepoints(queries) -> list[str]:
 
 
 def _measure(cast, background: int) -> tuple[int, list[str], list[str]]:
+    reference_forget()  # each measurement starts cold: no stamp kept from the last one (webhook subscriptions)
     with transaction.atomic():
         _due_now(cast)
         _background(cast, background)

@@ -227,7 +227,8 @@ def test_worker_step_ticks_once_per_period_and_delivers_what_the_tick_wrote(cast
     assert smtp.messages[0]["Subject"] == f"[Amends] Due at 10:00: call back for Acme Dental on {ticket.reference}"
 
     again = worker_step(t)  # a second worker (or round) at the same moment
-    assert again == {"ticked": False, "actions": 0, "lines": [], "sent": 0, "failed": 0}
+    assert again == {"ticked": False, "actions": 0, "lines": [], "sent": 0, "failed": 0, "webhooks_delivered": 0,
+                     "webhooks_failed": 0}
     assert worker_step(t + timedelta(seconds=29))["ticked"] is False
 
     later = worker_step(t + timedelta(seconds=30))

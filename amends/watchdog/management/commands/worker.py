@@ -1,7 +1,7 @@
-"""`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox delivery).
+"""`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox and webhook delivery).
 
 The two loops run in their own threads, each on its own database connection, so a slow or silent mail
-server never delays a tick. The tick loop wakes when a tick is due (the period's end or the next
+server or webhook receiver never delays a tick. The tick loop wakes when a tick is due (the period's end or the next
 moment); the delivery loop runs every couple of seconds. SIGTERM or SIGINT stops both after their
 current round. `--once` runs one tick round and one delivery round in this thread, then exits.
 """
@@ -68,7 +68,8 @@ class Command(BaseCommand):
             # The outbox thread may be inside one SMTP call: give it its timeout, then leave it (a daemon
             # thread); the messages it holds are retried by any worker when their lease ends.
             threads["watchdog"].join(TICK_JOIN_SECONDS)
-            threads["outbox"].join(2 * float(settings.EMAIL_TIMEOUT) + 5)
+            longest_call = max(float(settings.EMAIL_TIMEOUT), float(settings.AMENDS_WEBHOOK_TIMEOUT_SECONDS))
+            threads["outbox"].join(2 * longest_call + 5)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -86,6 +87,8 @@ class Command(BaseCommand):
         else:
             self.say(f"{at.isoformat(timespec='seconds')} tick: not due (another round ran it)")
         self.say(f"{at.isoformat(timespec='seconds')} outbox: {result['sent']} sent, {result['failed']} failed")
+        self.say(f"{at.isoformat(timespec='seconds')} webhooks: {result['webhooks_delivered']} delivered, "
+                 f"{result['webhooks_failed']} failed")
 
     def say(self, text: str) -> None:
         with _SAY_LOCK:
