@@ -3,7 +3,17 @@
 from django.urls import path
 
 from amends.web.views import (
-    account, attention, auth, calls, mine, notifications, queues, rota, team, ticket, webhooks,
+    account,
+    attention,
+    auth,
+    calls,
+    mine,
+    notifications,
+    queues,
+    rota,
+    team,
+    ticket,
+    webhooks,
 )
 
 urlpatterns = [
