@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from amends.bench.embedded import process_tree
 from amends.cli import main
 from amends.desk.intake import ticket_create
 from tests.cast import at
@@ -220,9 +222,10 @@ def running(run_data_dir):
         return started[-1]
 
     yield start
-    for run in started:
-        for pid in children_of(run.proc.pid):
-            os.kill(pid, signal.SIGKILL)
+    for run in started:  # after a failed test: the whole tree, or granian's workers outlive their parent
+        for pid in reversed(process_tree(run.proc.pid)[1:]):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         run.stop()
 
 
