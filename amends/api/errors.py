@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from amends.core.errors import DomainError
 
-DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                  409: "conflict", 413: "too_large", 422: "invalid"}
 
 
@@ -121,7 +121,7 @@ def install(api: NinjaAPI) -> None:
     def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = error_response(
             api, request, 401, "send a valid API key as the header 'Authorization: Bearer <key>' "
-            "(create one with: amends token create NAME)",
+            "(create one with: amends token create NAME --role ROLE)",
         )
         response["WWW-Authenticate"] = 'Bearer realm="amends"'
         return response
@@ -147,4 +147,4 @@ def documented(*codes: int) -> dict[int, type[ErrorOut]]:
 
 
 READ_ERRORS = documented(404, 422)
-WRITE_ERRORS = documented(400, 404, 409, 413, 422)
+WRITE_ERRORS = documented(400, 403, 404, 409, 413, 422)

@@ -49,7 +49,7 @@ def agent_at(agent_id: int) -> Agent:
 
 
 def absence_at(absence_id: int) -> Absence:
-    return _found(Absence.objects.all(), absence_id, "absence")
+    return _found(Absence.objects.select_related("agent__user"), absence_id, "absence")
 
 
 def check_id(pk: int, what: str) -> int:

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from amends.api import lookups
+from amends.api.auth import TokenRequest, acting
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import notification_out
 from amends.api.schemas import (
@@ -14,6 +15,7 @@ from amends.api.schemas import (
 )
 from amends.core.clock import wall_now
 from amends.core.notifications import notification_mark_read, notifications_list
+from amends.people.permissions import NOTIFICATIONS_RULE, may_mark_notifications_read, permit
 
 router = Router(tags=["notifications"])
 
@@ -29,8 +31,10 @@ def notification_list(request: HttpRequest, filters: Query[NotificationFilters])
 
 @router.post("/notifications/read", response={200: NotificationsReadOut, **WRITE_ERRORS},
              summary="Mark notifications read")
-def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
+def notifications_read(request: TokenRequest, payload: NotificationsReadIn):
     """Mark some (or all) of one agent's unread notifications read. Others' notifications are never touched,
-    and one already read keeps its first read time."""
+    and one already read keeps its first read time. An agent may mark their own; another's takes a lead or
+    manager of their team, or an admin: otherwise 403."""
     agent = lookups.agent_named(payload.agent)
+    permit(may_mark_notifications_read(acting(request), agent), NOTIFICATIONS_RULE)
     return {"marked_read": notification_mark_read(agent, payload.ids, wall_now())}

@@ -8,7 +8,7 @@ from ninja import Header, Query, Router, Status
 from pydantic_core import to_jsonable_python
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest
+from amends.api.auth import TokenRequest, actor
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
 from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
@@ -25,7 +25,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
+def _create(payload: RequestIn, now: datetime, request: TokenRequest) -> tuple[int, dict]:
     """Look up what the payload names, take the request in (finding or adding a caller given by name), and
     answer with the new request."""
     account = lookups.account_named(payload.account)
@@ -38,7 +38,8 @@ def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
     intake = ticket_take_in(
         account=account, caller=caller, contact=contact, team=team, subject=payload.subject, body=payload.body,
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
-        callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
+        callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=actor(request),
+        token=request.auth,
     )
     return 201, to_jsonable_python(ticket_view_of(intake.ticket, intake.promises, intake.events))
 
@@ -54,7 +55,7 @@ def request_create(
     answer = idempotent(
         token=request.auth, key=idempotency_key, now=now,
         request_hash=lambda: fingerprint("POST /requests", payload.model_dump(mode="json")),
-        create=lambda: _create(payload, now),
+        create=lambda: _create(payload, now, request),
     )
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"

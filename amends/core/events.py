@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from amends.core.models import Event, Visibility
+from amends.core.models import ApiToken, Event, Visibility
 
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
@@ -19,13 +19,16 @@ def event_new(
     message: str,
     now: datetime,
     actor: Agent | None = None,
+    token: ApiToken | None = None,
     customer_visible: bool = False,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """The event, not yet written: for a caller that writes many at once (`Event.objects.bulk_create`)."""
+    """The event, not yet written: for a caller that writes many at once (`Event.objects.bulk_create`).
+    `token`: the API token that made the change, if the API did."""
     return Event(
         ticket=ticket,
         actor=actor,
+        token=token,
         kind=kind,
         message=message,
         visibility=Visibility.CUSTOMER if customer_visible else Visibility.INTERNAL,
