@@ -10,6 +10,7 @@ from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import absence_out, agent_out
+from amends.api.parser import query_known
 from amends.api.schemas import AbsenceCreated, AbsenceIn, AbsenceOut, AgentFilters, AgentList
 from amends.core.clock import wall_now
 from amends.desk.handover import absence_set
@@ -35,6 +36,7 @@ def _agents_with_absences(now: datetime, team_id: int | None) -> list[tuple[Agen
 
 @router.get("/agents", response={200: AgentList, **READ_ERRORS}, summary="List agents")
 def agent_list(request: HttpRequest, filters: Query[AgentFilters]):
+    query_known(request, AgentFilters)
     rows = _agents_with_absences(wall_now(), filters.team)
     return {"items": [agent_out(agent, until) for agent, until in rows]}
 

@@ -13,6 +13,7 @@ from pydantic_core import to_jsonable_python
 
 from amends.api import actions, agents, board, errors, notifications, promises, requests
 from amends.api.auth import BearerToken
+from amends.api.parser import StrictParser
 
 
 class _Encoder(NinjaJSONEncoder):
@@ -39,6 +40,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=BearerToken(),
     renderer=_Renderer(),
+    parser=StrictParser(),
 )
 errors.install(api)
 for module in (requests, actions, promises, agents, board, notifications):

@@ -30,7 +30,7 @@ def _found(queryset: QuerySet[M], pk: int, what: str) -> M:
 def _named(queryset: QuerySet[M], pk: int, what: str, field: str) -> M:
     found = _one(queryset, pk)
     if found is None:
-        raise DomainError(f"no {what} {pk}", field=field)
+        raise DomainError(f"no {what} {pk}", field=field, code="unknown_reference", status=404)
     return found
 
 
@@ -58,7 +58,7 @@ def check_id(pk: int, what: str) -> int:
     return pk
 
 
-# --- in the body (422) ------------------------------------------------------------------------------
+# --- in the body (404, naming the field) -----------------------------------------------------------
 
 def account_named(account_id: int, field: str = "account") -> Account:
     return _named(Account.objects.all(), account_id, "account", field)

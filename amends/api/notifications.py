@@ -7,6 +7,7 @@ from amends.api import lookups
 from amends.api.auth import TokenRequest, acting
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import notification_out
+from amends.api.parser import query_known
 from amends.api.schemas import (
     NotificationFilters,
     NotificationList,
@@ -23,6 +24,7 @@ router = Router(tags=["notifications"])
 @router.get("/notifications", response={200: NotificationList, **READ_ERRORS}, summary="List notifications")
 def notification_list(request: HttpRequest, filters: Query[NotificationFilters]):
     """Everyone's notifications, or one agent's (`agent`), optionally only unread or read ones."""
+    query_known(request, NotificationFilters)
     rows = notifications_list(
         recipient_id=filters.agent, unread=filters.unread, limit=filters.limit, offset=filters.offset
     )

@@ -12,6 +12,7 @@ from amends.api.auth import TokenRequest, actor
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
 from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
+from amends.api.parser import query_known
 from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
 from amends.core.clock import wall_now
 from amends.desk.intake import Caller, ticket_take_in
@@ -65,12 +66,14 @@ def request_create(
 @router.get("/requests/{ticket_id}", response={200: TicketOut, **READ_ERRORS}, summary="Get a request")
 def request_get(request: HttpRequest, ticket_id: int):
     """The request with its owner, deadlines, every promise and the whole timeline."""
+    query_known(request)
     return ticket_view(lookups.check_id(ticket_id, "request"))
 
 
 @router.get("/requests", response={200: TicketList, **READ_ERRORS}, summary="List requests")
 def request_list(request: HttpRequest, filters: Query[TicketFilters]):
     """Requests by next deadline; open ones only unless `open=false`."""
+    query_known(request, TicketFilters)
     tickets = tickets_list(
         team_id=filters.team, state=filters.state, owner_id=filters.owner, account_id=filters.account,
         open_only=filters.open, limit=filters.limit, offset=filters.offset,

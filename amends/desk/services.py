@@ -154,7 +154,7 @@ def ticket_set_state(
         if state == State.NEW:
             raise DomainError("a request cannot go back to new", field="state")
         if state == State.DISPATCHED and ticket.kind != Kind.ORDER:
-            raise DomainError("only orders can be dispatched", field="state")
+            raise DomainError("only orders can be dispatched", field="state", status=409)
         if state in CLOSED_STATES:
             live = list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES).exclude(kind=PromiseKind.FIRST_RESPONSE))
             if live:
