@@ -87,17 +87,28 @@ def may_mark_notifications_read(acting: Acting, agent: Agent) -> bool:
     return acting.is_agent(agent) or acting.leads_team(agent.team_id)
 
 
-def may_assign(acting: Acting, *, owner_id: int | None, team_id: int, to: Agent) -> bool:
-    """Give a request (owned by `owner_id`, in team `team_id`) to `to`. Anyone may take work, or give away
-    work that is theirs or nobody's; moving another agent's work takes a lead of the request's team who
-    gives it within that team, a manager, or an admin (an integration: lead or admin)."""
-    if acting.is_agent(to) or owner_id is None or (acting.agent is not None and owner_id == acting.agent.pk):
+def may_give_away(acting: Acting, *, owner_id: int | None, team_id: int) -> bool:
+    """Give a request (owned by `owner_id`, in team `team_id`) to someone else at all: work that is one's own
+    or nobody's; another agent's takes a lead of the request's team, a manager or an admin (an integration:
+    lead or admin). The request page shows its assign form only then."""
+    if owner_id is None or (acting.agent is not None and owner_id == acting.agent.pk):
         return True
     if acting.agent is None:
         return role_allows(acting.role, Role.LEAD)
     if role_allows(acting.role, Role.MANAGER):
         return True
-    return acting.role == Role.LEAD and acting.agent.team_id == team_id == to.team_id
+    return acting.role == Role.LEAD and acting.agent.team_id == team_id
+
+
+def may_assign(acting: Acting, *, owner_id: int | None, team_id: int, to: Agent) -> bool:
+    """Give a request to `to`. Anyone may take work, or give away work that is theirs or nobody's; moving
+    another agent's work takes a lead of the request's team who gives it within that team, a manager (as the
+    queues let them, in any team), or an admin."""
+    if acting.is_agent(to) or owner_id is None or (acting.agent is not None and owner_id == acting.agent.pk):
+        return True
+    if not may_give_away(acting, owner_id=owner_id, team_id=team_id):
+        return False
+    return acting.agent is None or acting.role != Role.LEAD or to.team_id == team_id
 
 
 def may_edit_rota(acting: Acting, team_id: int) -> bool:

@@ -186,7 +186,10 @@ def test_an_agent_token_follows_the_agents_role(world):
 def test_the_request_page_refuses_an_agent_reassigning_anothers_work(world):
     url = f"/requests/{world.bob_ticket.pk}/assign/"
     with time_machine.travel(FRIDAY, tick=False):
-        page = client_for(world.cast.alice).post(url, {"agent": world.cast.oscar.pk})
+        alice = client_for(world.cast.alice)
+        assert "Assign to someone" not in alice.get(f"/requests/{world.bob_ticket.pk}/").content.decode()
+        assert "Assign to someone" in alice.get(f"/requests/{world.alice_ticket.pk}/").content.decode()
+        page = alice.post(url, {"agent": world.cast.oscar.pk})
         assert page.status_code == 403
         assert "Only a lead or admin may reassign work another agent owns" in page.content.decode()
         done = client_for(world.cast.lena).post(url, {"agent": world.cast.oscar.pk})

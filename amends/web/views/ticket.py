@@ -23,7 +23,7 @@ from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.queries import account_open_tickets, ticket_get
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
 from amends.people.models import Agent
-from amends.people.permissions import ASSIGN_RULE, Acting, may_assign, permit
+from amends.people.permissions import ASSIGN_RULE, Acting, may_assign, may_give_away, permit
 from amends.web.forms import (
     AssignForm,
     ContactLogForm,
@@ -82,8 +82,10 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpRe
         "assign": AssignForm(), "state": StateForm(initial={"state": page.ticket.state}), "promise": PromiseForm(),
         "note": NoteForm(), "contact": ContactLogForm(), "withdraw": WithdrawForm(),
     }
+    me = cast(AgentRequest, request).agent
+    can_give_away = may_give_away(Acting.of_agent(me), owner_id=page.ticket.owner_id, team_id=page.ticket.team_id)
     context = {
-        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
+        "can_give_away": can_give_away or "assign" in page.errors, "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
     }
     return render(request, "web/ticket.html", context, status=status)
