@@ -7,12 +7,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from amends.api import lookups
+from amends.api.auth import TokenRequest, acting, actor
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import absence_out, agent_out
+from amends.api.parser import query_known
 from amends.api.schemas import AbsenceCreated, AbsenceIn, AbsenceOut, AgentFilters, AgentList
 from amends.core.clock import wall_now
 from amends.desk.handover import absence_set
 from amends.people.models import Absence, Agent
+from amends.people.permissions import ABSENCE_RULE, may_manage_absence, permit
 from amends.people.services import absence_end
 
 router = Router(tags=["agents"])
@@ -33,21 +36,24 @@ def _agents_with_absences(now: datetime, team_id: int | None) -> list[tuple[Agen
 
 @router.get("/agents", response={200: AgentList, **READ_ERRORS}, summary="List agents")
 def agent_list(request: HttpRequest, filters: Query[AgentFilters]):
+    query_known(request, AgentFilters)
     rows = _agents_with_absences(wall_now(), filters.team)
     return {"items": [agent_out(agent, until) for agent, until in rows]}
 
 
 @router.post("/agents/{agent_id}/absences", response={201: AbsenceCreated, **WRITE_ERRORS},
              summary="Set an absence")
-def agent_absence_set(request: HttpRequest, agent_id: int, payload: AbsenceIn):
+def agent_absence_set(request: TokenRequest, agent_id: int, payload: AbsenceIn):
     """Mark an agent away. When the absence has already begun, their open requests move to the backup
-    now (listed in `handed_over`); otherwise the watchdog moves them when it begins."""
+    now (listed in `handed_over`); otherwise the watchdog moves them when it begins. An agent may set their
+    own; another's takes a lead or manager of their team, or an admin: otherwise 403."""
     now = wall_now()
     agent = lookups.agent_at(agent_id)
+    permit(may_manage_absence(acting(request), agent), ABSENCE_RULE)
     backup = lookups.agent_named(payload.backup, field="backup") if payload.backup is not None else None
     absence, handover = absence_set(
         agent, starts_at=payload.starts_at, ends_at=payload.ends_at, backup=backup, reason=payload.reason,
-        now=now, actor=None,
+        now=now, actor=actor(request), token=request.auth,
     )
     absence.refresh_from_db(fields=["handed_over_at"])
     handed_over = [m.ticket.pk for m in handover.moves if m.owner is not None] if handover else []
@@ -55,8 +61,11 @@ def agent_absence_set(request: HttpRequest, agent_id: int, payload: AbsenceIn):
 
 
 @router.post("/absences/{absence_id}/end", response={200: AbsenceOut, **WRITE_ERRORS}, summary="End an absence")
-def agent_absence_end(request: HttpRequest, absence_id: int):
-    """The agent is back: a running absence ends now; one that has not begun is cancelled."""
-    absence = absence_end(lookups.absence_at(absence_id), now=wall_now(), actor=None)
+def agent_absence_end(request: TokenRequest, absence_id: int):
+    """The agent is back: a running absence ends now; one that has not begun is cancelled. The same rule as
+    setting one: the agent themself, a lead or manager of their team, or an admin."""
+    absence = lookups.absence_at(absence_id)
+    permit(may_manage_absence(acting(request), absence.agent), ABSENCE_RULE)
+    absence = absence_end(absence, now=wall_now(), actor=actor(request), token=request.auth)
     cancelled = not Absence.objects.filter(pk=absence.pk).exists()
     return absence_out(absence, cancelled=cancelled)

@@ -13,6 +13,7 @@ from pydantic_core import to_jsonable_python
 
 from amends.api import actions, agents, board, errors, notifications, promises, requests
 from amends.api.auth import BearerToken
+from amends.api.parser import StrictParser
 
 
 class _Encoder(NinjaJSONEncoder):
@@ -31,12 +32,15 @@ class _Renderer(JSONRenderer):
 api = NinjaAPI(
     title="Amends API",
     version="1",
-    description="Requests, promises, agents and the needs-attention board for trusted staff integrations. "
-    "Every call needs `Authorization: Bearer <key>` (create a key with `amends token create NAME`). "
+    description="Requests, promises, agents and the needs-attention board for staff integrations. "
+    "Every call needs `Authorization: Bearer <key>`: create an integration's key with "
+    "`amends token create NAME --role agent|lead|admin`, or an agent's with `--agent USER` (it acts as them). "
+    "Each key may do what its role may do on the pages; a refused action answers 403 naming the rule. "
     'Every 4xx answers `{"error": {"code", "message", "field", "details"?}}`.',
     urls_namespace="api-v1",
     auth=BearerToken(),
     renderer=_Renderer(),
+    parser=StrictParser(),
 )
 errors.install(api)
 for module in (requests, actions, promises, agents, board, notifications):

@@ -1,4 +1,5 @@
-"""Bearer-token authentication for every API endpoint (the schema and docs are public)."""
+"""Bearer-token authentication for every API endpoint (the schema and docs are public), and who the token
+acts as: its agent, or an integration with a role."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ from ninja.security import HttpBearer
 from amends.core.clock import wall_now
 from amends.core.models import ApiToken
 from amends.core.tokens import token_authenticate
+from amends.people.models import Agent
+from amends.people.permissions import Acting
 
 
 class TokenRequest(HttpRequest):
     """The request of an endpoint behind BearerToken: ninja puts the token in `request.auth`."""
 
     auth: ApiToken
+
+
+def acting(request: TokenRequest) -> Acting:
+    """Who the request's token acts as, for the role rules the pages use too."""
+    return Acting.of_token(request.auth)
+
+
+def actor(request: TokenRequest) -> Agent | None:
+    """The agent the timeline names for a change made with this token: its agent; None for an integration."""
+    return request.auth.agent
 
 
 class BearerToken(HttpBearer):

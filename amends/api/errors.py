@@ -15,10 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from amends.api.fields import PATTERN_MESSAGES
+from amends.api.parser import UnsupportedMediaType
 from amends.core.errors import DomainError
 
-DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict", 413: "too_large", 422: "invalid"}
+DEFAULT_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid"}
 
 
 class ErrorDetail(Schema):
@@ -81,6 +83,8 @@ def _message(error: dict, field: str | None) -> str:
         return "text contains invalid Unicode (an unpaired surrogate)"
     if kind == "string_too_short":
         return "this must not be empty"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_MESSAGES.get(str(ctx.get("pattern")), "not in the form the API schema gives")
     if kind == "greater_than_equal":
         return f"must be at least {ctx.get('ge')}"
     if kind == "less_than_equal":
@@ -114,20 +118,23 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
         code = exc.code if exc.code != "invalid" else DEFAULT_CODES.get(exc.status, "invalid")
-        field = None if exc.status == 404 else exc.field  # a 404 is about the address, not a field
+        # A 404 is about the address, not a field, unless a field of the body named what is not there.
+        field = None if exc.status == 404 and exc.code == "not_found" else exc.field
         return error_response(api, request, exc.status, exc.message, code=code, field=field)
 
     @api.exception_handler(AuthenticationError)
     def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = error_response(
             api, request, 401, "send a valid API key as the header 'Authorization: Bearer <key>' "
-            "(create one with: amends token create NAME)",
+            "(create one with: amends token create NAME --role ROLE)",
         )
         response["WWW-Authenticate"] = 'Bearer realm="amends"'
         return response
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, UnsupportedMediaType):  # ninja wraps any failure to read the body
+            return error_response(api, request, 415, str(exc.__cause__))
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return error_response(api, request, 400, "the request body is not valid JSON", code="malformed_json")
         return error_response(api, request, exc.status_code, str(exc))
@@ -147,4 +154,4 @@ def documented(*codes: int) -> dict[int, type[ErrorOut]]:
 
 
 READ_ERRORS = documented(404, 422)
-WRITE_ERRORS = documented(400, 404, 409, 413, 422)
+WRITE_ERRORS = documented(400, 403, 404, 409, 413, 415, 422)

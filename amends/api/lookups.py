@@ -30,7 +30,7 @@ def _found(queryset: QuerySet[M], pk: int, what: str) -> M:
 def _named(queryset: QuerySet[M], pk: int, what: str, field: str) -> M:
     found = _one(queryset, pk)
     if found is None:
-        raise DomainError(f"no {what} {pk}", field=field)
+        raise DomainError(f"no {what} {pk}", field=field, code="unknown_reference", status=404)
     return found
 
 
@@ -49,7 +49,7 @@ def agent_at(agent_id: int) -> Agent:
 
 
 def absence_at(absence_id: int) -> Absence:
-    return _found(Absence.objects.all(), absence_id, "absence")
+    return _found(Absence.objects.select_related("agent__user"), absence_id, "absence")
 
 
 def check_id(pk: int, what: str) -> int:
@@ -58,7 +58,7 @@ def check_id(pk: int, what: str) -> int:
     return pk
 
 
-# --- in the body (422) ------------------------------------------------------------------------------
+# --- in the body (404, naming the field) -----------------------------------------------------------
 
 def account_named(account_id: int, field: str = "account") -> Account:
     return _named(Account.objects.all(), account_id, "account", field)

@@ -8,10 +8,11 @@ from ninja import Header, Query, Router, Status
 from pydantic_core import to_jsonable_python
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest
+from amends.api.auth import TokenRequest, actor
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, fingerprint, idempotent
 from amends.api.outputs import ticket_summary, ticket_view, ticket_view_of
+from amends.api.parser import query_known
 from amends.api.schemas import RequestIn, TicketFilters, TicketList, TicketOut
 from amends.core.clock import wall_now
 from amends.desk.intake import Caller, ticket_take_in
@@ -25,7 +26,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
+def _create(payload: RequestIn, now: datetime, request: TokenRequest) -> tuple[int, dict]:
     """Look up what the payload names, take the request in (finding or adding a caller given by name), and
     answer with the new request."""
     account = lookups.account_named(payload.account)
@@ -38,7 +39,8 @@ def _create(payload: RequestIn, now: datetime) -> tuple[int, dict]:
     intake = ticket_take_in(
         account=account, caller=caller, contact=contact, team=team, subject=payload.subject, body=payload.body,
         kind=payload.kind, channel=payload.channel, urgency=payload.urgency, need_by=payload.need_by,
-        callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=None,
+        callback_within=None if minutes is None else timedelta(minutes=minutes), now=now, actor=actor(request),
+        token=request.auth,
     )
     return 201, to_jsonable_python(ticket_view_of(intake.ticket, intake.promises, intake.events))
 
@@ -54,7 +56,7 @@ def request_create(
     answer = idempotent(
         token=request.auth, key=idempotency_key, now=now,
         request_hash=lambda: fingerprint("POST /requests", payload.model_dump(mode="json")),
-        create=lambda: _create(payload, now),
+        create=lambda: _create(payload, now, request),
     )
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
@@ -64,12 +66,14 @@ def request_create(
 @router.get("/requests/{ticket_id}", response={200: TicketOut, **READ_ERRORS}, summary="Get a request")
 def request_get(request: HttpRequest, ticket_id: int):
     """The request with its owner, deadlines, every promise and the whole timeline."""
+    query_known(request)
     return ticket_view(lookups.check_id(ticket_id, "request"))
 
 
 @router.get("/requests", response={200: TicketList, **READ_ERRORS}, summary="List requests")
 def request_list(request: HttpRequest, filters: Query[TicketFilters]):
     """Requests by next deadline; open ones only unless `open=false`."""
+    query_known(request, TicketFilters)
     tickets = tickets_list(
         team_id=filters.team, state=filters.state, owner_id=filters.owner, account_id=filters.account,
         open_only=filters.open, limit=filters.limit, offset=filters.offset,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, PlainValidator, StrictInt, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, PlainValidator, StrictInt, model_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from amends.api.fields import (
     MAX_ID,
+    NOT_BLANK,
     Body,
     Email,
     Flag,
@@ -21,8 +23,10 @@ from amends.api.fields import (
     Phone,
     QueryId,
     Reason,
+    RequiredReason,
     Subject,
     When,
+    whole,
 )
 from amends.core.models import Visibility
 from amends.customers.models import Tier
@@ -30,7 +34,7 @@ from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, Promis
 from amends.people.models import Role
 from amends.policies.models import Urgency
 
-CallbackMinutes = Annotated[StrictInt, Field(ge=1, le=43_200, description="1 minute to 30 days")]
+CallbackMinutes = Annotated[StrictInt, Field(ge=1, le=43_200, description="1 minute to 30 days"), BeforeValidator(whole)]
 
 
 class In(Schema):
@@ -39,8 +43,23 @@ class In(Schema):
 
 # --- inputs -------------------------------------------------------------------------------------
 
+_NOTHING = {"enum": ["", None]}
+# The two ways to name a contact, for the schema: an id and nothing else, or (no id and) a name with some
+# text in it or an email address.
+_CONTACT_WAYS = cast(JsonDict, {"oneOf": [
+    {"required": ["id"], "properties": {"id": {"type": "integer"}, "name": _NOTHING, "email": _NOTHING,
+                                        "phone": _NOTHING}},
+    {"properties": {"id": {"type": "null"}}, "anyOf": [
+        {"required": ["name"], "properties": {"name": {"type": "string", "pattern": NOT_BLANK}}},
+        {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+    ]},
+]})
+
+
 class ContactIn(In):
     """An existing contact by id, or a person by name and/or email (found or added to the account)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CONTACT_WAYS)
 
     id: Id | None = None
     name: Name | None = None
@@ -51,7 +70,7 @@ class ContactIn(In):
     def _one_way(self) -> ContactIn:
         if self.id is not None and (self.name or self.email or self.phone):
             raise ValueError("give either the contact's id or their name and email, not both")
-        if self.id is None and not (self.name or self.email):
+        if self.id is None and not ((self.name or "").strip() or self.email):
             raise ValueError("give the contact's id, or their name or email")
         return self
 
@@ -85,15 +104,19 @@ class KeepIn(In):
 
 
 class WithdrawIn(In):
-    reason: Reason
+    reason: RequiredReason
 
 
 class AssignIn(In):
     agent: Id
 
 
+# Every state a request can be moved to: none goes back to new.
+SettableState = Literal["open", "in_progress", "pending", "waiting_on_customer", "dispatched", "resolved", "closed"]
+
+
 class StateIn(In):
-    state: State
+    state: SettableState
     note: Note = ""
 
 
@@ -121,6 +144,7 @@ def _notification_ids(value: Any) -> list[int] | Literal["all"]:
         raise PydanticCustomError("ids_type", 'give a list of notification ids, or "all"')
     if len(value) > MAX_NOTIFICATION_IDS:
         raise PydanticCustomError("ids_too_many", "give at most {most} ids at a time", {"most": MAX_NOTIFICATION_IDS})
+    value = [int(item) if type(item) is float and item.is_integer() else item for item in value]  # 3.0 is 3
     for index, item in enumerate(value):
         if type(item) is not int or not 1 <= item <= MAX_ID:
             raise PydanticCustomError(

@@ -21,6 +21,7 @@ from amends.bench.pages import PAGES, lead_create, pages_queries, pages_time
 from amends.bench.scratch import Scratch, database_version
 from amends.bench.timing import bare_insert_rate, tick_time
 from amends.core.clock import wall_now
+from amends.core.models import TokenRole
 from amends.core.serving import WEB_THREADS
 from amends.core.tokens import token_create
 from amends.desk.models import Ticket
@@ -199,7 +200,7 @@ def _pages(port: int, login: tuple[str, str], opts: Options, say: Callable[[str]
 def _serve(
     scratch: Scratch, scenario: Scenario, opts: Options, say: Callable[[str], None], login: tuple[str, str]
 ) -> dict[str, Any]:
-    _, key = token_create("amends bench", scenario.now)
+    _, key = token_create("amends bench", scenario.now, role=TokenRole.ADMIN)
     accounts = scenario.account_ids
     tickets_before = Ticket.objects.count()
     server = server_start(scratch.url, scratch.workdir)

@@ -100,7 +100,8 @@ class NotificationAdmin(DeliveryAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "agent", "role", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["agent__user"]
     search_fields = ["name", "prefix"]
     exclude = ["key_hash"]
     actions = ["revoke"]

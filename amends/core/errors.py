@@ -21,3 +21,10 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message, field=field, code="conflict", status=409)
+
+
+class Forbidden(DomainError):
+    """The caller's role does not allow this; the message names the rule."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message, field=field, code="forbidden", status=403)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from amends.core.models import Event, Visibility, WebhookDelivery
+from amends.core.models import ApiToken, Event, Visibility, WebhookDelivery
 from amends.core.webhooks import webhook_deliveries_new, webhook_subscriptions, webhooks_wanted
 
 if TYPE_CHECKING:
@@ -25,13 +25,16 @@ def event_new(
     message: str,
     now: datetime,
     actor: Agent | None = None,
+    token: ApiToken | None = None,
     customer_visible: bool = False,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """The event, not yet written: for a caller that writes many at once (`events_record`)."""
+    """The event, not yet written: for a caller that writes many at once (`events_record`).
+    `token`: the API token that made the change, if the API did."""
     return Event(
         ticket=ticket,
         actor=actor,
+        token=token,
         kind=kind,
         message=message,
         visibility=Visibility.CUSTOMER if customer_visible else Visibility.INTERNAL,

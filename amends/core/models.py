@@ -22,6 +22,9 @@ class Event(models.Model):
     actor = models.ForeignKey(
         "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    token = models.ForeignKey(  # the API token that made the change; None for pages, CLI and the watchdog
+        "ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=40)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL)
     message = models.TextField()
@@ -33,6 +36,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+            models.Index(fields=["token"], condition=Q(token__isnull=False), name="event_token"),
         ]
 
     def __str__(self) -> str:
@@ -146,15 +150,40 @@ class Notification(Delivery):
         return f"[Amends] {self.message}"[:300], f"{self.message}\n\n{link}\n", {}
 
 
+class TokenRole(models.TextChoices):
+    """The roles an integration's token may be given (the values are the staff roles of the same name)."""
+
+    AGENT = "agent", "Agent"
+    LEAD = "lead", "Lead"
+    ADMIN = "admin", "Admin"
+
+
 class ApiToken(models.Model):
-    """A bearer token for an integration; only its SHA-256 is stored."""
+    """A bearer token; only its SHA-256 is stored. It belongs to an agent (it acts as them, with their role)
+    or to a named integration, with the role chosen when it was made."""
 
     name = models.CharField(max_length=100, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
+    agent = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens",
+        help_text="The agent this token acts as; empty for an integration's token.",
+    )
+    role = models.CharField(
+        max_length=10, choices=TokenRole.choices, blank=True,
+        help_text="An integration's role; empty for an agent's token, which has the agent's role.",
+    )
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agent__isnull=True, role__in=TokenRole.values) | Q(agent__isnull=False, role=""),
+                name="apitoken_agent_or_role",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -1,16 +1,20 @@
-"""API tokens for integrations: a random key shown once, stored only as its SHA-256."""
+"""API tokens: a random key shown once, stored only as its SHA-256. A token belongs to an agent (it acts as
+them, with their role) or to a named integration, with a role chosen when it is made."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.db import IntegrityError, transaction
 
 from amends.core.errors import Conflict, DomainError, NotFound
-from amends.core.models import ApiToken
+from amends.core.models import ApiToken, TokenRole
+
+if TYPE_CHECKING:
+    from amends.people.models import Agent
 
 LAST_USED_EVERY = timedelta(minutes=1)  # record use at most this often: no write per request
 MAX_KEY_LENGTH = 200
@@ -29,9 +33,19 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def token_create(name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token and its raw key; the key is not stored and cannot be shown again."""
+def token_create(
+    name: str, now: datetime, *, role: str | None = None, agent: Agent | None = None
+) -> tuple[ApiToken, str]:
+    """A new token and its raw key; the key is not stored and cannot be shown again. Either `agent` (the
+    token acts as them, with the role they have at each call) or an integration's `role`."""
     name = _clean_name(name)
+    if agent is not None:
+        if role is not None and role != agent.role:
+            raise DomainError(f"{agent.name}'s token acts with their own role ({agent.role}); leave out the role",
+                              field="role")
+        role = ""
+    elif role not in TokenRole.values:
+        raise DomainError(f"give the integration's role: one of {', '.join(TokenRole.values)}", field="role")
     raw = secrets.token_urlsafe(32)
     taken = Conflict(f"a token named {name!r} already exists (names stay taken after revoking); "
                      "choose another name", field="name")
@@ -40,7 +54,7 @@ def token_create(name: str, now: datetime) -> tuple[ApiToken, str]:
     try:
         with transaction.atomic():
             token = ApiToken.objects.create(
-                name=name, key_hash=key_hash(raw), prefix=raw[:8], created_at=now
+                name=name, key_hash=key_hash(raw), prefix=raw[:8], created_at=now, agent=agent, role=role
             )
     except IntegrityError:  # a concurrent create took the name
         raise taken from None
@@ -60,11 +74,14 @@ def token_revoke(name: str, now: datetime) -> ApiToken:
 
 
 def token_authenticate(raw: str | None, now: datetime) -> ApiToken | None:
-    """The live token with this key, or None. Notes when it was used (at most once a minute)."""
+    """The live token with this key, or None; an agent's token stops working while their account is disabled.
+    Notes when it was used (at most once a minute)."""
     if not raw or len(raw) > MAX_KEY_LENGTH:
         return None
-    token = ApiToken.objects.filter(key_hash=key_hash(raw), revoked_at__isnull=True).first()
-    if token is None:
+    token = (
+        ApiToken.objects.select_related("agent__user").filter(key_hash=key_hash(raw), revoked_at__isnull=True).first()
+    )
+    if token is None or (token.agent is not None and not token.agent.user.is_active):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -73,4 +90,4 @@ def token_authenticate(raw: str | None, now: datetime) -> ApiToken | None:
 
 
 def tokens_list() -> list[ApiToken]:
-    return list(ApiToken.objects.order_by("name"))
+    return list(ApiToken.objects.select_related("agent__user").order_by("name"))

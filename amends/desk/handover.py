@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from amends.core.events import event_record
+from amends.core.models import ApiToken
 from amends.core.notifications import staff_notify
 from amends.core.reference import reference_snapshot
 from amends.core.timefmt import when
@@ -87,19 +88,19 @@ def handover_plan(agent: Agent, *, backup: Agent | None, now: datetime, at: date
 
 def absence_set(
     agent: Agent, *, starts_at: datetime, ends_at: datetime, now: datetime, backup: Agent | None = None,
-    reason: str = "", actor: Agent | None = None,
+    reason: str = "", actor: Agent | None = None, token: ApiToken | None = None,
 ) -> tuple[Absence, Handover | None]:
     """Record an absence; when it has begun already, hand the agent's open work over now (the hand-over is
     returned), else the watchdog does when it begins."""
     with transaction.atomic():
         absence = absence_add(
-            agent, starts_at=starts_at, ends_at=ends_at, now=now, backup=backup, reason=reason, actor=actor
+            agent, starts_at=starts_at, ends_at=ends_at, now=now, backup=backup, reason=reason, actor=actor, token=token
         )
-        handover = absence_hand_over(absence, now=now, actor=actor) if starts_at <= now else None
+        handover = absence_hand_over(absence, now=now, actor=actor, token=token) if starts_at <= now else None
     return absence, handover
 
 
-def absence_hand_over(absence: Absence, *, now: datetime, actor: Agent | None = None) -> Handover:
+def absence_hand_over(absence: Absence, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None) -> Handover:
     """Move the absent agent's open work as `handover_plan` says, in one transaction that locks the requests
     in id order (as every batch does); tell each new owner once."""
     with transaction.atomic():
@@ -115,11 +116,12 @@ def absence_hand_over(absence: Absence, *, now: datetime, actor: Agent | None = 
             if ticket is None:  # closed or moved since the plan was read
                 continue
             if move.owner is None:
-                event_record(ticket=ticket, kind="unassigned", now=now, actor=actor,
+                event_record(ticket=ticket, kind="unassigned", now=now, actor=actor, token=token,
                              message=f"{agent.name} is away and nobody can take it: {move.why}")
                 continue
             assign_within_transaction(
                 ticket, move.owner, now=now, actor=actor, reason=f"{agent.name} is away: {move.why}", notify=False,
+                token=token,
             )
             ticket_save(ticket, now)
             move.ticket = ticket

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from amends.core.errors import DomainError
 from amends.core.events import event_new, events_record
-from amends.core.models import Event, Notification
+from amends.core.models import ApiToken, Event, Notification
 from amends.core.notifications import notification_new
 from amends.core.reference import Snapshot, reference_snapshot
 from amends.core.timefmt import when
@@ -83,6 +83,7 @@ class IntakePlan:
     rules: Rules
     why: str
     actor: Agent | None
+    token: ApiToken | None  # the API token that asked, if the API did
     promises: list[Promise] = field(default_factory=list)
     at_risk_at: datetime | None = None
     answer_from: datetime | None = None  # closed now and not covered: when the customer hears back
@@ -103,6 +104,7 @@ def intake_plan(
     need_by: datetime | None = None,
     callback_within: timedelta | None = None,
     actor: Agent | None = None,
+    token: ApiToken | None = None,
 ) -> IntakePlan:
     subject = _check(kind, channel, urgency, subject)
     if need_by is not None:
@@ -134,7 +136,7 @@ def intake_plan(
     ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
     if owner is None:
         ticket.assign_by = rules.after(now, rules.policy.assign_within)
-    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor, ref=ref)
+    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor, ref=ref, token=token)
     plan.answer_from = rules.answer_from(now)
 
     # The policy's first response, and the callback the customer asked for. A phone call is itself a first
@@ -193,22 +195,22 @@ class Intake:
 def intake_commit(plan: IntakePlan) -> Intake:
     """Write a planned request in one transaction: the ticket, its promises and timers, its timeline, and
     the notices to staff."""
-    ticket, actor, now = plan.ticket, plan.actor, plan.ticket.created_at
+    ticket, actor, token, now = plan.ticket, plan.actor, plan.token, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
     events = [event_new(
-        ticket=ticket, kind="created", now=now, actor=actor, customer_visible=True,
+        ticket=ticket, kind="created", now=now, actor=actor, token=token, customer_visible=True,
         message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
         data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
     )]
     notices = []
     if owner is not None:
-        events.append(assignment_event(ticket, owner, previous=None, now=now, actor=actor, reason=plan.why))
+        events.append(assignment_event(ticket, owner, previous=None, now=now, actor=actor, token=token, reason=plan.why))
         if actor is None or actor.pk != owner.pk:
             notices.append(assignment_notice(ticket, owner, now=now, reason=plan.why))
     else:
         assert ticket.assign_by is not None  # intake gives every request without an owner its deadline
         events.append(event_new(
-            ticket=ticket, kind="unassigned", now=now,
+            ticket=ticket, kind="unassigned", now=now, token=token,
             message=f"Waiting for an owner until {when(ticket.assign_by)}: {plan.why}",
         ))
         # Work that waits for the next opening wakes nobody tonight; otherwise the lead hears of it at once.
@@ -223,7 +225,7 @@ def intake_commit(plan: IntakePlan) -> Intake:
             ))
     if plan.answer_from is not None:
         events.append(event_new(
-            ticket=ticket, kind="closed_now", now=now, customer_visible=True,
+            ticket=ticket, kind="closed_now", now=now, token=token, customer_visible=True,
             message=f"We are closed now; we will pick this up from {when(plan.answer_from)}",
             data={"answer_from": plan.answer_from.isoformat()},
         ))
@@ -233,12 +235,12 @@ def intake_commit(plan: IntakePlan) -> Intake:
         Timer.objects.bulk_create(_timers(plan))
         for promise in plan.promises:
             events.append(promise_made_event(
-                promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None
+                promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None, token=token
             ))
         events_record(events, ref=plan.ref)
         Notification.objects.bulk_create(notices)
         if plan.at_risk_at is not None and plan.at_risk_at <= now:
-            flag_at_risk_within_transaction(ticket, now=now)
+            flag_at_risk_within_transaction(ticket, now=now, token=token)
             ticket.save(update_fields=["at_risk_since"])
             events = list(Event.objects.filter(ticket=ticket).order_by("created_at", "id"))  # with the flag's
     return Intake(ticket, plan.promises, events)

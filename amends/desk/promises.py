@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from amends.core.errors import DomainError
 from amends.core.events import event_new, event_record, events_record
-from amends.core.models import Event
+from amends.core.models import ApiToken, Event
 from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
@@ -24,7 +24,7 @@ def promise_schedule(promise: Promise, rules: Rules, now: datetime) -> None:
 
 def promise_make(
     ticket: Ticket, *, kind: str, due_at: datetime, now: datetime, actor: Agent | None = None,
-    description: str = "", source: str = PromiseSource.AGENT,
+    description: str = "", source: str = PromiseSource.AGENT, token: ApiToken | None = None,
 ) -> Promise:
     """Promise the customer something by `due_at`, on the ticket's current row (locked). On a policy that
     does not cover out-of-hours work, a due time when the team is closed moves to the next opening, and
@@ -46,7 +46,7 @@ def promise_make(
             ticket=ticket, kind=kind, due_at=due, asked_for=due_at if due != due_at else None, owner=ticket.owner,
             source=source, description=description[:300], created_at=now,
         )
-        promise_made_record(promise, now=now, actor=actor)
+        promise_made_record(promise, now=now, actor=actor, token=token)
         promise_schedule(promise, rules, now)
         ticket_refresh_deadline(ticket)
         ticket.updated_at = now
@@ -55,18 +55,18 @@ def promise_make(
     return promise
 
 
-def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None) -> None:
+def promise_made_record(promise: Promise, *, now: datetime, actor: Agent | None, token: ApiToken | None = None) -> None:
     """Write the timeline entry for a new promise."""
-    events_record([promise_made_event(promise, now=now, actor=actor)])
+    events_record([promise_made_event(promise, now=now, actor=actor, token=token)])
 
 
-def promise_made_event(promise: Promise, *, now: datetime, actor: Agent | None) -> Event:
+def promise_made_event(promise: Promise, *, now: datetime, actor: Agent | None, token: ApiToken | None = None) -> Event:
     """The timeline entry for a new promise, saying so when its due time moved to the next opening; not yet
     written (intake writes its events at once)."""
     description, asked = promise.description, promise.asked_for
     moved = f" (asked for {when(asked)}, when we are closed: moved to our next opening)" if asked else ""
     return event_new(
-        ticket=promise.ticket, kind="promise_made", now=now, actor=actor, customer_visible=True,
+        ticket=promise.ticket, kind="promise_made", now=now, actor=actor, token=token, customer_visible=True,
         message=f"{promise.get_kind_display()} promised by {when(promise.due_at)}{moved}"
         + (f": {description}" if description else ""),
         data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat(),
@@ -88,7 +88,9 @@ def _promise_lock(promise: Promise) -> Promise:
     return promise
 
 
-def promise_keep(promise: Promise, *, now: datetime, actor: Agent | None = None, note: str = "") -> Promise:
+def promise_keep(
+    promise: Promise, *, now: datetime, actor: Agent | None = None, note: str = "", token: ApiToken | None = None,
+) -> Promise:
     with transaction.atomic():
         promise = _promise_lock(promise)
         late = promise.state == PromiseState.BROKEN or now > promise.due_at
@@ -97,7 +99,7 @@ def promise_keep(promise: Promise, *, now: datetime, actor: Agent | None = None,
         promise.save(update_fields=["state", "kept_at"])
         timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
         event_record(
-            ticket=promise.ticket, kind="promise_kept", now=now, actor=actor, customer_visible=True,
+            ticket=promise.ticket, kind="promise_kept", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{promise.get_kind_display()} done" + (" (late)" if late else "") + (f": {note}" if note else ""),
             data={"promise": promise.pk, "late": late},
         )
@@ -105,7 +107,9 @@ def promise_keep(promise: Promise, *, now: datetime, actor: Agent | None = None,
     return promise
 
 
-def promise_withdraw(promise: Promise, *, now: datetime, reason: str, actor: Agent | None = None) -> Promise:
+def promise_withdraw(
+    promise: Promise, *, now: datetime, reason: str, actor: Agent | None = None, token: ApiToken | None = None,
+) -> Promise:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("say why the promise is withdrawn; the customer may ask", field="reason")
@@ -117,7 +121,7 @@ def promise_withdraw(promise: Promise, *, now: datetime, reason: str, actor: Age
         promise.save(update_fields=["state", "withdrawn_at", "withdraw_reason"])
         timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
         event_record(
-            ticket=promise.ticket, kind="promise_withdrawn", now=now, actor=actor, customer_visible=True,
+            ticket=promise.ticket, kind="promise_withdrawn", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{promise.get_kind_display()} withdrawn: {reason}", data={"promise": promise.pk},
         )
         _refresh(promise.ticket, now)

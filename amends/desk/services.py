@@ -8,7 +8,7 @@ from django.db import transaction
 
 from amends.core.errors import DomainError, NotFound
 from amends.core.events import event_new, event_record, events_record
-from amends.core.models import Event, Notification
+from amends.core.models import ApiToken, Event, Notification
 from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import (
@@ -68,6 +68,7 @@ def schedule_resolution(ticket: Ticket, rules: Rules, now: datetime) -> None:
 
 def assign_within_transaction(
     ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str, notify: bool = True,
+    token: ApiToken | None = None,
 ) -> None:
     """Give the ticket and its live promises to `agent` (the caller holds the lock and saves the ticket)."""
     previous = ticket.owner
@@ -78,27 +79,28 @@ def assign_within_transaction(
         ticket.state = State.OPEN
     ticket.promises.filter(state__in=LIVE_PROMISE_STATES).update(owner=agent)
     timers_cancel(ticket, [TimerKind.ASSIGN_DUE])
-    assignment_record(ticket, agent, previous=previous, now=now, actor=actor, reason=reason, notify=notify)
+    assignment_record(ticket, agent, previous=previous, now=now, actor=actor, reason=reason, notify=notify, token=token)
 
 
 def assignment_record(
     ticket: Ticket, agent: Agent, *, previous: Agent | None, now: datetime, actor: Agent | None, reason: str,
-    notify: bool = True,
+    notify: bool = True, token: ApiToken | None = None,
 ) -> None:
     """The timeline entry of a new owner, and their notice (unless they took it themselves, or `notify` is
     off because the caller tells them once for many: a hand-over)."""
-    events_record([assignment_event(ticket, agent, previous=previous, now=now, actor=actor, reason=reason)])
+    events_record([assignment_event(ticket, agent, previous=previous, now=now, actor=actor, reason=reason, token=token)])
     if notify and (actor is None or actor.pk != agent.pk):
         assignment_notice(ticket, agent, now=now, reason=reason).save(force_insert=True)
 
 
 def assignment_event(
-    ticket: Ticket, agent: Agent, *, previous: Agent | None, now: datetime, actor: Agent | None, reason: str
+    ticket: Ticket, agent: Agent, *, previous: Agent | None, now: datetime, actor: Agent | None, reason: str,
+    token: ApiToken | None = None,
 ) -> Event:
     """The timeline entry of a new owner, not yet written (intake writes its events at once)."""
     message = f"Assigned to {agent.name}" + (f" (was {previous.name})" if previous else "") + f": {reason}"
     return event_new(
-        ticket=ticket, kind="assigned", now=now, actor=actor, message=message,
+        ticket=ticket, kind="assigned", now=now, actor=actor, token=token, message=message,
         data={"owner": agent.pk, "previous": previous.pk if previous else None, "reason": reason},
     )
 
@@ -112,7 +114,9 @@ def assignment_notice(ticket: Ticket, agent: Agent, *, now: datetime, reason: st
     )
 
 
-def ticket_assign(ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str = "") -> Ticket:
+def ticket_assign(
+    ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent | None, reason: str = "", token: ApiToken | None = None,
+) -> Ticket:
     with transaction.atomic():
         ticket = ticket_lock(ticket.pk)
         if not ticket.is_open:
@@ -126,7 +130,8 @@ def ticket_assign(ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent |
             ticket.team_id = agent.team_id
             ticket.save(update_fields=["team"])
         assign_within_transaction(
-            ticket, agent, now=now, actor=actor, reason=reason or ("took it" if actor == agent else "assigned by hand")
+            ticket, agent, now=now, actor=actor, reason=reason or ("took it" if actor == agent else "assigned by hand"),
+            token=token,
         )
         ticket_save(ticket, now)
     return ticket
@@ -134,7 +139,9 @@ def ticket_assign(ticket: Ticket, agent: Agent, *, now: datetime, actor: Agent |
 
 # --- State ------------------------------------------------------------------------------------
 
-def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent | None, note: str = "") -> Ticket:
+def ticket_set_state(
+    ticket: Ticket, state: str, *, now: datetime, actor: Agent | None, note: str = "", token: ApiToken | None = None,
+) -> Ticket:
     if state not in State.values:
         raise DomainError(f"unknown state {state!r}; choose one of {', '.join(State.values)}", field="state")
     with transaction.atomic():
@@ -145,7 +152,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         if state == State.NEW:
             raise DomainError("a request cannot go back to new", field="state")
         if state == State.DISPATCHED and ticket.kind != Kind.ORDER:
-            raise DomainError("only orders can be dispatched", field="state")
+            raise DomainError("only orders can be dispatched", field="state", status=409)
         if state in CLOSED_STATES:
             live = list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES).exclude(kind=PromiseKind.FIRST_RESPONSE))
             if live:
@@ -164,7 +171,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
             ticket.at_risk_since = None
         if state in CLOSED_STATES:
             ticket.closed_at = now
-            _close_first_response(ticket, now, actor)
+            _close_first_response(ticket, now, actor, token)
         elif old in CLOSED_STATES:
             ticket.closed_at = None
             ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
@@ -172,7 +179,7 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
         if state == State.WAITING_ON_CUSTOMER:  # after a reopen, which restarts the resolution clock
             _pause(ticket, rules, now)
         event_record(
-            ticket=ticket, kind="state_changed", now=now, actor=actor, customer_visible=True,
+            ticket=ticket, kind="state_changed", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{State(old).label} → {State(state).label}" + (f": {note}" if note else ""),
             data={"from": old, "to": state},
         )
@@ -180,10 +187,10 @@ def ticket_set_state(ticket: Ticket, state: str, *, now: datetime, actor: Agent 
     return ticket
 
 
-def _close_first_response(ticket: Ticket, now: datetime, actor: Agent | None) -> None:
+def _close_first_response(ticket: Ticket, now: datetime, actor: Agent | None, token: ApiToken | None) -> None:
     """Resolving answers the customer: an open first-response promise is kept by it, as any promise is."""
     for promise in ticket.promises.filter(state__in=LIVE_PROMISE_STATES, kind=PromiseKind.FIRST_RESPONSE):
-        promise_keep(promise, now=now, actor=actor, note="answered by closing the request")
+        promise_keep(promise, now=now, actor=actor, note="answered by closing the request", token=token)
 
 
 def _pause(ticket: Ticket, rules: Rules, now: datetime) -> None:
@@ -209,7 +216,8 @@ def _resume(ticket: Ticket, rules: Rules, now: datetime) -> None:
 # --- Customer contact and notes ----------------------------------------------------------------
 
 def ticket_log_contact(
-    ticket: Ticket, *, now: datetime, actor: Agent | None, channel: str = Channel.PHONE, note: str = ""
+    ticket: Ticket, *, now: datetime, actor: Agent | None, channel: str = Channel.PHONE, note: str = "",
+    token: ApiToken | None = None,
 ) -> Ticket:
     """The customer got in touch again. On an open request this is a chaser: counted, urgency raised one
     step, owner and lead told at once, and a reply promised by the (new) first-response target."""
@@ -219,7 +227,7 @@ def ticket_log_contact(
         ticket = ticket_lock(ticket.pk)
         if not ticket.is_open:
             event_record(
-                ticket=ticket, kind="customer_contact", now=now, actor=actor,
+                ticket=ticket, kind="customer_contact", now=now, actor=actor, token=token,
                 message=f"Customer contact by {Channel(channel).label.lower()} after closing" + (f": {note}" if note else ""),
                 data={"channel": channel},
             )
@@ -235,7 +243,7 @@ def ticket_log_contact(
             schedule_resolution(ticket, rules, now)
         raised = f", urgency {old_urgency} → {ticket.urgency}" if ticket.urgency != old_urgency else ""
         event_record(
-            ticket=ticket, kind="chased", now=now, actor=actor,
+            ticket=ticket, kind="chased", now=now, actor=actor, token=token,
             message=f"Customer chased by {Channel(channel).label.lower()} (chase #{ticket.chased_count}{raised})"
             + (f": {note}" if note else ""),
             data={"channel": channel, "count": ticket.chased_count, "urgency": [old_urgency, ticket.urgency]},
@@ -253,19 +261,22 @@ def ticket_log_contact(
         if not open_update:
             promise_make(
                 ticket, kind=PromiseKind.UPDATE, due_at=max(reply_due, now + timedelta(minutes=1)), now=now,
-                description="Reply to the customer's chaser", source=PromiseSource.POLICY,
+                description="Reply to the customer's chaser", source=PromiseSource.POLICY, token=token,
             )
     return ticket
 
 
-def ticket_add_note(ticket: Ticket, *, now: datetime, actor: Agent | None, text: str, customer_visible: bool = False):
+def ticket_add_note(
+    ticket: Ticket, *, now: datetime, actor: Agent | None, text: str, customer_visible: bool = False, token: ApiToken | None = None,
+) -> Event:
     text = (text or "").strip()
     if not text:
         raise DomainError("write something in the note", field="text")
     with transaction.atomic():
         ticket = ticket_lock(ticket.pk)
         event = event_record(
-            ticket=ticket, kind="note", now=now, actor=actor, message=text[:10000], customer_visible=customer_visible
+            ticket=ticket, kind="note", now=now, actor=actor, token=token, message=text[:10000],
+            customer_visible=customer_visible,
         )
         ticket.updated_at = now
         ticket.save(update_fields=["updated_at"])
@@ -287,14 +298,14 @@ def ticket_set_urgency(ticket: Ticket, urgency: str, *, now: datetime, actor: Ag
 
 # --- Orders -----------------------------------------------------------------------------------
 
-def flag_at_risk_within_transaction(ticket: Ticket, *, now: datetime) -> bool:
+def flag_at_risk_within_transaction(ticket: Ticket, *, now: datetime, token: ApiToken | None = None) -> bool:
     """Flag an order that is close to its need-by time and not moving, whatever its queue or state."""
     if ticket.kind != Kind.ORDER or ticket.state in FULFILMENT_STATES or ticket.at_risk_since is not None:
         return False
     ticket.at_risk_since = now
     need_by = when(ticket.need_by) if ticket.need_by else "?"
     event_record(
-        ticket=ticket, kind="at_risk", now=now,
+        ticket=ticket, kind="at_risk", now=now, token=token,
         message=f"Order at risk: needed by {need_by} and still {ticket.get_state_display().lower()}",
         data={"state": ticket.state, "need_by": ticket.need_by.isoformat() if ticket.need_by else None},
     )

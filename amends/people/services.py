@@ -10,6 +10,7 @@ from django.db import transaction
 
 from amends.core.errors import DomainError
 from amends.core.events import event_record
+from amends.core.models import ApiToken
 from amends.core.spans import span_check
 from amends.core.timefmt import when
 from amends.people.models import Absence, Agent
@@ -18,7 +19,7 @@ from amends.people.signin import accounts_locked_out
 
 def absence_add(
     agent: Agent, *, starts_at: datetime, ends_at: datetime, now: datetime, backup: Agent | None = None,
-    reason: str = "", actor: Agent | None = None,
+    reason: str = "", actor: Agent | None = None, token: ApiToken | None = None,
 ) -> Absence:
     """Record an absence (in the caller's transaction). `backup`: defaults to the agent's standing backup."""
     span_check(starts_at, ends_at, now=now, what="absence")
@@ -32,7 +33,7 @@ def absence_add(
         agent=agent, starts_at=starts_at, ends_at=ends_at, backup=backup, reason=reason[:200], created_at=now
     )
     event_record(
-        ticket=None, kind="absence_set", now=now, actor=actor,
+        ticket=None, kind="absence_set", now=now, actor=actor, token=token,
         message=f"{agent.name} away {when(starts_at)} – {when(ends_at)}"
         + (f", backed up by {backup.name}" if backup else ", no backup"),
         data={"agent": agent.pk, "absence": absence.pk, "backup": backup.pk if backup else None},
@@ -40,7 +41,7 @@ def absence_add(
     return absence
 
 
-def absence_end(absence: Absence, *, now: datetime, actor: Agent | None = None) -> Absence:
+def absence_end(absence: Absence, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None) -> Absence:
     with transaction.atomic():
         absence = Absence.objects.select_for_update().select_related("agent__user").get(pk=absence.pk)
         if absence.ends_at <= now:
@@ -51,7 +52,7 @@ def absence_end(absence: Absence, *, now: datetime, actor: Agent | None = None) 
         else:  # not begun yet: cancelled
             Absence.objects.filter(pk=absence.pk).delete()
         event_record(
-            ticket=None, kind="absence_ended", now=now, actor=actor, message=f"{absence.agent.name} is back",
+            ticket=None, kind="absence_ended", now=now, actor=actor, token=token, message=f"{absence.agent.name} is back",
             data={"agent": absence.agent_id, "absence": absence.pk},
         )
     return absence

@@ -12,20 +12,13 @@ from django.template.response import TemplateResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 from amends.people.models import Agent, Role
+from amends.people.permissions import role_allows as role_includes
 from amends.web.http import AgentRequest
 
 NOT_STAFF = (
     "This account is not a member of staff, so it cannot use the support workspace. "
     "If you work on the support team, ask an administrator to add you as an agent."
 )
-
-# A role passes the checks of the roles below it: admins and managers pass lead checks.
-ROLE_INCLUDES: dict[str, frozenset[str]] = {
-    Role.AGENT: frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN}),
-    Role.LEAD: frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN}),
-    Role.MANAGER: frozenset({Role.MANAGER, Role.ADMIN}),
-    Role.ADMIN: frozenset({Role.ADMIN}),
-}
 
 View = Callable[..., HttpResponse]
 
@@ -62,10 +55,8 @@ def agent_required(view: View) -> View:
 
 
 def role_allows(agent: Agent, *roles: str) -> bool:
-    allowed: set[str] = set()
-    for role in roles:
-        allowed |= ROLE_INCLUDES[role]
-    return agent.role in allowed
+    """The agent's role is one of `roles` or above (the rule is `amends.people.permissions`', shared with the API)."""
+    return role_includes(agent.role, *roles)
 
 
 def role_required(*roles: str) -> Callable[[View], View]:

@@ -27,8 +27,9 @@ class Api:
         self.client = client or Client()
 
     @classmethod
-    def with_new_token(cls, name: str = "phone-system", **kwargs) -> Api:
-        _, raw = token_create(name, now=T0)
+    def with_new_token(cls, name: str = "phone-system", role: str | None = "admin", agent=None, **kwargs) -> Api:
+        """An integration's token (admin unless `role` says otherwise), or `agent`'s own token."""
+        _, raw = token_create(name, now=T0, role=None if agent is not None else role, agent=agent)
         return cls(raw, **kwargs)
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -62,11 +62,12 @@ def test_assign_to_another_agent(cast, api, ticket_id):
 
 
 def test_assign_unknown_or_inactive_agent_names_agent(cast, api, ticket_id):
-    error = error_of(api.post(f"/requests/{ticket_id}/assign", {"agent": 99_999}), 422, field="agent")
+    error = error_of(api.post(f"/requests/{ticket_id}/assign", {"agent": 99_999}), 404, field="agent",
+                     code="unknown_reference")
     assert error["message"] == "no active agent 99999"
     cast.bob.user.is_active = False
     cast.bob.user.save()
-    error_of(api.post(f"/requests/{ticket_id}/assign", {"agent": cast.bob.pk}), 422, field="agent")
+    error_of(api.post(f"/requests/{ticket_id}/assign", {"agent": cast.bob.pk}), 404, field="agent")
     error_of(api.post(f"/requests/{ticket_id}/assign", {"agent": "bob"}), 422, field="agent")
     error_of(api.post(f"/requests/{ticket_id}/assign", {}), 422, field="agent")
 
@@ -93,7 +94,7 @@ def test_set_state_and_back(cast, api, ticket_id):
     [
         ({"state": "lost"}, 422, "state"),
         ({"state": "new"}, 422, "state"),
-        ({"state": "dispatched"}, 422, "state"),  # only orders
+        ({"state": "dispatched"}, 409, "state"),  # only orders: the request's kind, not the input, is wrong
         ({}, 422, "state"),
         ({"state": "open", "note": "n" * 2001}, 422, "note"),
     ],

@@ -76,7 +76,7 @@ def test_future_absence_uses_the_usual_backup_and_can_be_cancelled(cast, api):
         ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": 0}, 422, "ends_at"),
         ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": "2026-03-08T09:00:00Z"}, 422, "ends_at"),
         ({"starts_at": "2026-03-01T09:00:00Z", "ends_at": "2026-03-02T09:00:00Z"}, 422, "ends_at"),  # over
-        ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": "2026-03-10T09:00:00Z", "backup": 4242}, 422, "backup"),
+        ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": "2026-03-10T09:00:00Z", "backup": 4242}, 404, "backup"),
         ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": "2026-03-10T09:00:00Z", "backup": "bob"}, 422, "backup"),
         ({"starts_at": "2026-03-09T09:00:00Z", "ends_at": "2026-03-10T09:00:00Z", "reason": "r" * 201}, 422,
          "reason"),

@@ -58,7 +58,7 @@ def test_schema_and_docs_need_no_key(cast):
 
 
 def test_bearer_calls_need_no_csrf_token(cast):
-    _, raw = token_create("csrf-check", now=T0)
+    _, raw = token_create("csrf-check", now=T0, role="admin")
     api = Api(raw, client=Client(enforce_csrf_checks=True))
     response = api.post("/requests", request_body(cast))
     assert response.status_code == 201, response.content
@@ -81,7 +81,7 @@ def test_last_used_is_written_at_most_once_a_minute(cast, api, django_assert_num
 
 
 def test_only_the_hash_of_the_key_is_stored(cast):
-    token, raw = token_create("hash-only", now=T0)
+    token, raw = token_create("hash-only", now=T0, role="admin")
     assert token.key_hash == key_hash(raw) and len(token.key_hash) == 64
     assert token.prefix == raw[:8]
     assert raw not in {token.key_hash, token.prefix, token.name}
@@ -105,7 +105,7 @@ def test_unknown_path_root_and_wrong_method_give_the_error_shape(cast, api):
 # --- the `amends token` command ---------------------------------------------------------------------
 
 def test_token_create_prints_a_key_that_authenticates(cast, capsys):
-    call_command("token", "create", "crm")
+    call_command("token", "create", "crm", "--role", "lead")
     out = capsys.readouterr().out
     key = next(line.split()[-1] for line in out.splitlines() if line.strip().startswith("Authorization: Bearer"))
     assert "shown only now" in out
@@ -114,15 +114,15 @@ def test_token_create_prints_a_key_that_authenticates(cast, capsys):
 
 
 def test_token_names_are_unique(cast):
-    call_command("token", "create", "crm")
+    call_command("token", "create", "crm", "--role", "lead")
     with pytest.raises(CommandError, match="already exists"):
-        call_command("token", "create", "crm")
+        call_command("token", "create", "crm", "--role", "lead")
     with pytest.raises(CommandError, match="give the token a name"):
         call_command("token", "create", "   ")
 
 
 def test_token_list_and_revoke(cast, capsys):
-    call_command("token", "create", "crm")
+    call_command("token", "create", "crm", "--role", "lead")
     capsys.readouterr()
     call_command("token", "list")
     listed = capsys.readouterr().out

@@ -70,7 +70,7 @@ def test_keys_belong_to_their_token(cast, api):
 
 
 def test_a_refused_request_does_not_use_up_the_key(cast, api):
-    error_of(api.post("/requests", request_body(cast, account=424242), headers={"Idempotency-Key": "k2"}), 422,
+    error_of(api.post("/requests", request_body(cast, account=424242), headers={"Idempotency-Key": "k2"}), 404,
              field="account")
     assert not IdempotencyKey.objects.exists()
     response = api.post("/requests", request_body(cast), headers={"Idempotency-Key": "k2"})

@@ -65,7 +65,7 @@ def test_inputs_are_bounded(schema):
                     unbounded.append(f"{name}.{field}")
     assert unbounded == []
     need_by = components["RequestIn"]["properties"]["need_by"]["anyOf"][0]
-    assert need_by == {"format": "date-time", "type": "string"}
+    assert need_by == {"format": "date-time", "type": "string", "pattern": "^20(0[1-9]|[1-9][0-9])-"}
     assert components["RequestIn"]["additionalProperties"] is False
 
 

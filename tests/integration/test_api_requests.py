@@ -66,7 +66,8 @@ def test_defaults_channel_api_and_question(cast, api):
     ],
 )
 def test_bad_contact_names_contact(cast, api, contact, message):
-    error = error_of(api.post("/requests", request_body(cast, contact=contact)), 422, field="contact")
+    status = 404 if message.startswith("no contact") else 422  # an id that names nobody: not found
+    error = error_of(api.post("/requests", request_body(cast, contact=contact)), status, field="contact")
     assert message in error["message"]
 
 
@@ -78,9 +79,10 @@ def test_contact_of_another_account_is_refused(cast, api):
 
 
 def test_unknown_account_and_team_are_named(cast, api):
-    error = error_of(api.post("/requests", request_body(cast, account=424242)), 422, field="account")
+    error = error_of(api.post("/requests", request_body(cast, account=424242)), 404, field="account",
+                     code="unknown_reference")
     assert error["message"] == "no account 424242"
-    error_of(api.post("/requests", request_body(cast, team=424242)), 422, field="team")
+    error_of(api.post("/requests", request_body(cast, team=424242)), 404, field="team")
 
 
 def test_need_by_only_for_orders(cast, api):

@@ -46,7 +46,7 @@ def test_floor_endpoint_needs_the_api_token_and_inserts_one_row(client, settings
     from amends.bench.models import FloorRow
 
     settings.ROOT_URLCONF = "amends.bench.floor"
-    _, key = token_create("bench floor", wall_now())
+    _, key = token_create("bench floor", wall_now(), role="admin")
     body = {"account": 1, "subject": "Floor", "urgency": "normal", "kind": "question"}
     assert client.post("/floor", body, content_type="application/json").status_code == 401
     reply = client.post("/floor", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -240,7 +240,7 @@ def test_reopening_gives_a_fresh_resolution_target(cast, ticket):
 
 @pytest.mark.parametrize(
     ("state", "field", "status"),
-    [("new", "state", 422), ("dispatched", "state", 422), ("limbo", "state", 422)],
+    [("new", "state", 422), ("dispatched", "state", 409), ("limbo", "state", 422)],
 )
 def test_state_errors(cast, ticket, state, field, status):
     with pytest.raises(DomainError) as excinfo:

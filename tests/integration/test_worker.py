@@ -384,7 +384,7 @@ def test_the_worker_forgets_idempotency_keys_after_a_day(db):
     from amends.watchdog.worker import watchdog_maybe_tick
 
     now = datetime(2026, 3, 6, 9, 30, tzinfo=UTC)
-    token, _ = token_create("shop", now=now - timedelta(days=3))
+    token, _ = token_create("shop", now=now - timedelta(days=3), role="agent")
     for key, age in (("old", timedelta(hours=25)), ("fresh", timedelta(hours=23))):
         IdempotencyKey.objects.create(token=token, key=key, request_hash="h", status_code=201, response={},
                                       created_at=now - age)

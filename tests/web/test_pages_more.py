@@ -447,7 +447,7 @@ def some_of_everything(cast) -> Ticket:
     tick(NOW + timedelta(hours=2))  # breaks the callback, notifies, writes outbox rows
     absence_set(cast.bob, starts_at=at("2026-03-10 09:00"), ends_at=at("2026-03-11 09:00"), now=NOW)
     Closure.objects.create(calendar=cast.calendar, day=at("2026-12-24 00:00").date(), reason="Office party")
-    token_create("CRM", NOW)
+    token_create("CRM", NOW, role="admin")
     IdempotencyKey.objects.create(token=ApiToken.objects.get(), key="k1", request_hash="0" * 64, status_code=201,
                                   response={}, created_at=NOW)
     Schedule.objects.create(name="tick", next_run_at=NOW)

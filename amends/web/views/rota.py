@@ -16,6 +16,7 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.core.timefmt import when
 from amends.people.models import Agent, Role, RotaOverride, RotaShift, Team
+from amends.people.permissions import ROTA_RULE, Acting, may_edit_rota
 from amends.people.rota import DAY_NAMES, FALLBACK, OVERRIDE, clock, rota_board
 from amends.people.rota_services import (
     rota_override_add,
@@ -25,17 +26,10 @@ from amends.people.rota_services import (
 )
 from amends.web.forms import RotaOverrideForm, RotaShiftForm, capfirst_sentence
 from amends.web.http import AgentRequest
-from amends.web.permissions import agent_required, forbidden, role_allows, role_required
+from amends.web.permissions import agent_required, forbidden, role_required
 
-NOT_YOUR_TEAM = "Only this team’s lead, a manager or an admin can change its rota."
+NOT_YOUR_TEAM = ROTA_RULE
 NO_TEAM = "There is no such team."
-
-
-def may_edit_rota(actor: Agent, team: Team) -> bool:
-    """Leads for their own team; managers and admins for any."""
-    if role_allows(actor, Role.MANAGER):
-        return True
-    return actor.role == Role.LEAD and actor.team_id == team.pk
 
 
 def _team(team_id: int) -> Team | None:
@@ -53,7 +47,7 @@ def _page(request: AgentRequest, team: Team, now: datetime, *, shift_form: RotaS
           override_form: RotaOverrideForm | None = None, status: int = 200) -> HttpResponse:
     me: Agent = request.agent
     tz = team.calendar.time_zone
-    can_edit = may_edit_rota(me, team)
+    can_edit = may_edit_rota(Acting.of_agent(me), team.pk)
     if can_edit:
         members = _members(team)
         shift_form = shift_form or RotaShiftForm(members=members)
@@ -82,7 +76,7 @@ def _editable_team(request: AgentRequest, team_id: int) -> Team | HttpResponse:
     team = _team(team_id)
     if team is None:
         return render(request, "web/404.html", {"message": NO_TEAM}, status=404)
-    if not may_edit_rota(request.agent, team):
+    if not may_edit_rota(Acting.of_agent(request.agent), team.pk):
         return forbidden(request, NOT_YOUR_TEAM)
     return team
 

@@ -23,6 +23,7 @@ from amends.core.errors import DomainError
 from amends.desk.handover import absence_set, handover_plan
 from amends.desk.models import OPEN_Q, Ticket
 from amends.people.models import Absence, Agent, Role, Team
+from amends.people.permissions import ABSENCE_RULE, Acting, may_manage_absence
 from amends.people.queries import agent_hours_spec
 from amends.people.rota import DutyNow, teams_on_duty
 from amends.people.services import absence_end, signin_unlock
@@ -34,18 +35,11 @@ from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_allows
 
 IN, AWAY, OFF, DISABLED = "in", "away", "off", "disabled"
-NOT_YOURS = "You can set or end absences only for yourself. Your team lead can do it for anyone in the team."
+NOT_YOURS = ABSENCE_RULE
 NOT_YOURS_TO_RESET = "Only an administrator can reset someone's two-factor sign-in."
 NOT_YOURS_TO_UNLOCK = (
     "Only a team lead (for their own team), a manager (for theirs) or an administrator can unlock someone's sign-in."
 )
-
-
-def may_manage_absence(actor: Agent, agent: Agent) -> bool:
-    """Myself always; leads and managers for their own team; admins for anyone."""
-    if actor.pk == agent.pk or actor.role == Role.ADMIN:
-        return True
-    return actor.role in (Role.LEAD, Role.MANAGER) and actor.team_id == agent.team_id
 
 
 def may_unlock_signin(actor: Agent, agent: Agent) -> bool:
@@ -102,6 +96,7 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
     if not role_allows(actor, Role.MANAGER):
         teams = teams.filter(pk=actor.team_id)
     teams_list = list(teams)
+    acting = Acting.of_agent(actor)
     absences = Absence.objects.filter(ends_at__gt=now).select_related("backup__user").order_by("starts_at")
     members = list(
         Agent.objects.filter(team__in=teams_list)
@@ -131,7 +126,7 @@ def team_board(actor: Agent, now: datetime) -> list[TeamCard]:
             row = MemberRow(
                 agent, IN, absence=current, upcoming=[a for a in agent.coming_absences if a.starts_at > now],
                 backs_up=backs_up.get(agent.pk, []), open_count=loads.get(agent.pk, 0),
-                can_manage=may_manage_absence(actor, agent),
+                can_manage=may_manage_absence(acting, agent),
                 locked_out=agent.user.username in locked, can_unlock=may_unlock_signin(actor, agent),
                 two_factor=agent.pk in with_two_factor, can_reset_two_factor=actor.role == Role.ADMIN,
             )
@@ -226,7 +221,7 @@ def absence_new(request: AgentRequest) -> HttpResponse:
     agent = _agent_for_absence(source.get("agent"), me)
     if agent is None:
         return render(request, "web/404.html", {"message": "There is no such member of staff."}, status=404)
-    if not may_manage_absence(me, agent):
+    if not may_manage_absence(Acting.of_agent(me), agent):
         return forbidden(request, NOT_YOURS)
     now = wall_now()
     if request.method != "POST":
@@ -275,7 +270,7 @@ def absence_stop(request: AgentRequest, absence_id: int) -> HttpResponse:
     if absence is None:
         messages.error(request, "That absence is no longer there; it may have been ended already.")
         return redirect("team")
-    if not may_manage_absence(me, absence.agent):
+    if not may_manage_absence(Acting.of_agent(me), absence.agent):
         return forbidden(request, NOT_YOURS)
     now = wall_now()
     began = absence.starts_at <= now

@@ -23,6 +23,7 @@ from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.queries import account_open_tickets, ticket_get
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
 from amends.people.models import Agent
+from amends.people.permissions import ASSIGN_RULE, Acting, may_assign, may_give_away, permit
 from amends.web.forms import (
     AssignForm,
     ContactLogForm,
@@ -81,8 +82,10 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpRe
         "assign": AssignForm(), "state": StateForm(initial={"state": page.ticket.state}), "promise": PromiseForm(),
         "note": NoteForm(), "contact": ContactLogForm(), "withdraw": WithdrawForm(),
     }
+    me = cast(AgentRequest, request).agent
+    can_give_away = may_give_away(Acting.of_agent(me), owner_id=page.ticket.owner_id, team_id=page.ticket.team_id)
     context = {
-        "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
+        "can_give_away": can_give_away or "assign" in page.errors, "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
     }
     return render(request, "web/ticket.html", context, status=status)
@@ -111,11 +114,12 @@ def _act(
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         return _not_found(request, NotFound("no request"))
-    error = ""
+    error, status = "", 422
     if form.is_valid():
         try:
             done = perform(ticket, form, wall_now())
         except DomainError as exc:
+            status = 403 if exc.status == 403 else 422  # a role's refusal, or a rule of the request
             error = exc.message[:1].upper() + exc.message[1:]
             if not error.endswith("."):
                 error += "."
@@ -132,7 +136,7 @@ def _act(
     page = ticket_page_data(ticket_id)
     page.forms[action] = form
     page.errors[action] = error or "Check the highlighted field."
-    return _render(request, page, status=422)
+    return _render(request, page, status=status)
 
 
 def _promise_of(ticket: Ticket, promise_id: int):
@@ -159,6 +163,8 @@ def ticket_take(request: AgentRequest, ticket_id: int) -> HttpResponse:
 def ticket_assign_to(request: AgentRequest, ticket_id: int) -> HttpResponse:
     def perform(ticket: Ticket, form: forms.Form, now: datetime) -> str:
         agent = form.cleaned_data["agent"]
+        permit(may_assign(Acting.of_agent(request.agent), owner_id=ticket.owner_id, team_id=ticket.team_id, to=agent),
+               ASSIGN_RULE)
         ticket_assign(ticket, agent, now=now, actor=request.agent)
         return f"{ticket.reference} assigned to {agent.name}."
 

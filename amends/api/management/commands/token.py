@@ -1,15 +1,24 @@
-"""`amends token create NAME | list | revoke NAME`: bearer tokens for integrations using the API."""
+"""`amends token create NAME --role agent|lead|admin [--agent USER] | list | revoke NAME`: bearer tokens
+for the API, each an integration's (with a role) or an agent's (acting as them, with their role)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
+from amends.core.models import ApiToken, TokenRole
 from amends.core.tokens import token_create, token_revoke, tokens_list
+from amends.people.models import Agent
 
 
 def _when(ts) -> str:
     return timezone.localtime(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
+
+
+def _owner(token: ApiToken) -> str:
+    if token.agent is not None:
+        return f"agent {token.agent.user.username} ({token.agent.role})"
+    return f"integration ({token.role})"
 
 
 class Command(BaseCommand):
@@ -19,7 +28,16 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="{create,list,revoke}")
         create = actions.add_parser("create", help="Create a token and print its key once.")
         create.add_argument("name", help="Who uses it, e.g. phone-system")
-        actions.add_parser("list", help="List tokens (names and key prefixes; keys are never shown again).")
+        create.add_argument(
+            "--role", choices=TokenRole.values,
+            help="An integration's role: what the API lets it do, by the same rules as the pages. "
+            "Required unless --agent is given.",
+        )
+        create.add_argument(
+            "--agent", metavar="USER",
+            help="Username of the agent the token acts as, with their role (events name them as the actor).",
+        )
+        actions.add_parser("list", help="List tokens (names, key prefixes, owners; keys are never shown again).")
         revoke = actions.add_parser("revoke", help="Revoke a token: its key stops working at once.")
         revoke.add_argument("name")
 
@@ -30,8 +48,14 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _create(self, options) -> None:
-        token, raw = token_create(options["name"], now=wall_now())
-        self.stdout.write(f"Created API token {token.name!r}. Its key is shown only now; store it safely:\n")
+        agent = None
+        if options["agent"]:
+            agent = Agent.objects.select_related("user").filter(user__username=options["agent"]).first()
+            if agent is None:
+                raise CommandError(f"no agent with the username {options['agent']!r}")
+        token, raw = token_create(options["name"], now=wall_now(), role=options["role"], agent=agent)
+        self.stdout.write(f"Created API token {token.name!r} for {_owner(token)}. "
+                          "Its key is shown only now; store it safely:\n")
         self.stdout.write(f"    {raw}\n")
         self.stdout.write("Send it with every API call as the header:\n")
         self.stdout.write(f"    Authorization: Bearer {raw}")
@@ -39,12 +63,12 @@ class Command(BaseCommand):
     def _list(self, options) -> None:
         tokens = tokens_list()
         if not tokens:
-            self.stdout.write("No API tokens yet. Create one with: amends token create NAME")
+            self.stdout.write("No API tokens yet. Create one with: amends token create NAME --role ROLE")
             return
         for token in tokens:
             state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
             self.stdout.write(
-                f"{token.name}  {token.prefix}…  {state}  created {_when(token.created_at)}  "
+                f"{token.name}  {token.prefix}…  {_owner(token)}  {state}  created {_when(token.created_at)}  "
                 f"last used {_when(token.last_used_at)}"
             )
 

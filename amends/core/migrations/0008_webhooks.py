@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_notification_email'),
+        ('core', '0007_token_roles'),
     ]
 
     operations = [

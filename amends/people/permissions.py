@@ -1,0 +1,118 @@
+"""Who may do what: the role rules that the pages and the API both ask, each with the message a refusal gives.
+
+Someone acting is a member of staff (on a page, or through their own API token: with their role, in their
+team) or an integration's token, which has the role chosen when it was made and belongs to no team: an
+integration lead may do in every team what a lead may do in their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amends.core.errors import Forbidden
+from amends.core.models import ApiToken
+from amends.people.models import Agent, Role
+
+# A role passes the checks of the roles below it: admins and managers pass lead checks.
+ROLE_INCLUDES: dict[str, frozenset[str]] = {
+    Role.AGENT: frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN}),
+    Role.LEAD: frozenset({Role.LEAD, Role.MANAGER, Role.ADMIN}),
+    Role.MANAGER: frozenset({Role.MANAGER, Role.ADMIN}),
+    Role.ADMIN: frozenset({Role.ADMIN}),
+}
+
+ABSENCE_RULE = (
+    "Only a lead or admin may set or end another agent's absence (a lead or manager only for their own team); "
+    "an agent may set or end their own."
+)
+ASSIGN_RULE = (
+    "Only a lead or admin may reassign work another agent owns (a lead only within their own team); an agent "
+    "may take work, or give away work that is theirs or nobody's."
+)
+NOTIFICATIONS_RULE = (
+    "Only a lead or admin may mark another agent's notifications read (a lead or manager only for their own "
+    "team); an agent may mark their own."
+)
+ROTA_RULE = "Only this team’s lead, a manager or an admin can change its rota."
+
+
+def role_allows(role: str, *roles: str) -> bool:
+    """`role` is one of `roles`, or above one of them."""
+    return any(role in ROLE_INCLUDES[r] for r in roles)
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is acting: `agent` (None for an integration's token) with `role`."""
+
+    role: str
+    agent: Agent | None = None
+
+    @classmethod
+    def of_agent(cls, agent: Agent) -> Acting:
+        return cls(agent.role, agent)
+
+    @classmethod
+    def of_token(cls, token: ApiToken) -> Acting:
+        """An agent's token acts as the agent, with the role they have now; an integration's with its own."""
+        if token.agent is not None:
+            return cls.of_agent(token.agent)
+        return cls(token.role)
+
+    def is_agent(self, agent: Agent) -> bool:
+        return self.agent is not None and self.agent.pk == agent.pk
+
+    def leads_team(self, team_id: int) -> bool:
+        """A lead or manager of this team, or an admin (an integration: a lead or admin)."""
+        if self.agent is None:
+            return role_allows(self.role, Role.LEAD)
+        if self.role == Role.ADMIN:
+            return True
+        return self.role in (Role.LEAD, Role.MANAGER) and self.agent.team_id == team_id
+
+
+def permit(allowed: bool, rule: str) -> None:
+    """Refuse (403, with the rule as the message) unless `allowed`."""
+    if not allowed:
+        raise Forbidden(rule)
+
+
+def may_manage_absence(acting: Acting, agent: Agent) -> bool:
+    """Set or end `agent`'s absence: themself always; leads and managers for their own team; admins for anyone."""
+    return acting.is_agent(agent) or acting.leads_team(agent.team_id)
+
+
+def may_mark_notifications_read(acting: Acting, agent: Agent) -> bool:
+    """Mark `agent`'s notifications read: as for absences, a person's own affairs or their lead's."""
+    return acting.is_agent(agent) or acting.leads_team(agent.team_id)
+
+
+def may_give_away(acting: Acting, *, owner_id: int | None, team_id: int) -> bool:
+    """Give a request (owned by `owner_id`, in team `team_id`) to someone else at all: work that is one's own
+    or nobody's; another agent's takes a lead of the request's team, a manager or an admin (an integration:
+    lead or admin). The request page shows its assign form only then."""
+    if owner_id is None or (acting.agent is not None and owner_id == acting.agent.pk):
+        return True
+    if acting.agent is None:
+        return role_allows(acting.role, Role.LEAD)
+    if role_allows(acting.role, Role.MANAGER):
+        return True
+    return acting.role == Role.LEAD and acting.agent.team_id == team_id
+
+
+def may_assign(acting: Acting, *, owner_id: int | None, team_id: int, to: Agent) -> bool:
+    """Give a request to `to`. Anyone may take work, or give away work that is theirs or nobody's; moving
+    another agent's work takes a lead of the request's team who gives it within that team, a manager (as the
+    queues let them, in any team), or an admin."""
+    if acting.is_agent(to) or owner_id is None or (acting.agent is not None and owner_id == acting.agent.pk):
+        return True
+    if not may_give_away(acting, owner_id=owner_id, team_id=team_id):
+        return False
+    return acting.agent is None or acting.role != Role.LEAD or to.team_id == team_id
+
+
+def may_edit_rota(acting: Acting, team_id: int) -> bool:
+    """Leads for their own team; managers and admins for any."""
+    if role_allows(acting.role, Role.MANAGER) or (acting.agent is None and role_allows(acting.role, Role.LEAD)):
+        return True
+    return acting.role == Role.LEAD and acting.agent is not None and acting.agent.team_id == team_id
