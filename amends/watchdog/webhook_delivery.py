@@ -53,14 +53,19 @@ def lease() -> timedelta:
 
 
 def webhooks_claim(now: datetime, limit: int = BATCH) -> list[WebhookDelivery]:
-    """Lease up to `limit` due deliveries of live endpoints to this worker, oldest first."""
+    """Lease up to `limit` due deliveries of live endpoints to this worker, oldest first. A round with
+    nothing due costs one read and takes no write lock (on SQLite a write transaction holds the database)."""
+    due = (
+        WebhookDelivery.objects
+        .filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now,
+                endpoint__paused_at__isnull=True, endpoint__removed_at__isnull=True)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+    )
+    if not due.exists():
+        return []
     with transaction.atomic():
         rows = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .filter(delivered_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now,
-                    endpoint__paused_at__isnull=True, endpoint__removed_at__isnull=True)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+            due.select_for_update(skip_locked=True, of=("self",)).select_related("endpoint")
             .order_by("next_attempt_at", "id")[:limit]
         )
         for row in rows:
