@@ -171,6 +171,8 @@ def _reassign_and_tell_manager(ticket: Ticket, batch: Batch, reason: str, breach
     choice = owner_after_deadline(ticket, batch, usual=previous, exclude=previous)
     manager = ticket.team.manager
     if choice.owner is not None and (previous is None or choice.owner.pk != previous.pk):
+        event_record(ticket=ticket, kind="escalated", now=now,
+                     message=f"Escalated: {reason}; moved from {who(previous)} to {choice.owner.name}")
         _give(ticket, choice, batch, f"escalated: {reason}")
         text = f"{ticket.reference} ({ticket.account.name}) moved from {who(previous)} to {choice.owner.name}: {reason}"
     else:

@@ -246,11 +246,12 @@ def test_the_watchdogs_broken_promise_and_escalation_are_sent(cast):
     WebhookDelivery.objects.all().delete()  # intake's assignment: not what this test is about
     tick(at("2026-03-06 10:20"))  # the callback was due at 10:00 and escalated at 10:15
     payloads = _payloads(endpoint)
-    assert [p["type"] for p in payloads] == ["promise.broken", "request.assigned"]
+    assert [p["type"] for p in payloads] == ["promise.broken", "request.escalated", "request.assigned"]
     assert all(p["data"]["request"]["id"] == ticket.pk for p in payloads)
-    # An escalation that moves the work is sent as an assignment that says so.
-    assert payloads[1]["data"]["details"]["reason"].startswith("escalated:")
-    assert payloads[1]["data"]["actor"] is None
+    # An escalation that moves the work: the escalation, then the assignment that says why.
+    assert payloads[1]["data"]["message"].startswith("Escalated: call back due 10:00 still not done; moved from")
+    assert payloads[2]["data"]["details"]["reason"].startswith("escalated:")
+    assert payloads[2]["data"]["actor"] is None
 
 
 def test_an_escalation_nobody_can_take_is_request_escalated(cast):

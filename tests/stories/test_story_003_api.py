@@ -111,7 +111,7 @@ def test_urgent_callback_with_owner_on_holiday_through_the_api(cast, api):
     assert timeline == [
         ("09:30", "created"), ("09:30", "assigned"), ("09:30", "promise_made"),
         ("10:00", "promise_broken"),
-        ("10:15", "assigned"), ("12:05", "chased"),
+        ("10:15", "escalated"), ("10:15", "assigned"), ("12:05", "chased"),
     ]
     messages = [e["message"] for e in view["events"]]
     assert "Assigned to Oscar On-duty (was Bob Backup): escalated: call back due 10:00 still not done; on duty" in messages
