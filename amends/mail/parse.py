@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import nh3
 from django.utils.html import strip_tags
-from imap_tools import MailMessage
+from imap_tools import MailAttachment, MailMessage
 from mailparser_reply import EmailReplyParser
 
+T = TypeVar("T")
 # Languages whose reply headers ("On … wrote:", "Am … schrieb …:", "Von:/Gesendet:" …) are recognised.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,490})>")
@@ -103,30 +106,45 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
+def _safely(read: Callable[[], T], fallback: T) -> T:
+    """One field's value, or the fallback when the message is too broken for the library to read it: a
+    broken header costs that field, never the message."""
+    try:
+        return read()
+    except Exception:
+        return fallback
+
+
 def message_parse(raw: bytes) -> Parsed:
     """Read a raw RFC 5322 message. Raises only on input that is not a message at all."""
     mail = MailMessage.from_bytes(raw)
     headers = {name: _one_line(values[0]) for name, values in mail.headers.items() if values}
-    parsed = Parsed(headers=headers, content_type=mail.obj.get_content_type())
+    parsed = Parsed(headers=headers, content_type=_safely(mail.obj.get_content_type, "text/plain"))
     ids = message_ids(headers.get("message-id", ""))
     parsed.message_id = ids[0] if ids else ""
     in_reply_to = message_ids(headers.get("in-reply-to", ""))
     parsed.in_reply_to = in_reply_to[0] if in_reply_to else ""
     parsed.references = message_ids(" ".join(mail.headers.get("references", ())))
-    sender = mail.from_values
+    sender = _safely(lambda: mail.from_values, None)
     if sender is not None and "@" in sender.email:
         parsed.from_address = sender.email.strip().lower()[:320]
         parsed.from_name = _one_line(sender.name)[:200]
-    parsed.to = [a.email.lower() for a in (*mail.to_values, *mail.cc_values) if a.email]
-    parsed.subject = _one_line(mail.subject)[:500]
-    sent_at = mail.date
-    parsed.sent_at = sent_at if sent_at.year > 1900 and sent_at.tzinfo is not None else None
-    parsed.html = html_sanitise(mail.html) if mail.html else ""
-    parsed.text = (mail.text or "").replace("\r\n", "\n").strip() or html_text(parsed.html)
+    parsed.to = _safely(lambda: [a.email.lower() for a in (*mail.to_values, *mail.cc_values) if a.email], [])
+    parsed.subject = _one_line(_safely(lambda: mail.subject, headers.get("subject", "")))[:500]
+    sent_at = _safely(lambda: mail.date, None)
+    parsed.sent_at = sent_at if sent_at and sent_at.year > 1900 and sent_at.tzinfo is not None else None
+    html = _safely(lambda: mail.html, "")
+    parsed.html = html_sanitise(html) if html else ""
+    parsed.text = _safely(lambda: mail.text, "").replace("\r\n", "\n").strip() or html_text(parsed.html)
     parsed.reply_text = reply_trimmed(parsed.text)
-    for part in mail.attachments:
-        parsed.attachments.append(Attachment(
-            filename=_one_line(part.filename)[:255] or "attachment", content_type=part.content_type[:200] or
-            "application/octet-stream", payload=part.payload or b"",
-        ))
+    parts: list[MailAttachment] = _safely(lambda: list(mail.attachments), [])
+    parsed.attachments = [a for a in map(_attachment, parts) if a is not None]
     return parsed
+
+
+def _attachment(part: MailAttachment) -> Attachment | None:
+    """The attachment, or None when even its bytes cannot be read (the raw message still holds it)."""
+    return _safely(lambda: Attachment(
+        filename=_one_line(part.filename)[:255] or "attachment",
+        content_type=part.content_type[:200] or "application/octet-stream", payload=part.payload or b"",
+    ), None)
