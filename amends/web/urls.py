@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from amends.web.views import attention, auth, calls, mine, notifications, queues, rota, team, ticket
+from amends.web.views import attention, auth, calls, mail, mine, notifications, queues, rota, team, ticket
 
 urlpatterns = [
     path("login/", auth.SignInView.as_view(), name="login"),
@@ -37,4 +37,6 @@ urlpatterns = [
     ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("mail/", mail.mail_inbox, name="mail_inbox"),
+    path("mail/senders/<int:contact_id>/confirm/", mail.mail_sender_confirm, name="mail_sender_confirm"),
 ]

@@ -1,0 +1,75 @@
+"""The staff page of received mail: outcomes and reasons, the mailboxes' polls, unknown senders to
+confirm; for leads, linked from their navigation; a fixed number of queries however many messages."""
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from amends.mail.models import Mailbox
+from amends.mail.services import message_receive
+from tests.cast import at
+from tests.mail.messages import email_bytes
+from tests.web.support import client_for
+
+NOW = at("2026-03-06 09:30")
+
+
+_sent = iter(range(10**6))
+
+
+def receive(mailbox, n: int, **kwargs):
+    return [message_receive(email_bytes(message_id=f"<page-{next(_sent)}@x.test>", **kwargs), mailbox=mailbox,
+                            now=NOW) for _ in range(n)]
+
+
+def test_leads_see_outcomes_reasons_and_link_to_requests(cast, mailbox):
+    [created] = receive(mailbox, 1, subject="<b>Printer</b> jammed", body="<script>alert(1)</script> help")
+    [rejected] = receive(mailbox, 1, headers={"Auto-Submitted": "auto-replied"}, subject="Out of office")
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_host="imap.desk.test", last_polled_at=NOW,
+                                                 last_poll_error="MailboxLoginError: wrong password")
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(cast.lena).get("/mail/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<a href="/mail/" aria-current="page">Email in</a>' in html
+    assert f'href="/requests/{created.ticket_id}/"' in html
+    assert "&lt;b&gt;Printer&lt;/b&gt;" in html and "<script>alert" not in html  # escaped
+    assert "Auto-Submitted: auto-replied" in html and "Rejected" in html
+    assert "MailboxLoginError: wrong password" in html
+    only_rejected = client_for(cast.lena).get("/mail/?outcome=rejected").content.decode()
+    assert f"inbound-{rejected.pk}" in only_rejected and f"inbound-{created.pk}" not in only_rejected
+
+
+def test_agents_neither_see_the_link_nor_the_page(cast, mailbox):
+    client = client_for(cast.alice)
+    assert client.get("/mail/").status_code == 403
+    assert 'href="/mail/"' not in client.get("/").content.decode()
+    assert client.post(f"/mail/senders/{cast.acme_ceo.pk}/confirm/", {"account": cast.acme.pk}).status_code == 403
+
+
+def test_a_lead_confirms_an_unknown_sender(cast, mailbox):
+    [record] = receive(mailbox, 1, sender="Stan <stan@unknown.test>")
+    client = client_for(cast.lena)
+    html = client.get("/mail/").content.decode()
+    assert f'id="sender-{record.contact_id}"' in html and "Globex Print" in html
+    assert "Unconfirmed senders</option>" not in html  # a holding account is no choice
+    missing = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": ""}, follow=True)
+    assert "Choose the account stan@unknown.test belongs to." in missing.content.decode()
+    done = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": cast.globex.pk}, follow=True)
+    assert "stan@unknown.test is now a contact of Globex Print" in done.content.decode()
+    record.ticket.refresh_from_db()
+    assert record.ticket.account == cast.globex
+    assert f'id="sender-{record.contact_id}"' not in done.content.decode()
+    again = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": cast.acme.pk}, follow=True)
+    assert "already belongs to Globex Print" in again.content.decode()
+
+
+def test_the_page_costs_the_same_queries_for_few_and_many_messages(cast, mailbox):
+    client = client_for(cast.lena)
+    receive(mailbox, 3, sender="Stan <stan@unknown.test>")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/mail/").status_code == 200
+    receive(mailbox, 40, sender="gina@globex.test", subject="More")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/mail/").status_code == 200
+    assert len(few.captured_queries) == len(many.captured_queries) == 9, [q["sql"] for q in many.captured_queries]
