@@ -139,6 +139,19 @@ def message_parse(raw: bytes) -> Parsed:
     parsed.reply_text = reply_trimmed(parsed.text)
     parts: list[MailAttachment] = _safely(lambda: list(mail.attachments), [])
     parsed.attachments = [a for a in map(_attachment, parts) if a is not None]
+    return _without_nul(parsed)
+
+
+def _without_nul(parsed: Parsed) -> Parsed:
+    """No NUL characters in what is stored: PostgreSQL's text cannot hold them (the raw message keeps them)."""
+    for name in ("message_id", "in_reply_to", "from_address", "from_name", "subject", "text", "html", "reply_text",
+                 "content_type"):
+        setattr(parsed, name, getattr(parsed, name).replace("\x00", ""))
+    parsed.references = [r.replace("\x00", "") for r in parsed.references]
+    parsed.headers = {k.replace("\x00", ""): v.replace("\x00", "") for k, v in parsed.headers.items()}
+    for attachment in parsed.attachments:
+        attachment.filename = attachment.filename.replace("\x00", "") or "attachment"
+        attachment.content_type = attachment.content_type.replace("\x00", "")
     return parsed
 
 

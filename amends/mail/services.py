@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.text import get_valid_filename
 
 from amends.core.errors import DomainError
@@ -222,8 +222,15 @@ def _record_failure(record: InboundMessage, exc: Exception) -> InboundMessage:
             record.duplicate_of = original
         record.reason = f"could not be taken in ({type(exc).__name__}: {str(exc)[:300]}); kept for staff"
     record.outcome = Outcome.REJECTED
-    with transaction.atomic():
-        record.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    except DatabaseError:  # the read fields themselves cannot be stored: keep the raw message and the reason
+        record.pk, record._state.adding = None, True
+        record.text = record.html = record.reply_text = record.references = ""
+        record.subject = record.from_name = ""
+        with transaction.atomic():
+            record.save(force_insert=True)
     return record
 
 

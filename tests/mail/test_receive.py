@@ -187,3 +187,15 @@ def test_unreadable_and_oversized_messages_are_recorded_rejections(cast, mailbox
     nobody = message_receive(b"Subject: hello\r\n\r\nno sender here\r\n", mailbox=mailbox, now=NOW)
     assert nobody.outcome == Outcome.REJECTED and "no sender" in nobody.reason
     assert InboundMessage.objects.count() == 2 and not Ticket.objects.exists()
+
+
+def test_a_failure_while_taking_in_rolls_back_and_is_a_recorded_rejection(cast, mailbox, monkeypatch):
+    def broken(**details):
+        raise RuntimeError("policy table unreadable")
+
+    monkeypatch.setattr("amends.mail.services.ticket_take_in", broken)
+    record = message_receive(email_bytes(sender="new@unknown.test"), mailbox=mailbox, now=NOW)
+    assert record.outcome == Outcome.REJECTED and record.pk is not None
+    assert record.reason.startswith("could not be taken in (RuntimeError: policy table unreadable)")
+    assert not Ticket.objects.exists() and not Contact.objects.filter(email="new@unknown.test").exists()  # rolled back
+    assert default_storage.exists(record.raw.name)
