@@ -39,4 +39,7 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("mail/", mail.mail_inbox, name="mail_inbox"),
     path("mail/senders/<int:contact_id>/confirm/", mail.mail_sender_confirm, name="mail_sender_confirm"),
+    path("mail/<int:message_id>/", mail.mail_message, name="mail_message"),
+    path("mail/<int:message_id>/raw/", mail.mail_raw, name="mail_raw"),
+    path("mail/<int:message_id>/attachments/<int:attachment_id>/", mail.mail_attachment, name="mail_attachment"),
 ]

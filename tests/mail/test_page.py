@@ -73,3 +73,27 @@ def test_the_page_costs_the_same_queries_for_few_and_many_messages(cast, mailbox
     with CaptureQueriesContext(connection) as many:
         assert client.get("/mail/").status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries) == 9, [q["sql"] for q in many.captured_queries]
+
+
+def test_one_message_its_text_and_attachments_as_downloads(cast, mailbox):
+    raw = email_bytes(
+        message_id="<detail@acme.test>", subject="Scan", body="See the scan.\n\nOn Fri, Support wrote:\n> Send it",
+        attachments=[("scan.html", "text/html", b"<script>alert(1)</script>"), ("tool.exe", "application/octet-stream", b"MZ")],
+    )
+    record = message_receive(raw, mailbox=mailbox, now=NOW)
+    stored = record.attachments.get(filename="scan.html")
+    agent = client_for(cast.alice)
+    page = agent.get(f"/mail/{record.pk}/").content.decode()
+    assert "See the scan." in page and "&gt; Send it" in page  # the reply, and the whole text, escaped
+    assert f'href="/mail/{record.pk}/attachments/{stored.pk}/"' in page
+    assert "Not stored: a program or script" in page
+    assert f'href="/mail/{record.pk}/raw/"' not in page  # the raw message is for leads
+    download = agent.get(f"/mail/{record.pk}/attachments/{stored.pk}/")
+    assert download.status_code == 200 and download["Content-Type"] == "application/octet-stream"
+    assert download["Content-Disposition"].startswith("attachment") and download.content == b"<script>alert(1)</script>"
+    refused = record.attachments.get(filename="tool.exe")
+    assert agent.get(f"/mail/{record.pk}/attachments/{refused.pk}/").status_code == 404
+    assert agent.get(f"/mail/{record.pk + 1}/").status_code == 404
+    assert agent.get(f"/mail/{record.pk}/raw/").status_code == 403
+    raw_download = client_for(cast.lena).get(f"/mail/{record.pk}/raw/")
+    assert raw_download.status_code == 200 and raw_download.content == raw

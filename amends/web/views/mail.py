@@ -4,20 +4,22 @@ each mailbox's last poll, and the unknown senders waiting for a person to confir
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.customers.models import Account, Contact
-from amends.mail.models import Mailbox, Outcome
+from amends.mail.models import InboundAttachment, InboundMessage, Mailbox, Outcome
 from amends.mail.queries import inbound_messages, senders_waiting
 from amends.mail.services import sender_confirm
 from amends.people.models import Role
 from amends.web.forms import capfirst_sentence
 from amends.web.http import AgentRequest
-from amends.web.permissions import role_required
+from amends.web.permissions import agent_required, role_required
 
 PAGE_SIZE = 50
 ACCOUNT_CHOICES = 500  # the confirm form's list of accounts
@@ -67,3 +69,48 @@ def mail_sender_confirm(request: AgentRequest, contact_id: int) -> HttpResponse:
             messages.success(request, f"{confirmed.email or confirmed.name} is now a contact of {account.name}; "
                              "their requests moved with them.")
     return redirect("mail_inbox")
+
+
+def _not_found(request: AgentRequest) -> HttpResponse:
+    return render(request, "web/404.html", {"message": "There is no received message with that number."}, status=404)
+
+
+@agent_required
+def mail_message(request: AgentRequest, message_id: int) -> HttpResponse:
+    """One received message: what it said (whole, and the reply as shown on the request), its outcome and
+    its attachments. For any member of staff, as the request it made is."""
+    message = InboundMessage.objects.select_related("mailbox", "ticket", "contact__account", "duplicate_of").filter(
+        pk=message_id).first()
+    if message is None:
+        return _not_found(request)
+    return render(request, "web/mail_message.html", {
+        "m": message, "attachments": list(message.attachments.order_by("id")), "now": wall_now(),
+    })
+
+
+def _download(name: str, filename: str) -> HttpResponse:
+    """A stored file as a download, never shown inline: an attachment may be HTML or a script. (Read whole:
+    stored files are within the mail size limits.)"""
+    with default_storage.open(name, "rb") as f:
+        response = HttpResponse(f.read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@agent_required
+def mail_attachment(request: AgentRequest, message_id: int, attachment_id: int) -> HttpResponse:
+    attachment = InboundAttachment.objects.filter(pk=attachment_id, message_id=message_id).exclude(file="").first()
+    if attachment is None or not default_storage.exists(attachment.file.name):
+        return _not_found(request)
+    return _download(attachment.file.name, attachment.filename)
+
+
+@role_required(Role.LEAD)
+def mail_raw(request: AgentRequest, message_id: int) -> HttpResponse:
+    """The message exactly as received (.eml), for leads."""
+    message = InboundMessage.objects.filter(pk=message_id).only("raw").first()
+    if message is None or not default_storage.exists(message.raw.name):
+        return _not_found(request)
+    return _download(message.raw.name, f"message-{message_id}.eml")
