@@ -11,12 +11,18 @@ from amends.customers.models import Account, Contact
 from amends.desk.models import Ticket
 from amends.mail.models import InboundMessage, Mailbox, MailDomain, Outcome
 from amends.mail.parse import Parsed
+from amends.people.models import Agent
 
 _REFERENCE = re.compile(r"\bAM-(\d{1,18})\b", re.IGNORECASE)
 
 
 def holding_account_ids() -> set[int]:
     return set(Mailbox.objects.values_list("holding_account_id", flat=True))
+
+
+def sender_agent_find(address: str) -> Agent | None:
+    """The member of staff (active) who writes from this address, if any."""
+    return Agent.objects.select_related("user").filter(user__email__iexact=address, user__is_active=True).first()
 
 
 def sender_contact_find(address: str, holding: set[int]) -> Contact | None:
@@ -38,10 +44,11 @@ def sender_domain_account(address: str) -> Account | None:
     return None
 
 
-def ticket_answered(parsed: Parsed, mailbox: Mailbox, contact: Contact) -> tuple[Ticket | None, str]:
+def ticket_answered(parsed: Parsed, mailbox: Mailbox, contact: Contact | None) -> tuple[Ticket | None, str]:
     """The request this message answers, and how it was recognised: a message it replies to (ours or one
     received) by In-Reply-To or References, else a reference such as AM-123 in the subject, if that request
-    belongs to the sender's account (a reference alone proves nothing about who writes)."""
+    belongs to the sender's account (a reference alone proves nothing about who writes; staff, with no
+    contact, may name any request)."""
     ids = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i]
     if ids:
         known = dict(
@@ -54,7 +61,8 @@ def ticket_answered(parsed: Parsed, mailbox: Mailbox, contact: Contact) -> tuple
                 if ticket is not None:
                     return ticket, f"a reply to {message_id[:200]}"
     for match in _REFERENCE.finditer(parsed.subject):
-        ticket = Ticket.objects.filter(pk=int(match.group(1)), account_id=contact.account_id).first()
+        tickets = Ticket.objects.filter(pk=int(match.group(1)))
+        ticket = (tickets.filter(account_id=contact.account_id) if contact is not None else tickets).first()
         if ticket is not None:
             return ticket, f"{ticket.reference} named in the subject"
     return None, ""
@@ -78,5 +86,5 @@ def senders_waiting() -> list[Contact]:
     )
 
 
-__all__ = ["Outcome", "holding_account_ids", "inbound_messages", "sender_contact_find", "sender_domain_account",
+__all__ = ["Outcome", "holding_account_ids", "inbound_messages", "sender_agent_find", "sender_contact_find", "sender_domain_account",
            "senders_waiting", "ticket_answered"]

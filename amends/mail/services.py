@@ -24,11 +24,12 @@ from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
 from amends.desk.intake import ticket_take_in
 from amends.desk.models import Channel, State, Ticket
-from amends.desk.services import ticket_log_contact, ticket_set_state
+from amends.desk.services import ticket_add_note, ticket_log_contact, ticket_set_state
 from amends.mail.models import InboundAttachment, InboundMessage, Mailbox, Outcome, Via
 from amends.mail.parse import Parsed, dedupe_key, message_parse
 from amends.mail.queries import (
     holding_account_ids,
+    sender_agent_find,
     sender_contact_find,
     sender_domain_account,
     ticket_answered,
@@ -114,6 +115,9 @@ def _decide(record: InboundMessage, parsed: Parsed | None, mailbox: Mailbox, now
         return _reject(record, f"{reason}; not answered")
     if not parsed.from_address:
         return _reject(record, "no sender address (the From header is missing or unreadable)")
+    agent = sender_agent_find(parsed.from_address)
+    if agent is not None:
+        return _from_staff(record, agent, parsed, mailbox)
     contact = _sender(parsed, mailbox, now)
     record.contact = contact
     ticket, how = ticket_answered(parsed, mailbox, contact)
@@ -126,6 +130,20 @@ def _decide(record: InboundMessage, parsed: Parsed | None, mailbox: Mailbox, now
             record.reason = "unknown sender: waiting for a person to confirm their account"
     record.save(force_insert=True)
     _attachments_store(record, parsed, now)
+
+
+def _from_staff(record: InboundMessage, agent: Agent, parsed: Parsed, mailbox: Mailbox) -> None:
+    """A member of staff wrote to the shared inbox (a copy, a forward): never a customer's request. On a
+    request it answers, it is an internal note by them; otherwise it is recorded as rejected."""
+    ticket, how = ticket_answered(parsed, mailbox, None)
+    if ticket is None:
+        return _reject(record, f"sent by {agent.name}, a member of staff, and answers no request: "
+                               "log it as a request or a note by hand if it is one")
+    note = f"Email from {agent.name} to {mailbox.address}: {(parsed.reply_text or parsed.text)[:SNIPPET]}"
+    ticket_add_note(ticket, now=record.received_at, actor=agent, text=note)
+    record.ticket, record.outcome = ticket, Outcome.JOINED
+    record.reason = f"{how}: an internal note by {agent.name}, a member of staff"[:500]
+    record.save(force_insert=True)
 
 
 def _sender(parsed: Parsed, mailbox: Mailbox, now: datetime) -> Contact:

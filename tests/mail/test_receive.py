@@ -199,3 +199,19 @@ def test_a_failure_while_taking_in_rolls_back_and_is_a_recorded_rejection(cast, 
     assert record.reason.startswith("could not be taken in (RuntimeError: policy table unreadable)")
     assert not Ticket.objects.exists() and not Contact.objects.filter(email="new@unknown.test").exists()  # rolled back
     assert default_storage.exists(record.raw.name)
+
+
+def test_staff_writing_to_the_shared_inbox_is_a_note_or_a_rejection_never_a_request(cast, mailbox):
+    ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Printer", now=NOW)
+    note = message_receive(email_bytes(sender="Alice <ALICE@amends.test>", subject=f"Re: {ticket.reference}",
+                                       message_id="<staff1@amends.test>", body="Parts ordered."),
+                           mailbox=mailbox, now=NOW)
+    assert note.outcome == Outcome.JOINED and note.ticket == ticket and "internal note by Alice Agent" in note.reason
+    event = Event.objects.get(ticket=ticket, kind="note")
+    assert event.actor == cast.alice and "Parts ordered." in event.message and event.visibility == "internal"
+    ticket.refresh_from_db()
+    assert ticket.chased_count == 0  # staff do not chase
+    stray = message_receive(email_bytes(sender="alice@amends.test", subject="FYI", message_id="<staff2@amends.test>"),
+                            mailbox=mailbox, now=NOW)
+    assert stray.outcome == Outcome.REJECTED and "member of staff" in stray.reason
+    assert Ticket.objects.count() == 1 and not Contact.objects.filter(email="alice@amends.test").exists()
