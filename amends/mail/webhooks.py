@@ -17,6 +17,7 @@ from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.utils import get_request_basic_auth
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
@@ -81,6 +82,10 @@ def inbound_provider(request: HttpRequest, mailbox: str, provider: str) -> JsonR
         events = view.parse_events(request)
     except AnymailWebhookValidationFailure as exc:
         return _error(401, "authorization", str(exc))
+    except RequestDataTooBig:
+        return _error(413, "body", f"{provider}'s payload is larger than DATA_UPLOAD_MAX_MEMORY_SIZE "
+                      f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes); post the raw message to "
+                      f"/mail/inbound/{mailbox}/ instead")
     except Exception as exc:  # a payload the provider's reader cannot make sense of
         return _error(400, "body", f"not {provider}'s inbound format ({type(exc).__name__})")
     now = wall_now()

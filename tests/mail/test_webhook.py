@@ -81,3 +81,13 @@ def test_postmark_inbound_with_and_without_raw_email(client, cast, hooked):
     wrong = client.post("/mail/inbound/support/postmark/", json.dumps(payload), content_type="application/json",
                         **auth("nope"))
     assert wrong.status_code == 401
+
+
+def test_a_provider_payload_over_the_form_limit_says_where_to_post_instead(client, cast, hooked, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload = {"RawEmail": email_bytes(body="x" * 5000).decode(), "Headers": []}
+    response = client.post("/mail/inbound/support/postmark/", json.dumps(payload), content_type="application/json",
+                           **auth())
+    assert response.status_code == 413 and "/mail/inbound/support/" in response.json()["errors"][0]["message"]
+    raw = client.post("/mail/inbound/support/", email_bytes(body="x" * 5000), content_type="message/rfc822", **auth())
+    assert raw.status_code == 200 and raw.json()["messages"][0]["outcome"] == Outcome.CREATED
