@@ -114,3 +114,32 @@ def test_ssl_refuses_a_server_it_does_not_trust(dovecot, imap, settings):
     with MailBox("127.0.0.1", port=dovecot.imaps_port, timeout=5,
                  ssl_context=ssl.create_default_context(cafile=dovecot.ca_file)).login(USER, PASSWORD) as box:
         assert len(box.uids()) == 1  # still there, not lost
+
+
+def test_the_corpus_through_the_server_none_lost_none_crashed(dovecot, imap):
+    """Every corpus message the server accepts comes out of the poll as a request, a join or a recorded
+    rejection, and leaves the watched folder."""
+    from tests.mail.corpus import corpus
+
+    imap.processed_folder = "Processed"
+    imap.save()
+    accepted = 0
+    with MailBoxUnencrypted("127.0.0.1", port=dovecot.imap_port, timeout=30).login(USER, PASSWORD) as box:
+        for item in corpus():
+            try:
+                box.append(item.raw, "INBOX")
+                accepted += 1
+            except Exception:  # the server refuses some (an empty message): then no poll can ever see it
+                pass
+    assert accepted >= 200
+    received = []
+    for _ in range(10):  # POLL_BATCH at a time, as the worker's rounds would
+        result = mailbox_poll(imap, now=NOW, timeout=30)
+        assert result.error == ""
+        if not result.received:
+            break
+        received += result.received
+    assert len(received) == accepted == InboundMessage.objects.count()
+    assert folder_count(dovecot, "INBOX") == 0 and folder_count(dovecot, "Processed") == accepted
+    assert not [r.reason for r in received if r.reason.startswith("could not be taken in")]
+    assert all(r.ticket_id if r.outcome != Outcome.REJECTED else r.reason for r in received)
