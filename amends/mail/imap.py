@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -70,9 +71,12 @@ def imap_connect(mailbox: Mailbox, timeout: float) -> BaseMailBox:
     return _Ssl(host, port=port, timeout=timeout, ssl_context=_tls_context())
 
 
-def mailbox_poll(mailbox: Mailbox, *, now: datetime, timeout: float | None = None) -> PollResult:
+def mailbox_poll(
+    mailbox: Mailbox, *, now: datetime, timeout: float | None = None, stop: threading.Event | None = None,
+) -> PollResult:
     """Fetch the watched folder's new mail (up to POLL_BATCH messages), take each in, then move it to the
-    processed folder (or mark it seen). Never raises for the server's faults: they are in `error`."""
+    processed folder (or mark it seen). Never raises for the server's faults: they are in `error`. Once
+    `stop` is set (the worker is stopping) it ends after the message in hand; the rest wait on the server."""
     result = PollResult(mailbox)
     timeout = timeout or settings.AMENDS_IMAP_TIMEOUT
     try:
@@ -82,6 +86,8 @@ def mailbox_poll(mailbox: Mailbox, *, now: datetime, timeout: float | None = Non
             criteria = "ALL" if mailbox.processed_folder else AND(seen=False)
             for message in box.fetch(criteria, mark_seen=False, limit=POLL_BATCH, bulk=False):
                 assert isinstance(message, RawMessage)
+                if stop is not None and stop.is_set():
+                    break
                 result.received.append(message_receive(message.raw, mailbox=mailbox, now=now, via=Via.IMAP))
                 if message.uid is None:
                     continue
@@ -96,7 +102,10 @@ def mailbox_poll(mailbox: Mailbox, *, now: datetime, timeout: float | None = Non
     return result
 
 
-def mailboxes_poll(now: datetime, *, timeout: float | None = None) -> list[PollResult]:
-    """Poll every mailbox with an IMAP server, one after the other."""
+def mailboxes_poll(
+    now: datetime, *, timeout: float | None = None, stop: threading.Event | None = None,
+) -> list[PollResult]:
+    """Poll every mailbox with an IMAP server, one after the other (until `stop` is set)."""
     mailboxes = Mailbox.objects.exclude(imap_host="").select_related("team", "holding_account").order_by("name")
-    return [mailbox_poll(mailbox, now=now, timeout=timeout) for mailbox in mailboxes]
+    return [mailbox_poll(mailbox, now=now, timeout=timeout, stop=stop) for mailbox in mailboxes
+            if stop is None or not stop.is_set()]

@@ -225,7 +225,7 @@ def mail_loop(
             pause = round_seconds
             try:
                 now = clock()
-                for result in mailboxes_poll(now):
+                for result in mailboxes_poll(now, stop=stop):
                     if result.received or result.error:
                         say(f"{now.isoformat(timespec='seconds')} mail {result.mailbox.name}: "
                             f"{len(result.received)} message(s)" + (f", error: {result.error}" if result.error else ""))

@@ -83,7 +83,7 @@ def test_mail_loop_polls_each_round_survives_a_failure_and_stops(monkeypatch, db
     stop = threading.Event()
     rounds = []
 
-    def poll(now):
+    def poll(now, stop=None):
         rounds.append(now)
         if len(rounds) == 1:
             raise RuntimeError("database briefly locked")

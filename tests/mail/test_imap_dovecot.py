@@ -143,3 +143,14 @@ def test_the_corpus_through_the_server_none_lost_none_crashed(dovecot, imap):
     assert folder_count(dovecot, "INBOX") == 0 and folder_count(dovecot, "Processed") == accepted
     assert not [r.reason for r in received if r.reason.startswith("could not be taken in")]
     assert all(r.ticket_id if r.outcome != Outcome.REJECTED else r.reason for r in received)
+
+
+def test_a_stopping_worker_ends_the_poll_after_the_message_in_hand(dovecot, imap):
+    import threading
+
+    deliver(dovecot, email_bytes(message_id="<s1@acme.test>"), email_bytes(message_id="<s2@acme.test>"))
+    stop = threading.Event()
+    stop.set()
+    assert mailbox_poll(imap, now=NOW, stop=stop).received == []
+    assert folder_count(dovecot, "INBOX") == 2  # left on the server for the next worker
+    assert len(mailbox_poll(imap, now=NOW).received) == 2
