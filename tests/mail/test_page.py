@@ -53,8 +53,9 @@ def test_a_lead_confirms_an_unknown_sender(cast, mailbox):
     html = client.get("/mail/").content.decode()
     assert f'id="sender-{record.contact_id}"' in html and "Globex Print" in html
     assert "Unconfirmed senders</option>" not in html  # a holding account is no choice
-    missing = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": ""}, follow=True)
-    assert "Choose the account stan@unknown.test belongs to." in missing.content.decode()
+    for bad in ("", "abc", "9" * 40):
+        missing = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": bad}, follow=True)
+        assert "Choose the account stan@unknown.test belongs to." in missing.content.decode()
     done = client.post(f"/mail/senders/{record.contact_id}/confirm/", {"account": cast.globex.pk}, follow=True)
     assert "stan@unknown.test is now a contact of Globex Print" in done.content.decode()
     record.ticket.refresh_from_db()

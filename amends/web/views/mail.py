@@ -55,7 +55,7 @@ def mail_inbox(request: AgentRequest) -> HttpResponse:
 def mail_sender_confirm(request: AgentRequest, contact_id: int) -> HttpResponse:
     contact = Contact.objects.filter(pk=contact_id).first()
     chosen = request.POST.get("account", "")
-    account = Account.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    account = Account.objects.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 19 else None
     if contact is None:
         messages.error(request, "That sender is no longer waiting: someone may have confirmed them already.")
     elif account is None:
