@@ -58,7 +58,8 @@ def message_receive(raw: bytes, *, mailbox: Mailbox, now: datetime, via: str = V
     record = InboundMessage(
         mailbox=mailbox, via=via, received_at=now, raw_size=len(raw), raw_sha256=sha, outcome=Outcome.REJECTED,
     )
-    record.raw.name = default_storage.save(f"mail/raw/{now:%Y/%m/%d}/{sha}.eml", ContentFile(raw))
+    name = f"mail/raw/{now:%Y/%m/%d}/{sha}.eml"  # named by content: the same bytes again are stored once
+    record.raw.name = name if default_storage.exists(name) else default_storage.save(name, ContentFile(raw))
     parsed: Parsed | None = None
     limit = settings.AMENDS_MAIL_MAX_MESSAGE_BYTES
     if len(raw) > limit:

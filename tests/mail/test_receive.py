@@ -106,6 +106,7 @@ def test_the_same_message_twice_never_makes_a_second_request(cast, mailbox):
     again = message_receive(raw, mailbox=mailbox, now=NOW + timedelta(minutes=5))
     assert again.outcome == Outcome.REJECTED and again.duplicate_of == first
     assert again.reason.startswith(f"duplicate of message #{first.pk}")
+    assert again.raw.name == first.raw.name  # the same bytes are stored once
     no_id = email_bytes(message_id=None, subject="No id")
     assert message_receive(no_id, mailbox=mailbox, now=NOW).outcome == Outcome.CREATED
     assert message_receive(no_id, mailbox=mailbox, now=NOW).outcome == Outcome.REJECTED  # same bytes
