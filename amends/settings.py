@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "amends.policies",
     "amends.desk",
     "amends.watchdog",
+    "amends.mail",
     "amends.api",
     "amends.web",
     "amends.demo",
@@ -219,6 +220,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
+# Uploaded and received files (raw inbound mail, attachments) under the data directory.
+MEDIA_ROOT = Path(env.str("AMENDS_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_URL = "media/"  # never served publicly: staff views hand files out after a permission check
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -266,6 +270,18 @@ if not 0 < AMENDS_WEBHOOK_TIMEOUT_SECONDS <= 60:
     raise environ.ImproperlyConfigured("AMENDS_WEBHOOK_TIMEOUT_SECONDS: give a number of seconds above 0, at most 60")
 # Set only by `amends bench` for its web server: mounts the one-row floor endpoint at /bench/.
 AMENDS_BENCH_FLOOR = env.bool("AMENDS_BENCH_FLOOR", default=False)
+
+# --- Email in -------------------------------------------------------------------------------
+# Each team mailbox (amends.mail.Mailbox) is polled by the worker's mail loop every
+# AMENDS_MAIL_POLL_SECONDS; every IMAP call times out after AMENDS_IMAP_TIMEOUT seconds.
+# AMENDS_IMAP_CA_FILE: a CA bundle to trust for STARTTLS/SSL (a private CA); empty: the system's.
+AMENDS_MAIL_POLL_SECONDS = env.float("AMENDS_MAIL_POLL_SECONDS", default=60.0)
+AMENDS_IMAP_TIMEOUT = env.float("AMENDS_IMAP_TIMEOUT", default=20.0)
+AMENDS_IMAP_CA_FILE = env.str("AMENDS_IMAP_CA_FILE", default="")
+AMENDS_MAIL_MAX_MESSAGE_BYTES = env.int("AMENDS_MAIL_MAX_MESSAGE_BYTES", default=30 * 1024 * 1024)
+AMENDS_MAIL_MAX_ATTACHMENT_BYTES = env.int("AMENDS_MAIL_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+if not (AMENDS_MAIL_POLL_SECONDS > 0 and AMENDS_IMAP_TIMEOUT > 0):
+    raise environ.ImproperlyConfigured("AMENDS_MAIL_POLL_SECONDS and AMENDS_IMAP_TIMEOUT must be above 0 seconds")
 
 LOGGING = {
     "version": 1,

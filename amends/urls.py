@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("amends.api.urls")),
+    path("mail/inbound/", include("amends.mail.urls")),
     path("", include("amends.web.urls")),
 ]
 

@@ -1,5 +1,5 @@
-"""The background worker: the watchdog tick, and delivery of the outbox and the webhooks, as two loops that
-never wait on each other.
+"""The background worker: the watchdog tick, delivery of the outbox and the webhooks, and the mail poll, as
+loops that never wait on each other.
 
 Every worker process runs both loops side by side (the `worker` command gives each its own thread and
 so its own database connection). The tick is claimed through the `Schedule` row "watchdog" by a
@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
 from amends.core.retention import idempotency_keys_prune, webhook_deliveries_prune
+from amends.mail.imap import mailboxes_poll
 from amends.watchdog.models import Schedule
 from amends.watchdog.queries import next_timer_at
 from amends.watchdog.tick import tick
@@ -220,6 +221,33 @@ def delivery_loop(
                     say(f"{now.isoformat(timespec='seconds')} webhooks: {delivered} delivered, {failed} failed")
             except Exception as exc:
                 log.exception("worker: delivery round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
+                connection.close()
+                pause = ERROR_PAUSE_SECONDS
+            wait(pause)
+    finally:
+        connection.close()
+
+
+def mail_loop(
+    stop: threading.Event, clock: Callable[[], datetime], say: Callable[[str], None], *,
+    round_seconds: float | None = None, wait: Callable[[float], object] | None = None,
+) -> None:
+    """Poll the IMAP mailboxes every `round_seconds` (AMENDS_MAIL_POLL_SECONDS) until `stop` is set. A
+    server that does not answer costs this loop one AMENDS_IMAP_TIMEOUT per call, and the tick nothing."""
+    wait = wait or stop.wait
+    round_seconds = round_seconds or float(settings.AMENDS_MAIL_POLL_SECONDS)
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            pause = round_seconds
+            try:
+                now = clock()
+                for result in mailboxes_poll(now, stop=stop):
+                    if result.received or result.error:
+                        say(f"{now.isoformat(timespec='seconds')} mail {result.mailbox.name}: "
+                            f"{len(result.received)} message(s)" + (f", error: {result.error}" if result.error else ""))
+            except Exception as exc:
+                log.exception("worker: mail round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
                 connection.close()
                 pause = ERROR_PAUSE_SECONDS
             wait(pause)

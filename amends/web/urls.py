@@ -7,6 +7,7 @@ from amends.web.views import (
     attention,
     auth,
     calls,
+    mail,
     mine,
     notifications,
     queues,
@@ -63,4 +64,9 @@ urlpatterns = [
     path("webhooks/<int:endpoint_id>/resume/", webhooks.webhook_resume, name="webhook_resume"),
     path("webhooks/<int:endpoint_id>/rotate-secret/", webhooks.webhook_rotate, name="webhook_rotate"),
     path("webhooks/<int:endpoint_id>/remove/", webhooks.webhook_remove, name="webhook_remove"),
+    path("mail/", mail.mail_inbox, name="mail_inbox"),
+    path("mail/senders/<int:contact_id>/confirm/", mail.mail_sender_confirm, name="mail_sender_confirm"),
+    path("mail/<int:message_id>/", mail.mail_message, name="mail_message"),
+    path("mail/<int:message_id>/raw/", mail.mail_raw, name="mail_raw"),
+    path("mail/<int:message_id>/attachments/<int:attachment_id>/", mail.mail_attachment, name="mail_attachment"),
 ]

@@ -1,9 +1,11 @@
-"""`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox and webhook delivery).
+"""`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox and webhook
+delivery + mail poll).
 
-The two loops run in their own threads, each on its own database connection, so a slow or silent mail
-server or webhook receiver never delays a tick. The tick loop wakes when a tick is due (the period's end or the next
-moment); the delivery loop runs every couple of seconds. SIGTERM or SIGINT stops both after their
-current round. `--once` runs one tick round and one delivery round in this thread, then exits.
+The loops run in their own threads, each on its own database connection, so a slow or silent mail
+server or webhook receiver never delays a tick. The tick loop wakes when a tick is due (the period's end or
+the next moment); the delivery loop runs every couple of seconds; the mail loop polls the IMAP mailboxes
+every AMENDS_MAIL_POLL_SECONDS. SIGTERM or SIGINT stops them after their current round. `--once` runs one
+tick round and one delivery round in this thread, then exits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from amends.core.clock import parse_now, wall_now
-from amends.watchdog.worker import delivery_loop, tick_loop, worker_step
+from amends.watchdog.worker import delivery_loop, mail_loop, tick_loop, worker_step
 
 ROUND_SECONDS = 2.0
 TICK_JOIN_SECONDS = 60.0  # a tick is far shorter; this only bounds the wait for a stuck database
@@ -56,6 +58,8 @@ class Command(BaseCommand):
                                          daemon=True),
             "outbox": threading.Thread(target=delivery_loop, args=(stop, wall_now, self.say), name="outbox",
                                        kwargs={"round_seconds": round_seconds}, daemon=True),
+            # Email in: its IMAP calls time out after AMENDS_IMAP_TIMEOUT, in its own thread.
+            "mail": threading.Thread(target=mail_loop, args=(stop, wall_now, self.say), name="mail", daemon=True),
         }
         self.say(f"worker: started; watchdog tick at each moment and at least every {settings.AMENDS_TICK_SECONDS}s, "
                  f"outbox every {round_seconds:g}s")
@@ -70,6 +74,7 @@ class Command(BaseCommand):
             threads["watchdog"].join(TICK_JOIN_SECONDS)
             longest_call = max(float(settings.EMAIL_TIMEOUT), float(settings.AMENDS_WEBHOOK_TIMEOUT_SECONDS))
             threads["outbox"].join(2 * longest_call + 5)
+            threads["mail"].join(2 * float(settings.AMENDS_IMAP_TIMEOUT) + 5)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
