@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test command: bash scripts/test.sh [extra pytest arguments]
-# Creates .venv with the dev extras, installs Debian's chromium for the browser tests if missing
+# Creates .venv with the dev extras, installs Debian's chromium (browser tests) and dovecot-imapd (IMAP tests) if missing
 # (needs root), then: ruff, Django's system checks, the migrations check, the import-linter contracts,
 # mypy and the full pytest suite.
 # Uses SQLite unless DATABASE_URL is set. Runs every check even after a failure, then exits non-zero
@@ -19,6 +19,18 @@ if [ ! -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
+fi
+
+# The IMAP tests run against a real Dovecot that they start themselves; install Debian's package when
+# missing (as root), else they skip and say why.
+if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing Debian's dovecot-imapd for the IMAP tests (apt-get)…"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq dovecot-imapd >/dev/null; } || echo "!! could not install dovecot-imapd" >&2
+  else
+    echo "note: dovecot is missing and this is not root: the IMAP tests will skip (sudo apt-get install -y dovecot-imapd)" >&2
+  fi
 fi
 
 venv_ensure dev
