@@ -184,14 +184,15 @@ class _Feeder:
 
 
 def _pages_until(port: int, login: tuple[str, str], stop: threading.Event, out: dict[str, PageTiming]) -> None:
-    """A lead signed in reads each page in turn, one after the other, until `stop`; the first round is warm-up."""
+    """A lead signed in reads each page in turn, one after the other, until `stop` (and at least one timed
+    round); the first round is warm-up."""
     browser = Browser(port)
     try:
         browser.sign_in(*login)
         for name, path in PAGES:
             out[name] = PageTiming(path, [], 0, 0)
         rounds = 0
-        while not stop.is_set():
+        while rounds < 2 or not stop.is_set():
             for name, path in PAGES:
                 started = time.perf_counter()
                 status, _, body = browser.send("GET", path)
