@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -282,14 +283,15 @@ def _serve_and_work(
     return out
 
 
-def _workers_stop(workers: list) -> None:
+def _workers_stop(workers: list[subprocess.Popen]) -> None:
+    """SIGTERM: each worker finishes its round and stops; one that lingers is killed."""
     for worker in workers:
         if worker.poll() is None:
             worker.terminate()
     for worker in workers:
         try:
             worker.wait(30)
-        except Exception:
+        except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
 
