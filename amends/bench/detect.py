@@ -25,12 +25,13 @@ from amends.desk.promises import promise_make
 WORKER_READY_SECONDS = 60.0
 
 
-def _worker_start(database_url: str, data_dir: Path) -> subprocess.Popen:
+def worker_start(database_url: str, data_dir: Path, log_name: str = "worker.log") -> subprocess.Popen:
+    """A real `amends worker` process on the database, its output in `data_dir / log_name`."""
     env = {
         **os.environ, "DATABASE_URL": database_url, "AMENDS_DATA_DIR": str(data_dir), "AMENDS_DEBUG": "false",
         "DJANGO_SETTINGS_MODULE": "amends.settings",
     }
-    log = open(data_dir / "worker.log", "ab")  # noqa: SIM115 - closed with the process
+    log = open(data_dir / log_name, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", "amends.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT,
         cwd=str(settings.BASE_DIR), start_new_session=True,
@@ -42,7 +43,7 @@ def detect_times(
 ) -> list[float]:
     """Milliseconds from each promise's due moment (`apart_seconds` after the one before) to its "promise
     broken" event being readable."""
-    worker = _worker_start(database_url, data_dir)
+    worker = worker_start(database_url, data_dir)
     try:
         time.sleep(3.0)  # the worker's start-up and its first ticks over what the earlier phases left due
         if worker.poll() is not None:

@@ -37,22 +37,24 @@ class Server:
     port: int
     command: list[str]
     log: IO[bytes]
+    workers: int = WORKERS
 
     def describe(self) -> str:
-        return f"granian, {WORKERS} processes x {WEB_THREADS} threads on 127.0.0.1:{self.port}"
+        return f"granian, {self.workers} processes x {WEB_THREADS} threads on 127.0.0.1:{self.port}"
 
 
-def server_start(database_url: str, data_dir: Path, timeout: float = 60) -> Server:
-    """Start the web server as production would, with the floor endpoint mounted; wait until it answers."""
+def server_start(database_url: str, data_dir: Path, timeout: float = 60, workers: int = WORKERS) -> Server:
+    """Start the web server as production would (`workers` processes), with the floor endpoint mounted; wait
+    until it answers."""
     port = free_port()
-    command = server_command("127.0.0.1", port, WORKERS)
+    command = server_command("127.0.0.1", port, workers)
     env = {
         **os.environ, "DATABASE_URL": database_url, "AMENDS_DATA_DIR": str(data_dir), "AMENDS_BENCH_FLOOR": "1",
         "AMENDS_SECRET_KEY": secrets.token_urlsafe(40), "AMENDS_DEBUG": "false", "DJANGO_SETTINGS_MODULE": "amends.settings",
     }
     log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(process, port, command, log)
+    server = Server(process, port, command, log, workers)
     try:
         _wait_ready(server, timeout)
     except BaseException:

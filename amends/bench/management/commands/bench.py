@@ -5,8 +5,10 @@ import signal
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from amends.bench.run import Options, bench_run, embedded_figures, embedded_targets
+from amends.bench.scale import ScaleOptions, scale_run
 from amends.bench.scratch import scratch_create, scratch_drop
 
 
@@ -18,7 +20,9 @@ class Command(BaseCommand):
     help = (
         "Build a scratch database on the configured engine, time the watchdog tick at 10,000 and 1,000,000 "
         "requests, the needs-attention and queue pages (p50/p95) at 1,000,000, and request intake against the "
-        "stack's floor and the bare insert rate. Prints progress, then one JSON line with the figures."
+        "stack's floor and the bare insert rate. Prints progress, then one JSON line with the figures. "
+        "With --scale (PostgreSQL): build --scale-requests requests, then run 2 web processes and 3 workers under "
+        "intake load (figures prefixed scale_)."
     )
 
     def add_arguments(self, parser):
@@ -45,6 +49,16 @@ class Command(BaseCommand):
         parser.add_argument("--embedded-only", action="store_true",
                             help="only start `amends run` with the demo on SQLite and measure rss_total_mb and "
                             "slow_clients_signin_ms (no scratch database)")
+        s = ScaleOptions()
+        parser.add_argument("--scale", action="store_true",
+                            help="PostgreSQL only: build --scale-requests requests, time the tick at that size, then run "
+                            "2 web processes and 3 workers while 4 clients post requests and promises fall due; report "
+                            "intake/s, page p95, detection and doubled actions (which must be 0)")
+        parser.add_argument("--scale-requests", type=int, default=s.requests)
+        parser.add_argument("--scale-open", type=int, default=s.open, help="of the --scale-requests, how many open")
+        parser.add_argument("--scale-seconds", type=float, default=s.seconds, help="of intake load with the workers running")
+        parser.add_argument("--scale-feed", type=float, default=s.feed_per_s,
+                            help="callback promises falling due per second during the load")
         parser.add_argument("--keep", action="store_true", help="keep the scratch database for inspection")
 
     def say(self, line: str) -> None:
@@ -68,11 +82,25 @@ class Command(BaseCommand):
             figures["targets_met"] = embedded_targets(figures)
             self.stdout.write(json.dumps(figures))
             return
+        scale = None
+        if o["scale"]:
+            if connection.vendor != "postgresql":
+                raise CommandError("--scale needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/name "
+                                   "(the bench builds its own scratch database on that server)")
+            scale = ScaleOptions(
+                requests=o["scale_requests"], open=min(o["scale_open"], o["scale_requests"]), due=o["due"],
+                teams=o["teams"], runs=o["runs"], seconds=o["scale_seconds"], warmup_seconds=o["warmup_seconds"],
+                feed_per_s=o["scale_feed"], events=not o["no_events"],
+            )
+            try:
+                scale.check()
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         previous = signal.signal(signal.SIGTERM, _interrupt)
         scratch = None
         try:
             scratch = scratch_create()
-            figures = bench_run(scratch, opts, self.say)
+            figures = scale_run(scratch, scale, self.say) if scale else bench_run(scratch, opts, self.say)
         except KeyboardInterrupt:
             self.stderr.write("interrupted; cleaning up")
             sys.exit(130)
