@@ -22,6 +22,7 @@ from amends.api import (
     policies,
     promises,
     requests,
+    rota,
     teams,
 )
 from amends.api.auth import BearerToken
@@ -56,5 +57,6 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
-for module in (requests, actions, promises, agents, board, notifications, teams, calendars, policies, accounts):
+for module in (requests, actions, promises, agents, board, notifications, teams, rota, calendars, policies,
+               accounts):
     api.add_router("", module.router)

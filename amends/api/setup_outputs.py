@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from amends.customers.models import Account, Contact
-from amends.people.models import Agent, BusinessCalendar, Closure, Team
+from amends.people.models import Agent, BusinessCalendar, Closure, RotaOverride, RotaShift, Team
+from amends.people.rota import clock
 from amends.policies.models import EscalationChain, Policy
 
 
@@ -77,3 +78,13 @@ def contact_detail(contact: Contact) -> dict:
         "id": contact.pk, "account": named(contact.account), "name": contact.name, "email": contact.email,
         "phone": contact.phone, "created_at": contact.created_at,
     }
+
+
+def shift_out(shift: RotaShift) -> dict:
+    return {"id": shift.pk, "weekday": shift.weekday, "starts": clock(shift.starts), "ends": clock(shift.ends, end=True),
+            "agent": named(shift.agent)}
+
+
+def override_out(override: RotaOverride) -> dict:
+    return {"id": override.pk, "starts_at": override.starts_at, "ends_at": override.ends_at,
+            "agent": named(override.agent), "reason": override.reason}

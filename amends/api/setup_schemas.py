@@ -15,14 +15,16 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, WithJson
 from pydantic_core import PydanticCustomError
 
 from amends.api.fields import (
+    ANY_TEXT,
     NOT_BLANK,
     YEAR_PATTERN,
     Email,
     Flag,
     Id,
-    Name,
     Phone,
     QueryId,
+    Reason,
+    When,
     _plain_text,
     whole,
 )
@@ -50,8 +52,11 @@ def _one_of(values: list[str], field_label: str):
     return check
 
 
+DAY_PATTERN = YEAR_PATTERN + r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
 def _day(value: object) -> date:
-    if not isinstance(value, str) or not re.match(YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}$", value):
+    if not isinstance(value, str) or not re.match(DAY_PATTERN, value):
         raise PydanticCustomError("date_type", "give a date from the years 2001 to 2099, like 2026-12-24")
     try:
         return date.fromisoformat(value)
@@ -61,7 +66,7 @@ def _day(value: object) -> date:
 
 Day = Annotated[
     date, BeforeValidator(_day),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}$"}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
 ]
 Label = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 Required = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), AfterValidator(_plain_text)]
@@ -78,10 +83,11 @@ Subdivision = Annotated[
     str, Field(max_length=16, pattern=r"^[A-Za-z0-9-]*$", description="A region of the country, e.g. ENG (empty: all)"),
 ]
 CLOCK = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
-Clock = Annotated[str, Field(pattern=CLOCK, description="HH:MM; 24:00 is the end of the day")]
+Clock = Annotated[str, Field(max_length=5, pattern=CLOCK, description="HH:MM; 24:00 is the end of the day")]
 Interval = Annotated[list[Clock], Field(min_length=2, max_length=2, description="[opens, closes]")]
 Intervals = Annotated[list[Interval], Field(max_length=8)]
 Minutes = Annotated[StrictInt, Field(ge=1, le=525_600, description="1 minute to a year"), BeforeValidator(whole)]
+PersonName = Annotated[str, Field(max_length=150, pattern=ANY_TEXT), AfterValidator(_plain_text)]  # as User's columns
 Username = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[A-Za-z0-9.@+_-]+$")]
 
 
@@ -142,8 +148,8 @@ class TeamChange(In):
 
 class AgentIn(In):
     username: Username
-    first_name: Name = ""
-    last_name: Name = ""
+    first_name: PersonName = ""
+    last_name: PersonName = ""
     email: Email = ""
     team: Id
     role: Role = Role.AGENT
@@ -152,8 +158,8 @@ class AgentIn(In):
 
 
 class AgentChange(In):
-    first_name: Name = Field(None)  # type: ignore[assignment]
-    last_name: Name = Field(None)  # type: ignore[assignment]
+    first_name: PersonName = Field(None)  # type: ignore[assignment]
+    last_name: PersonName = Field(None)  # type: ignore[assignment]
     email: Email = Field(None)  # type: ignore[assignment]
     team: Id = Field(None)  # type: ignore[assignment]
     role: Role = Field(None)  # type: ignore[assignment]
@@ -246,7 +252,7 @@ class ContactFilters(Page):
 class ClosureOut(Schema):
     id: int
     calendar: int
-    day: Day
+    day: date
     reason: str
 
 
@@ -354,3 +360,44 @@ class ContactList(Schema):
     items: list[ContactDetail]
     limit: int
     offset: int
+
+
+# --- duty rota ------------------------------------------------------------------------------------
+
+Starts = Annotated[str, Field(max_length=5, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, local to the team's calendar")]
+
+
+class ShiftIn(In):
+    weekday: Annotated[StrictInt, Field(ge=0, le=6, description="0 Monday to 6 Sunday"), BeforeValidator(whole)]
+    starts: Starts
+    ends: Clock
+    agent: Id
+
+
+class OverrideIn(In):
+    starts_at: When
+    ends_at: When
+    agent: Id
+    reason: Reason = ""
+
+
+class ShiftOut(Schema):
+    id: int
+    weekday: int
+    starts: str
+    ends: str
+    agent: Ref
+
+
+class OverrideOut(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    agent: Ref
+    reason: str
+
+
+class RotaOut(Schema):
+    team: Ref
+    shifts: list[ShiftOut]
+    overrides: list[OverrideOut] = Field(description="Those not over yet, by start")

@@ -72,6 +72,8 @@ def test_inputs_are_bounded(schema):
 def test_paths(schema):
     assert sorted(f"{m.upper()} {p}" for p, ms in schema["paths"].items() for m in ms) == [
         "DELETE /api/v1/calendars/{calendar_id}/closures/{closure_id}",
+        "DELETE /api/v1/teams/{team_id}/rota/overrides/{override_id}",
+        "DELETE /api/v1/teams/{team_id}/rota/shifts/{shift_id}",
         "GET /api/v1/accounts",
         "GET /api/v1/accounts/{account_id}",
         "GET /api/v1/agents",
@@ -90,6 +92,7 @@ def test_paths(schema):
         "GET /api/v1/requests/{ticket_id}",
         "GET /api/v1/teams",
         "GET /api/v1/teams/{team_id}",
+        "GET /api/v1/teams/{team_id}/rota",
         "PATCH /api/v1/accounts/{account_id}",
         "PATCH /api/v1/agents/{agent_id}",
         "PATCH /api/v1/calendars/{calendar_id}",
@@ -117,4 +120,6 @@ def test_paths(schema):
         "POST /api/v1/requests/{ticket_id}/promises",
         "POST /api/v1/requests/{ticket_id}/state",
         "POST /api/v1/teams",
+        "POST /api/v1/teams/{team_id}/rota/overrides",
+        "POST /api/v1/teams/{team_id}/rota/shifts",
     ]

@@ -378,3 +378,79 @@ def test_set_up_lists_cost_a_fixed_number_of_queries(cast, admin, django_assert_
         assert len(admin.get("/calendars").json()["items"]) == 6
     with django_assert_num_queries(2):  # token, contacts with account
         assert len(admin.get("/contacts").json()["items"]) == 7
+
+
+# --- the duty rota: the rota page's services and rule ---------------------------------------------------------
+
+def test_a_teams_rota_through_the_api(cast, admin):
+    shift = admin.post(f"/teams/{cast.team.pk}/rota/shifts",
+                       {"weekday": 5, "starts": "08:00", "ends": "24:00", "agent": cast.oscar.pk})
+    assert shift.status_code == 201, shift.content
+    assert shift.json() == {"id": shift.json()["id"], "weekday": 5, "starts": "08:00", "ends": "24:00",
+                            "agent": {"id": cast.oscar.pk, "name": "Oscar On-duty"}}
+    _one_event("rota_shift_added")
+    error_of(admin.post(f"/teams/{cast.team.pk}/rota/shifts",
+                        {"weekday": 5, "starts": "12:00", "ends": "13:00", "agent": cast.bob.pk}), 409, field="starts")
+    error_of(admin.post(f"/teams/{cast.team.pk}/rota/shifts",
+                        {"weekday": 1, "starts": "12:00", "ends": "11:00", "agent": cast.bob.pk}), 422, field="ends")
+    override = admin.post(f"/teams/{cast.team.pk}/rota/overrides", {
+        "starts_at": "2026-03-07T08:00:00Z", "ends_at": "2026-03-07T20:00:00Z", "agent": cast.bob.pk,
+        "reason": "swap",
+    })
+    assert override.status_code == 201, override.content
+    _one_event("rota_override_added")
+    rota = admin.get(f"/teams/{cast.team.pk}/rota").json()
+    assert rota["shifts"] == [shift.json()] and rota["overrides"] == [override.json()]
+    # Saturday 10:00: Bob by the override, not Oscar by the weekly shift.
+    from amends.people.rota import on_duty_at
+
+    assert on_duty_at(cast.team.pk, at("2026-03-07 10:00")) == cast.bob
+    assert admin.delete(f"/teams/{cast.team.pk}/rota/overrides/{override.json()['id']}").status_code == 204
+    assert admin.delete(f"/teams/{cast.team.pk}/rota/shifts/{shift.json()['id']}").status_code == 204
+    assert admin.get(f"/teams/{cast.team.pk}/rota").json()["shifts"] == []
+    _one_event("rota_shift_removed")
+    _one_event("rota_override_removed")
+    error_of(admin.delete(f"/teams/{cast.team.pk}/rota/shifts/{shift.json()['id']}"), 404, code="not_found")
+
+
+ROTA_ENDPOINTS = {
+    "add shift": lambda w: ("post", f"/teams/{w['cast'].team.pk}/rota/shifts",
+                            {"weekday": 6, "starts": "09:00", "ends": "17:00", "agent": w["cast"].oscar.pk}),
+    "remove shift": lambda w: ("delete", f"/teams/{w['cast'].team.pk}/rota/shifts/{w['shift'].pk}", None),
+    "add override": lambda w: ("post", f"/teams/{w['cast'].team.pk}/rota/overrides", {
+        "starts_at": "2026-03-07T08:00:00Z", "ends_at": "2026-03-07T20:00:00Z", "agent": w["cast"].bob.pk}),
+    "remove override": lambda w: ("delete", f"/teams/{w['cast'].team.pk}/rota/overrides/{w['override'].pk}", None),
+}
+ROTA_EDITORS = {"integration lead", "integration admin", "lena (lead)", "marcus (manager)", "ada (admin)"}
+
+
+@pytest.fixture
+def rota_world(setup_world):
+    from datetime import time
+
+    from amends.people.rota_services import rota_override_add, rota_shift_add
+
+    cast = setup_world["cast"]
+    shift = rota_shift_add(cast.team, weekday=0, starts=time(18), ends=time(22), agent=cast.oscar, now=FRIDAY)
+    override = rota_override_add(cast.team, starts_at=at("2026-03-10 08:00"), ends_at=at("2026-03-10 12:00"),
+                                 agent=cast.bob, now=FRIDAY)
+    return {**setup_world, "shift": shift, "override": override}
+
+
+@pytest.mark.parametrize("who", list(TOKENS))
+@pytest.mark.parametrize("endpoint", list(ROTA_ENDPOINTS))
+def test_the_rota_is_changed_by_whom_the_rota_page_lets(rota_world, who, endpoint):
+    from amends.people.permissions import ROTA_RULE
+
+    api, token = _token(rota_world, who)
+    method, path, body = ROTA_ENDPOINTS[endpoint](rota_world)
+    before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    response = _call(api, method, path, body)
+    written = Event.objects.filter(id__gt=before)
+    if who not in ROTA_EDITORS:
+        assert error_of(response, 403, code="forbidden")["message"] == ROTA_RULE
+        assert not written.exists()
+        return
+    assert response.status_code in (201, 204), response.content
+    [event] = written
+    assert event.token_id == token.pk and event.actor_id == token.agent_id
