@@ -134,9 +134,12 @@ def key(cast):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_means_what_its_schema_says(case, key):
-    if case.headers and IDEMPOTENCY_KEY in case.headers:
+    headers = None
+    sent = (case.headers or {}).get(IDEMPOTENCY_KEY)
+    if isinstance(sent, str) and 1 <= len(sent) <= 200:
         # A client sends a new key with each new request (a key reused for another body is refused with 422).
-        case.headers[IDEMPOTENCY_KEY] = uuid.uuid4().hex
+        # Given at the call, so that the case stays what schemathesis generated.
+        headers = {IDEMPOTENCY_KEY: uuid.uuid4().hex}
     excluded = [positive_data_acceptance] if _breaks_a_rule_between_fields(case) else []
     with time_machine.travel(FRIDAY, tick=False):
-        case.call_and_validate(excluded_checks=excluded)
+        case.call_and_validate(headers=headers, excluded_checks=excluded)

@@ -454,3 +454,10 @@ def test_the_rota_is_changed_by_whom_the_rota_page_lets(rota_world, who, endpoin
     assert response.status_code in (201, 204), response.content
     [event] = written
     assert event.token_id == token.pk and event.actor_id == token.agent_id
+
+
+def test_a_host_not_allowed_is_refused_in_the_error_shape(cast, admin):
+    """Django refuses it before any view (schemathesis sends such Host headers); the API still answers JSON."""
+    error_of(admin.get("/teams", headers={"Host": "]&b]H.6n"}), 400, code="bad_request")
+    page = admin.client.get("/", headers={"Host": "]&b]H.6n"})
+    assert page.status_code == 400 and not page["Content-Type"].startswith("application/json")
