@@ -17,6 +17,7 @@ import time_machine
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from amends.api.idempotency import HEADER as IDEMPOTENCY_KEY
@@ -140,6 +141,10 @@ def test_the_api_means_what_its_schema_says(case, key):
         # A client sends a new key with each new request (a key reused for another body is refused with 422).
         # Given at the call, so that the case stays what schemathesis generated.
         headers = {IDEMPOTENCY_KEY: uuid.uuid4().hex}
-    excluded = [positive_data_acceptance] if _breaks_a_rule_between_fields(case) else []
+    # Every body of the API is a JSON object. schemathesis 4.32.5 reported the body `0` sent to POST
+    # .../rota/overrides as valid data refused, though its case's metadata marks the body negative: a body
+    # that is not an object is never valid data here.
+    not_an_object = case.body is not NOT_SET and not isinstance(case.body, dict)
+    excluded = [positive_data_acceptance] if not_an_object or _breaks_a_rule_between_fields(case) else []
     with time_machine.travel(FRIDAY, tick=False):
         case.call_and_validate(headers=headers, excluded_checks=excluded)
