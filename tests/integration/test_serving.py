@@ -42,7 +42,7 @@ def server(tmp_path_factory):
     env = embedded_env(data_dir)
     amends("migrate", "-v0", env=env)
     amends("demo", env=env)
-    key = re.search(r"Authorization: Bearer (\S+)", amends("token", "create", "serving test", env=env)).group(1)
+    key = re.search(r"Authorization: Bearer (\S+)", amends("token", "create", "serving test", "--role", "admin", env=env)).group(1)
     port = free_port()
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(server_command("127.0.0.1", port, 2), env=env, cwd=ROOT, stdout=log,
