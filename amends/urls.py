@@ -2,7 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from amends.api.errors import bad_request
 from amends.web.views.health import healthz
+
+handler400 = bad_request  # the API's refusals before any view answer in its error shape too
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,22 +1,28 @@
-"""Agents and their absences: who is in, who is away until when, and who covers."""
+"""Agents and their absences: who is in, who is away until when, and who covers; and the members' set-up (added,
+changed and deactivated by admins)."""
 
 from datetime import datetime
 
 from django.db.models import Max
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest, acting, actor
+from amends.api.auth import TokenRequest, acting, actor, setup_permitted
+from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.idempotency import create_once
 from amends.api.outputs import absence_out, agent_out
 from amends.api.parser import query_known
 from amends.api.schemas import AbsenceCreated, AbsenceIn, AbsenceOut, AgentFilters, AgentList
+from amends.api.setup_outputs import agent_detail
+from amends.api.setup_schemas import AgentChange, AgentDetail, AgentIn
 from amends.core.clock import wall_now
 from amends.desk.handover import absence_set
 from amends.people.models import Absence, Agent
 from amends.people.permissions import ABSENCE_RULE, may_manage_absence, permit
 from amends.people.services import absence_end
+from amends.people.team_services import agent_add, agent_change, agent_deactivate
 
 router = Router(tags=["agents"])
 
@@ -69,3 +75,60 @@ def agent_absence_end(request: TokenRequest, absence_id: int):
     absence = absence_end(absence, now=wall_now(), actor=actor(request), token=request.auth)
     cancelled = not Absence.objects.filter(pk=absence.pk).exists()
     return absence_out(absence, cancelled=cancelled)
+
+
+# --- set-up -----------------------------------------------------------------------------------------
+
+@router.get("/agents/{agent_id}", response={200: AgentDetail, **READ_ERRORS}, summary="Get an agent")
+def agent_get(request: HttpRequest, agent_id: int):
+    """An agent's set-up: role, team, backup and working hours (active or not)."""
+    query_known(request)
+    return agent_detail(lookups.staff_at(agent_id))
+
+
+@router.post("/agents", response={201: AgentDetail, **WRITE_ERRORS}, summary="Add an agent")
+def agent_post(request: TokenRequest, payload: AgentIn, response: HttpResponse, idempotency_key: IdempotencyKey = None):
+    """A new member of staff with their sign-in account (no password yet: they set one by resetting it, or an
+    admin sets it). Admin tokens only."""
+    setup_permitted(request)
+    now = wall_now()
+
+    def make() -> dict:
+        agent = agent_add(
+            username=payload.username, first_name=payload.first_name, last_name=payload.last_name,
+            email=payload.email, team=lookups.team_named(payload.team), role=payload.role,
+            backup=None if payload.backup is None else lookups.agent_named(payload.backup, field="backup"),
+            working_hours=None if payload.working_hours is None else payload.working_hours.stored(),
+            now=now, actor=actor(request), token=request.auth,
+        )
+        return agent_detail(lookups.staff_at(agent.pk))
+
+    return create_once(request, response, key=idempotency_key, operation="POST /agents", payload=payload, now=now,
+                       make=make)
+
+
+@router.patch("/agents/{agent_id}", response={200: AgentDetail, **WRITE_ERRORS}, summary="Change an agent")
+def agent_patch(request: TokenRequest, agent_id: int, payload: AgentChange):
+    """Change only the fields given: name, email, team, role, backup (null: none), working hours (null: the
+    team's). Admin tokens only."""
+    setup_permitted(request)
+    agent = lookups.staff_at(agent_id)
+    changes = payload.model_dump(exclude_unset=True)
+    if "team" in changes:
+        changes["team"] = lookups.team_named(changes["team"])
+    if "backup" in changes and changes["backup"] is not None:
+        changes["backup"] = lookups.agent_named(changes["backup"], field="backup")
+    if "working_hours" in changes:
+        changes["working_hours"] = {} if payload.working_hours is None else payload.working_hours.stored()
+    agent_change(agent, changes, now=wall_now(), actor=actor(request), token=request.auth)
+    return agent_detail(lookups.staff_at(agent.pk))
+
+
+@router.post("/agents/{agent_id}/deactivate", response={200: AgentDetail, **WRITE_ERRORS},
+             summary="Deactivate an agent")
+def agent_deactivate_post(request: TokenRequest, agent_id: int):
+    """The agent leaves: no sign-in, their tokens stop, no new work. Their open requests stay theirs until a
+    lead moves them. Admin tokens only."""
+    setup_permitted(request)
+    agent = agent_deactivate(lookups.staff_at(agent_id), now=wall_now(), actor=actor(request), token=request.auth)
+    return agent_detail(lookups.staff_at(agent.pk))

@@ -11,7 +11,20 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from pydantic_core import to_jsonable_python
 
-from amends.api import actions, agents, board, errors, notifications, promises, requests
+from amends.api import (
+    accounts,
+    actions,
+    agents,
+    board,
+    calendars,
+    errors,
+    notifications,
+    policies,
+    promises,
+    requests,
+    rota,
+    teams,
+)
 from amends.api.auth import BearerToken
 from amends.api.parser import StrictParser
 
@@ -32,7 +45,8 @@ class _Renderer(JSONRenderer):
 api = NinjaAPI(
     title="Amends API",
     version="1",
-    description="Requests, promises, agents and the needs-attention board for staff integrations. "
+    description="Requests, promises, agents and the needs-attention board for staff integrations, and the set-up "
+    "data (teams and members, calendars and closures, policies, escalation chains, accounts and contacts). "
     "Every call needs `Authorization: Bearer <key>`: create an integration's key with "
     "`amends token create NAME --role agent|lead|admin`, or an agent's with `--agent USER` (it acts as them). "
     "Each key may do what its role may do on the pages; a refused action answers 403 naming the rule. "
@@ -43,5 +57,6 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
-for module in (requests, actions, promises, agents, board, notifications):
+for module in (requests, actions, promises, agents, board, notifications, teams, rota, calendars, policies,
+               accounts):
     api.add_router("", module.router)

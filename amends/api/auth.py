@@ -10,7 +10,7 @@ from amends.core.clock import wall_now
 from amends.core.models import ApiToken
 from amends.core.tokens import token_authenticate
 from amends.people.models import Agent
-from amends.people.permissions import Acting
+from amends.people.permissions import SETUP_RULE, Acting, may_change_setup, permit
 
 
 class TokenRequest(HttpRequest):
@@ -37,3 +37,8 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         return token_authenticate(token.strip(), now=wall_now())
+
+
+def setup_permitted(request: TokenRequest) -> None:
+    """Set-up data changes only with an admin's token (403 naming the rule otherwise)."""
+    permit(may_change_setup(acting(request)), SETUP_RULE)

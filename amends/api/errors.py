@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -148,10 +149,18 @@ def install(api: NinjaAPI) -> None:
         return error_response(api, request, 413, "the request body is too large")
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 (a request it refuses before any view, such as one with a Host header not allowed): in the
+    one error shape under /api/, the plain page elsewhere. The project's `handler400`."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("bad_request", "the request is malformed (check its Host header)"), status=400)
+    return defaults.bad_request(request, exception)
+
+
 def documented(*codes: int) -> dict[int, type[ErrorOut]]:
     """The error answers an operation can give, for its OpenAPI description (401 always)."""
     return {code: ErrorOut for code in sorted({401, *codes})}
 
 
-READ_ERRORS = documented(404, 422)
+READ_ERRORS = documented(400, 404, 422)
 WRITE_ERRORS = documented(400, 403, 404, 409, 413, 415, 422)

@@ -12,8 +12,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from ninja import Schema, Status
+from pydantic_core import to_jsonable_python
 
 from amends.core.errors import DomainError
 from amends.core.models import ApiToken, IdempotencyKey
@@ -73,3 +77,19 @@ def idempotent(
             raise
         return earlier
     return Answer(status, body)
+
+
+def create_once(
+    request: Any, response: HttpResponse, *, key: str | None, operation: str, payload: Schema, now: datetime,
+    make: Callable[[], dict],
+) -> Status:
+    """A creating endpoint's answer: 201 with what `make()` created (a JSON-ready body), once per
+    Idempotency-Key; a retry with the key replays it (header `Idempotent-Replayed: true`)."""
+    answer = idempotent(
+        token=request.auth, key=key, now=now,
+        request_hash=lambda: fingerprint(operation, payload.model_dump(mode="json")),
+        create=lambda: (201, to_jsonable_python(make())),
+    )
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)

@@ -11,7 +11,8 @@ from amends.api.fields import MAX_ID
 from amends.core.errors import DomainError, NotFound
 from amends.customers.models import Account, Contact
 from amends.desk.models import Promise, Ticket
-from amends.people.models import Absence, Agent, Team
+from amends.people.models import Absence, Agent, BusinessCalendar, Closure, Team
+from amends.policies.models import EscalationChain, Policy
 
 M = TypeVar("M", bound=Model)
 
@@ -77,3 +78,43 @@ def agent_named(agent_id: int, field: str = "agent") -> Agent:
     return _named(
         Agent.objects.select_related("user", "team").filter(user__is_active=True), agent_id, "active agent", field
     )
+
+
+# --- set-up data --------------------------------------------------------------------------------------
+
+def calendar_at(calendar_id: int) -> BusinessCalendar:
+    return _found(BusinessCalendar.objects.all(), calendar_id, "calendar")
+
+
+def closure_at(calendar: BusinessCalendar, closure_id: int) -> Closure:
+    return _found(Closure.objects.filter(calendar=calendar), closure_id, "closure")
+
+
+def team_at(team_id: int) -> Team:
+    return _found(Team.objects.select_related("calendar", "lead__user", "manager__user", "on_duty__user"), team_id,
+                  "team")
+
+
+def staff_at(agent_id: int) -> Agent:
+    """Any agent, active or not (set-up reads and changes them all)."""
+    return _found(Agent.objects.select_related("user", "team", "backup__user"), agent_id, "agent")
+
+
+def policy_at(policy_id: int) -> Policy:
+    return _found(Policy.objects.all(), policy_id, "policy")
+
+
+def chain_at(chain_id: int) -> EscalationChain:
+    return _found(EscalationChain.objects.select_related("team"), chain_id, "escalation chain")
+
+
+def account_at(account_id: int) -> Account:
+    return _found(Account.objects.select_related("team", "usual_agent__user"), account_id, "account")
+
+
+def contact_at(contact_id: int) -> Contact:
+    return _found(Contact.objects.select_related("account"), contact_id, "contact")
+
+
+def calendar_named(calendar_id: int, field: str = "calendar") -> BusinessCalendar:
+    return _named(BusinessCalendar.objects.all(), calendar_id, "calendar", field)

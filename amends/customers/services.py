@@ -1,13 +1,24 @@
-"""Accounts and contacts."""
+"""Accounts and contacts: created and changed (each with its event), and a caller found or added at intake."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from amends.core.errors import DomainError
-from amends.customers.models import Account, Contact
+from amends.core.changes import fields_apply
+from amends.core.errors import Conflict, DomainError
+from amends.core.events import event_record
+from amends.core.models import ApiToken
+from amends.customers.models import Account, Contact, Tier
+
+if TYPE_CHECKING:
+    from amends.people.models import Agent, Team
+
+ACCOUNT_FIELDS = frozenset({"name", "tier", "team", "usual_agent"})
+CONTACT_FIELDS = frozenset({"name", "email", "phone"})
 
 
 def contact_find_or_create(
@@ -35,3 +46,125 @@ def contact_find_or_create(
         if found is None:
             raise
         return found
+
+
+def _account_check(account: Account) -> None:
+    if not account.name:
+        raise DomainError("give the account a name", field="name")
+    if account.tier not in Tier.values:
+        raise DomainError(f"choose one of {', '.join(Tier.values)}", field="tier")
+    agent = account.usual_agent
+    if agent is not None and not agent.user.is_active:
+        raise DomainError(f"{agent.name}’s account is disabled; choose an active agent", field="usual_agent")
+
+
+def _account_save(account: Account, **kwargs: Any) -> None:
+    taken = f"there is already an account named {account.name!r}"
+    if Account.objects.filter(name=account.name).exclude(pk=account.pk).exists():
+        raise Conflict(taken, field="name")
+    try:
+        with transaction.atomic():
+            account.save(**kwargs)
+    except IntegrityError:
+        raise Conflict(taken, field="name") from None
+
+
+def account_create(
+    *, name: str, team: Team, now: datetime, tier: str = Tier.STANDARD, usual_agent: Agent | None = None,
+    actor: Agent | None = None, token: ApiToken | None = None,
+) -> Account:
+    """A customer account: its tier chooses the policies of its requests, its team takes them, its usual
+    agent gets them when available."""
+    account = Account(name=" ".join(name.split()), tier=tier, team=team, usual_agent=usual_agent, created_at=now)
+    _account_check(account)
+    with transaction.atomic():
+        _account_save(account)
+        event_record(
+            ticket=None, kind="account_created", now=now, actor=actor, token=token,
+            message=f"Account {account.name} created ({account.get_tier_display()}, {team.name})",
+            data={"account": account.pk},
+        )
+    return account
+
+
+def account_change(
+    account: Account, changes: Mapping[str, Any], *, now: datetime, actor: Agent | None = None,
+    token: ApiToken | None = None,
+) -> Account:
+    """Change an account's name, tier, team or usual agent (None: nobody). Requests already taken in keep
+    their team and deadlines; the next ones follow the change."""
+    if "name" in changes:
+        changes = {**changes, "name": " ".join(changes["name"].split())}
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        changed = fields_apply(account, changes, ACCOUNT_FIELDS)
+        if not changed:
+            return account
+        _account_check(account)
+        _account_save(account, update_fields=changed)
+        event_record(
+            ticket=None, kind="account_changed", now=now, actor=actor, token=token,
+            message=f"Account {account.name} changed: {', '.join(f.replace('_', ' ') for f in changed)}",
+            data={"account": account.pk, "changed": changed},
+        )
+    return account
+
+
+def _contact_check(contact: Contact) -> None:
+    if not contact.name:
+        raise DomainError("give the contact's name", field="name")
+    if contact.email and contact.account.contacts.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise Conflict(f"{contact.account.name} already has a contact with the email {contact.email}", field="email")
+
+
+def _contact_save(contact: Contact, **kwargs: Any) -> None:
+    _contact_check(contact)
+    try:
+        with transaction.atomic():
+            contact.save(**kwargs)
+    except IntegrityError:
+        raise Conflict(f"{contact.account.name} already has a contact with the email {contact.email}",
+                       field="email") from None
+
+
+def contact_create(
+    account: Account, *, name: str, now: datetime, email: str = "", phone: str = "", actor: Agent | None = None,
+    token: ApiToken | None = None,
+) -> Contact:
+    """A person at the customer (their email is unique within the account)."""
+    contact = Contact(
+        account=account, name=" ".join(name.split()), email=email.strip().lower(), phone=phone.strip(), created_at=now
+    )
+    with transaction.atomic():
+        _contact_save(contact)
+        event_record(
+            ticket=None, kind="contact_created", now=now, actor=actor, token=token,
+            message=f"Contact {contact.name} added to {account.name}",
+            data={"account": account.pk, "contact": contact.pk},
+        )
+    return contact
+
+
+def contact_change(
+    contact: Contact, changes: Mapping[str, Any], *, now: datetime, actor: Agent | None = None,
+    token: ApiToken | None = None,
+) -> Contact:
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = " ".join(changes["name"].split())
+    if "email" in changes:
+        changes["email"] = changes["email"].strip().lower()
+    if "phone" in changes:
+        changes["phone"] = changes["phone"].strip()
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+        changed = fields_apply(contact, changes, CONTACT_FIELDS)
+        if not changed:
+            return contact
+        _contact_save(contact, update_fields=changed)
+        event_record(
+            ticket=None, kind="contact_changed", now=now, actor=actor, token=token,
+            message=f"Contact {contact.name} of {contact.account.name} changed: {', '.join(changed)}",
+            data={"account": contact.account_id, "contact": contact.pk, "changed": changed},
+        )
+    return contact

@@ -34,6 +34,10 @@ NOTIFICATIONS_RULE = (
     "team); an agent may mark their own."
 )
 ROTA_RULE = "Only this team’s lead, a manager or an admin can change its rota."
+SETUP_RULE = (
+    "Only an admin may change set-up data: teams and their members, calendars and closures, policies, "
+    "escalation chains, accounts and contacts."
+)
 
 
 def role_allows(role: str, *roles: str) -> bool:
@@ -116,3 +120,9 @@ def may_edit_rota(acting: Acting, team_id: int) -> bool:
     if role_allows(acting.role, Role.MANAGER) or (acting.agent is None and role_allows(acting.role, Role.LEAD)):
         return True
     return acting.role == Role.LEAD and acting.agent is not None and acting.agent.team_id == team_id
+
+
+def may_change_setup(acting: Acting) -> bool:
+    """Create or change set-up data (teams, agents, calendars, policies, chains, accounts, contacts): admins only
+    (an admin's own token, or an integration's admin token)."""
+    return role_allows(acting.role, Role.ADMIN)

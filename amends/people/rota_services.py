@@ -9,6 +9,7 @@ from django.db import transaction
 
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
+from amends.core.models import ApiToken
 from amends.core.spans import span_check
 from amends.core.timefmt import when
 from amends.people.models import END_OF_DAY, Agent, RotaOverride, RotaShift, Team
@@ -35,7 +36,8 @@ def _lock(team: Team) -> Team:
 
 
 def rota_shift_add(
-    team: Team, *, weekday: int, starts: time, ends: time, agent: Agent, now: datetime, actor: Agent | None = None
+    team: Team, *, weekday: int, starts: time, ends: time, agent: Agent, now: datetime, actor: Agent | None = None,
+    token: ApiToken | None = None,
 ) -> RotaShift:
     """Add a weekly shift: `agent` on duty every `weekday` (0 = Monday) from `starts` to `ends`, local times
     of the team calendar; `ends` 00:00 is 24:00, the end of the day."""
@@ -60,7 +62,7 @@ def rota_shift_add(
                 )
         shift = RotaShift.objects.create(team=team, weekday=weekday, starts=starts, ends=ends, agent=agent)
         event_record(
-            ticket=None, kind="rota_shift_added", now=now, actor=actor,
+            ticket=None, kind="rota_shift_added", now=now, actor=actor, token=token,
             message=f"{team.name} rota: {agent.name} on duty {DAY_NAMES[weekday]}s "
                     f"{clock(starts)}–{clock(ends, end=True)}",
             data={"team": team.pk, "shift": shift.pk, "agent": agent.pk, "weekday": weekday,
@@ -69,7 +71,9 @@ def rota_shift_add(
     return shift
 
 
-def rota_shift_remove(shift: RotaShift, *, now: datetime, actor: Agent | None = None) -> None:
+def rota_shift_remove(
+    shift: RotaShift, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> None:
     with transaction.atomic():
         try:
             shift = RotaShift.objects.select_related("team", "agent__user").get(pk=shift.pk)
@@ -78,7 +82,7 @@ def rota_shift_remove(shift: RotaShift, *, now: datetime, actor: Agent | None = 
         _lock(shift.team)
         RotaShift.objects.filter(pk=shift.pk).delete()
         event_record(
-            ticket=None, kind="rota_shift_removed", now=now, actor=actor,
+            ticket=None, kind="rota_shift_removed", now=now, actor=actor, token=token,
             message=f"{shift.team.name} rota: {shift.agent.name} no longer on duty {DAY_NAMES[shift.weekday]}s "
                     f"{clock(shift.starts)}–{clock(shift.ends, end=True)}",
             data={"team": shift.team_id, "shift": shift.pk, "agent": shift.agent_id, "weekday": shift.weekday},
@@ -87,7 +91,7 @@ def rota_shift_remove(shift: RotaShift, *, now: datetime, actor: Agent | None = 
 
 def rota_override_add(
     team: Team, *, starts_at: datetime, ends_at: datetime, agent: Agent, now: datetime, reason: str = "",
-    actor: Agent | None = None,
+    actor: Agent | None = None, token: ApiToken | None = None,
 ) -> RotaOverride:
     """Put `agent` on duty from `starts_at` to `ends_at` instead of whoever the weekly rota names (a swap,
     holiday cover). Overrides of one team never overlap."""
@@ -112,7 +116,7 @@ def rota_override_add(
             created_by=actor,
         )
         event_record(
-            ticket=None, kind="rota_override_added", now=now, actor=actor,
+            ticket=None, kind="rota_override_added", now=now, actor=actor, token=token,
             message=f"{team.name} rota: {agent.name} on duty {when(starts_at)} – {when(ends_at)}"
                     + (f" ({reason})" if reason else ""),
             data={"team": team.pk, "override": override.pk, "agent": agent.pk, "reason": reason},
@@ -120,7 +124,9 @@ def rota_override_add(
     return override
 
 
-def rota_override_remove(override: RotaOverride, *, now: datetime, actor: Agent | None = None) -> RotaOverride:
+def rota_override_remove(
+    override: RotaOverride, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> RotaOverride:
     """Cancel an override that has not begun; end one under way now. One that is over stays as history."""
     with transaction.atomic():
         try:
@@ -139,7 +145,7 @@ def rota_override_remove(override: RotaOverride, *, now: datetime, actor: Agent 
             message = (f"{override.team.name} rota: override cancelled ({override.agent.name}, "
                        f"{when(override.starts_at)} – {when(override.ends_at)})")
         event_record(
-            ticket=None, kind="rota_override_removed", now=now, actor=actor, message=message,
+            ticket=None, kind="rota_override_removed", now=now, actor=actor, token=token, message=message,
             data={"team": override.team_id, "override": override.pk, "agent": override.agent_id},
         )
     return override

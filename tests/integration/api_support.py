@@ -49,6 +49,15 @@ class Api:
         with self._at(at):
             return self.client.post(BASE + path, body, content_type="application/json", headers=self.headers(headers))
 
+    def patch(self, path: str, data: Any = None, *, at: datetime | None = None, headers=None):
+        body = "" if data is None else json.dumps(data)
+        with self._at(at):
+            return self.client.patch(BASE + path, body, content_type="application/json", headers=self.headers(headers))
+
+    def delete(self, path: str, *, at: datetime | None = None, headers=None):
+        with self._at(at):
+            return self.client.delete(BASE + path, headers=self.headers(headers))
+
     def call(self, method: str, path: str, *, at: datetime | None = None):
         with self._at(at):
             return self.client.generic(method, BASE + path, headers=self.headers())

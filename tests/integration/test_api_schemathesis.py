@@ -6,15 +6,22 @@ The WSGI calls run inside the test's transaction (Django's test client does the 
 closes old connections at each request is disconnected for the module."""
 
 import os
-from datetime import timedelta
+import re
+import uuid
+from datetime import datetime, timedelta
 
+import holidays
 import pytest
 import schemathesis
 import time_machine
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.core import NOT_SET
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from amends.api.idempotency import HEADER as IDEMPOTENCY_KEY
+from amends.api.setup_schemas import CLOCK
 from amends.core.models import ApiToken
 from amends.core.tokens import key_hash
 from amends.desk.intake import ticket_create
@@ -27,8 +34,9 @@ from tests.integration.api_support import FRIDAY
 pytestmark = pytest.mark.schemathesis
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-# Examples per operation and phase: 25 take about a minute on two cores. The same examples every run (the
-# CI step is a gate, not a lottery); SCHEMATHESIS_EXAMPLES=500 SCHEMATHESIS_RANDOM=1 explores further.
+# Examples per operation and phase: 25 take about 2.5 minutes for the 51 operations on two shared cores. The
+# same examples every run (the CI step is a gate, not a lottery); SCHEMATHESIS_EXAMPLES=500
+# SCHEMATHESIS_RANDOM=1 explores further.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 DERANDOMIZE = not os.environ.get("SCHEMATHESIS_RANDOM")
 
@@ -57,6 +65,62 @@ class Bearer:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
+def _minutes(clock: object, *, end: bool = False) -> int | None:
+    if not isinstance(clock, str) or not re.match(CLOCK, clock):
+        return None
+    return 1440 if clock == "24:00" or (end and clock == "00:00") else int(clock[:2]) * 60 + int(clock[3:])
+
+
+def _hours_out_of_order(hours: object) -> bool:
+    """Intervals that each fit the schema but close before they open, or overlap the one before."""
+    if not isinstance(hours, dict):
+        return False
+    for intervals in hours.values():
+        last_end = -1
+        for interval in intervals if isinstance(intervals, list) else []:
+            if not isinstance(interval, list) or len(interval) != 2:
+                continue
+            opens, closes = _minutes(interval[0]), _minutes(interval[1])
+            if opens is None or closes is None:
+                continue
+            if closes <= opens or opens < last_end:
+                return True
+            last_end = closes
+    return False
+
+
+def _instant(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _breaks_a_rule_between_fields(case) -> bool:
+    """A body that fits the schema but breaks a rule between its fields (or between a field and the
+    clock), which JSON Schema cannot state; the API refuses it with a 422 naming the field, as the
+    integration tests check: opening intervals in order and not overlapping, a holiday region of the
+    chosen country (without one: of the cast calendar's, GB), a shift or span that ends after it
+    starts and is not over, an agent who is not their own backup."""
+    body = case.body
+    if not isinstance(body, dict):
+        return False
+    if _hours_out_of_order(body.get("hours")) or _hours_out_of_order(body.get("working_hours")):
+        return True
+    region = body.get("holiday_subdivision")
+    default = "GB" if case.method.upper() == "PATCH" else ""
+    if region and region not in holidays.list_supported_countries().get(body.get("holiday_country", default), []):
+        return True
+    starts, ends = _minutes(body.get("starts")), _minutes(body.get("ends"), end=True)
+    if starts is not None and ends is not None and ends <= starts:
+        return True
+    starts_at, ends_at = _instant(body.get("starts_at")), _instant(body.get("ends_at"))
+    if starts_at and ends_at and starts_at.tzinfo and ends_at.tzinfo and (ends_at <= starts_at or ends_at <= FRIDAY):
+        return True
+    agent_id = (case.path_parameters or {}).get("agent_id")
+    return agent_id is not None and body.get("backup") == agent_id
+
+
 @pytest.fixture
 def key(cast):
     """An admin integration's token (every operation is allowed), and records the generated ids can find:
@@ -72,5 +136,16 @@ def key(cast):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_means_what_its_schema_says(case, key):
+    headers = None
+    sent = (case.headers or {}).get(IDEMPOTENCY_KEY)
+    if isinstance(sent, str) and 1 <= len(sent) <= 200:
+        # A client sends a new key with each new request (a key reused for another body is refused with 422).
+        # Given at the call, so that the case stays what schemathesis generated.
+        headers = {IDEMPOTENCY_KEY: uuid.uuid4().hex}
+    # Every body of the API is a JSON object. schemathesis 4.32.5 reported the body `0` sent to POST
+    # .../rota/overrides as valid data refused, though its case's metadata marks the body negative: a body
+    # that is not an object is never valid data here.
+    not_an_object = case.body is not NOT_SET and not isinstance(case.body, dict)
+    excluded = [positive_data_acceptance] if not_an_object or _breaks_a_rule_between_fields(case) else []
     with time_machine.travel(FRIDAY, tick=False):
-        case.call_and_validate()
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
