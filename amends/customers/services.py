@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
-from amends.core.changes import fields_apply
+from amends.core.changes import change_apply_and_record, fields_named
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
@@ -97,15 +97,10 @@ def account_change(
         changes = {**changes, "name": " ".join(changes["name"].split())}
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
-        changed = fields_apply(account, changes, ACCOUNT_FIELDS)
-        if not changed:
-            return account
-        _account_check(account)
-        _account_save(account, update_fields=changed)
-        event_record(
-            ticket=None, kind="account_changed", now=now, actor=actor, token=token,
-            message=f"Account {account.name} changed: {', '.join(f.replace('_', ' ') for f in changed)}",
-            data={"account": account.pk, "changed": changed},
+        change_apply_and_record(
+            account, changes, ACCOUNT_FIELDS, check=_account_check, save=_account_save, kind="account_changed",
+            message=lambda changed: f"Account {account.name} changed: {fields_named(changed)}",
+            data={"account": account.pk}, now=now, actor=actor, token=token,
         )
     return account
 
@@ -158,13 +153,9 @@ def contact_change(
         changes["phone"] = changes["phone"].strip()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
-        changed = fields_apply(contact, changes, CONTACT_FIELDS)
-        if not changed:
-            return contact
-        _contact_save(contact, update_fields=changed)
-        event_record(
-            ticket=None, kind="contact_changed", now=now, actor=actor, token=token,
-            message=f"Contact {contact.name} of {contact.account.name} changed: {', '.join(changed)}",
-            data={"account": contact.account_id, "contact": contact.pk, "changed": changed},
+        change_apply_and_record(
+            contact, changes, CONTACT_FIELDS, check=None, save=_contact_save, kind="contact_changed",
+            message=lambda changed: f"Contact {contact.name} of {contact.account.name} changed: {fields_named(changed)}",
+            data={"account": contact.account_id, "contact": contact.pk}, now=now, actor=actor, token=token,
         )
     return contact

@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 import holidays
 from django.db import IntegrityError, transaction
 
-from amends.core.changes import fields_apply
+from amends.core.changes import change_apply_and_record, fields_named
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
@@ -131,15 +131,10 @@ def calendar_change(
         calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
         if "name" in changes:
             changes = {**changes, "name": changes["name"].strip()}
-        changed = fields_apply(calendar, changes, CALENDAR_FIELDS)
-        if not changed:
-            return calendar
-        _calendar_check(calendar)
-        _save(calendar, update_fields=changed)
-        event_record(
-            ticket=None, kind="calendar_changed", now=now, actor=actor, token=token,
-            message=f"Calendar {calendar.name} changed: {', '.join(f.replace('_', ' ') for f in changed)}",
-            data={"calendar": calendar.pk, "changed": changed},
+        change_apply_and_record(
+            calendar, changes, CALENDAR_FIELDS, check=_calendar_check, save=_save, kind="calendar_changed",
+            message=lambda changed: f"Calendar {calendar.name} changed: {fields_named(changed)}",
+            data={"calendar": calendar.pk}, now=now, actor=actor, token=token,
         )
     return calendar
 

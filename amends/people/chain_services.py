@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from amends.core.changes import fields_apply
+from amends.core.changes import change_apply_and_record
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
@@ -59,15 +59,10 @@ def chain_change(
 ) -> EscalationChain:
     with transaction.atomic():
         chain = EscalationChain.objects.select_for_update().select_related("team").get(pk=chain.pk)
-        changed = fields_apply(chain, changes, CHAIN_FIELDS)
-        if not changed:
-            return chain
-        _chain_check(chain)
-        chain.save(update_fields=changed)
-        event_record(
-            ticket=None, kind="chain_changed", now=now, actor=actor, token=token,
-            message=f"Escalation chain of {chain.team.name}: warn {chain.warn_before_minutes} min before, "
-                    f"reassign {chain.reassign_after_minutes} min after",
-            data={"chain": chain.pk, "team": chain.team_id, "changed": changed},
+        change_apply_and_record(
+            chain, changes, CHAIN_FIELDS, check=_chain_check, save=lambda row, **kw: row.save(**kw),
+            kind="chain_changed", message=lambda changed: f"Escalation chain of {chain.team.name}: warn "
+            f"{chain.warn_before_minutes} min before, reassign {chain.reassign_after_minutes} min after",
+            data={"chain": chain.pk, "team": chain.team_id}, now=now, actor=actor, token=token,
         )
     return chain

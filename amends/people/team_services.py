@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from amends.core.changes import fields_apply
+from amends.core.changes import change_apply_and_record, fields_apply, fields_named
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
@@ -70,15 +70,10 @@ def team_change(
             raise DomainError("give the team a name", field="name")
     with transaction.atomic():
         team = Team.objects.select_for_update().get(pk=team.pk)
-        changed = fields_apply(team, changes, TEAM_FIELDS)
-        if not changed:
-            return team
-        _active_check(team)
-        _team_save(team, update_fields=changed)
-        event_record(
-            ticket=None, kind="team_changed", now=now, actor=actor, token=token,
-            message=f"Team {team.name} changed: {', '.join(f.replace('_', ' ') for f in changed)}",
-            data={"team": team.pk, "changed": changed},
+        change_apply_and_record(
+            team, changes, TEAM_FIELDS, check=_active_check, save=_team_save, kind="team_changed",
+            message=lambda changed: f"Team {team.name} changed: {fields_named(changed)}",
+            data={"team": team.pk}, now=now, actor=actor, token=token,
         )
     return team
 
