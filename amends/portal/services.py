@@ -73,6 +73,22 @@ def signin_link(login: PortalLogin, next_url: str = "") -> str:
     return f"{settings.AMENDS_BASE_URL.rstrip('/')}{reverse('portal:link')}?{urlencode(query)}"
 
 
+def portal_contacts(email: str) -> list[Contact]:
+    """The contacts an address may sign in as: those with it, outside the holding accounts of unconfirmed
+    senders (whose account a person has not yet confirmed)."""
+    return list(
+        Contact.objects.filter(email__iexact=email).exclude(account_id__in=holding_account_ids())
+        .select_related("account").order_by("pk")
+    )
+
+
+def signin_links(email: str, *, now: datetime, next_url: str = "") -> list[tuple[Contact, str]]:
+    """A sign-in link for each contact with `email`, for someone with the server's command line (`amends
+    portal link`): the same one-time, short-lived links the email carries, without sending any."""
+    email = " ".join((email or "").split()).lower()
+    return [(c, signin_link(portal_login_for(c, now=now), next_url)) for c in portal_contacts(email)]
+
+
 def signin_link_request(email: str, *, ip_address: str | None, now: datetime, next_url: str = "") -> int:
     """Someone asks for a sign-in link for `email`. Each contact with that address (outside a holding account
     of unconfirmed senders) gets one by email, through the outbox. The answer is the same whether or not
@@ -92,8 +108,7 @@ def signin_link_request(email: str, *, ip_address: str | None, now: datetime, ne
             raise DomainError("too many sign-in links asked for just now: wait a quarter of an hour, then try "
                               "again, or use the last link we sent", field="email", status=429)
         LinkRequest.objects.create(email=email, ip_address=ip_address or None, created_at=now)
-        contacts = Contact.objects.filter(email__iexact=email).exclude(account_id__in=holding_account_ids()) \
-            .select_related("account").order_by("pk")
+        contacts = portal_contacts(email)
         minutes = int(settings.SESAME_MAX_AGE.total_seconds() // 60)
         sent = 0
         for contact in contacts:
