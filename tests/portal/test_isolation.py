@@ -45,8 +45,9 @@ def _portal_paths(ticket, attachment) -> dict[str, str]:
         assert isinstance(pattern, URLPattern)
         name = pattern.name or ""
         route = str(pattern.pattern)
-        values = iter(args.get(name, []))
-        paths[name] = "/portal/" + re.sub(r"<int:\w+>", lambda m: str(next(values)), route)
+        for value in args.get(name, []):
+            route = re.sub(r"<int:\w+>", str(value), route, count=1)
+        paths[name] = "/portal/" + route
     assert set(paths) == {"home", "signin", "signin_sent", "link", "signout", "requests", "request", "file",
                           "complaint", "how"}
     return paths
