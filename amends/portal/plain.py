@@ -70,7 +70,7 @@ _PROMISE_WHAT: dict[str, str] = {
     PromiseKind.FIRST_RESPONSE: "reply to you",
     PromiseKind.CALLBACK: "call you back",
     PromiseKind.UPDATE: "send you an update",
-    PromiseKind.DELIVER: "deliver your order",
+    PromiseKind.DELIVER: "deliver it to you",
     PromiseKind.INFORM: "let you know",
 }
 

@@ -76,8 +76,12 @@ def my_requests(contact: Contact, now: datetime) -> list[MyRequest]:
         zone = zone_of(ticket)
         if live:
             next_text = promise_line(live[0], zone=zone, now=now).text
+        elif ticket.state == State.WAITING_ON_CUSTOMER:
+            next_text = "We are waiting for your reply."
+        elif ticket.state == State.PENDING:
+            next_text = "On hold while we wait on something outside our team."
         elif ticket.is_open:
-            next_text = "We will be in touch."
+            next_text = "Someone is looking after it and will write when there is news."
         else:
             next_text = f"Closed {human_time(ticket.closed_at or ticket.updated_at, zone=zone, now=now)}."
         rows.append(MyRequest(ticket, label, tone, KIND_NAME.get(ticket.kind, "Request"), next_text))
@@ -154,6 +158,9 @@ def _next_steps(ticket: Ticket, promises: list[Promise], now: datetime, window: 
         steps.append(f"This request is {'solved' if ticket.state == State.RESOLVED else 'closed'}. "
                      f"If it is not right, write below: until {until} we reopen this request, after that we open "
                      "a follow-up that names it.")
+    if ticket.need_by is not None and ticket.state not in (State.DISPATCHED, State.RESOLVED, State.CLOSED):
+        steps.append(f"You told us you need it by {human_time(ticket.need_by, zone=zone, now=now)}; we are working "
+                     "to that time.")
     if live:
         nxt = promise_line(live[0], zone=zone, now=now)
         steps.append(("Next: we promised " + nxt.text[0].lower() + nxt.text[1:]) if nxt.tone == "open" else nxt.text)
@@ -215,6 +222,7 @@ def handling_page(now: datetime) -> HandlingPage:
     page = HandlingPage()
     urgencies = list(reversed(URGENCY_ORDER))
     page.urgencies = [(u.label, _URGENCY_MEANS[u]) for u in urgencies]
+    by_targets: dict[tuple[Target, ...], list[str]] = {}
     for tier in Tier:
         targets = []
         for urgency in urgencies:
@@ -223,10 +231,12 @@ def handling_page(now: datetime) -> HandlingPage:
                 urgency.label,
                 duration(policy.first_response_minutes, business=policy.business_hours),
                 duration(policy.resolution_minutes, business=policy.business_hours),
-                "covered at once by the person on duty" if covered_out_of_hours(policy)
-                else "waits for our next opening; we tell you when you will hear back",
+                "covered at once by the person on duty" if covered_out_of_hours(policy) else "waits for our next opening",
             ))
-        page.tiers.append((tier.label, targets))
+        by_targets.setdefault(tuple(targets), []).append(tier.label)
+    for targets_of, tiers in by_targets.items():  # tiers with the same targets share a table
+        names = tiers[0] if len(tiers) == 1 else ", ".join(tiers[:-1]) + " and " + tiers[-1].lower()
+        page.tiers.append((f"{names} service" if len(by_targets) > 1 else "Every service level", list(targets_of)))
     for team in Team.objects.select_related("calendar").order_by("name"):
         page.teams.append(_team_rules(team, now))
     return page
@@ -241,7 +251,7 @@ def _team_rules(team: Team, now: datetime) -> TeamRules:
     for weekday, name in enumerate(WEEKDAY_NAMES):
         spans = intervals.get(weekday, ())
         text = ", ".join(f"{a:%H:%M}–{'24:00' if b.hour == 0 and b.minute == 0 else f'{b:%H:%M}'}" for a, b in spans)
-        hours.append((name, text or "closed"))
+        hours.append((name, "open all day" if text == "00:00–24:00" else text or "closed"))
     today = now.astimezone(ZoneInfo(zone)).date()
     reasons = {c.day: c.reason for c in Closure.objects.filter(calendar=calendar, day__gte=today)}
     days_off = []

@@ -52,7 +52,7 @@ def test_a_request_page_tells_the_story_in_plain_words(cast, clock):
     text = page.content.decode()
     assert "We received your request by phone." in text
     assert "We sent you an update." in text and "sending you a new printer free of charge" in text
-    assert "We promised to deliver your order by Tuesday 10 March at 12:00 GMT." in text
+    assert "We promised to deliver it to you by Tuesday 10 March at 12:00 GMT." in text
     assert "We started work on your request." in text
     assert "We&#x27;re working on it" in text
     # Never an internal note, a member of staff's name, a promise's internal description or a state note.
