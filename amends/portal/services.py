@@ -107,6 +107,7 @@ def signin_link_request(email: str, *, ip_address: str | None, now: datetime, ne
         ):
             raise DomainError("too many sign-in links asked for just now: wait a quarter of an hour, then try "
                               "again, or use the last link we sent", field="email", status=429)
+        LinkRequest.objects.filter(email=email, created_at__lte=since).delete()  # kept only while they count
         LinkRequest.objects.create(email=email, ip_address=ip_address or None, created_at=now)
         contacts = portal_contacts(email)
         minutes = int(settings.SESAME_MAX_AGE.total_seconds() // 60)
@@ -185,12 +186,13 @@ def portal_reply(
         text = "(files attached)"
     text = _text(text, "text", "write your message, or attach a file")
     _files_check(files)
+    names = [upload.name or "file" for upload in files]
+    attached = f" [attached: {', '.join(names)}; in the admin under Customer portal › Portal attachments]" if names else ""
     with transaction.atomic():
         wrote = ticket_customer_writes(
-            ticket, contact=contact, now=now, channel=Channel.WEB, note=f"the portal: {text[:SNIPPET]}",
+            ticket, contact=contact, now=now, channel=Channel.WEB, note=f"the portal: {text[:SNIPPET]}{attached}",
             subject=ticket.subject, body=text, reopen_within=reopen_window(ticket.team_id),
         )
-        names = [upload.name or "file" for upload in files]
         event = event_record(
             ticket=wrote.ticket, kind="customer_message", now=now, customer_visible=True, message=text,
             data={"contact": contact.pk, "channel": Channel.WEB, "files": names, "landed": wrote.landed},

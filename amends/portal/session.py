@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import rotate_token
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -41,6 +42,7 @@ def session_start(request: HttpRequest, login: PortalLogin) -> None:
     else:
         request.session.flush()
     request.session[SESSION_KEY] = login.pk
+    rotate_token(request)  # as Django's own sign-in does: a CSRF token planted before sign-in is no use after
 
 
 def session_end(request: HttpRequest) -> None:

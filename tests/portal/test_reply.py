@@ -111,3 +111,26 @@ def test_files_alone_are_a_message(cast, clock, settings, tmp_path):
     })
     assert response.status_code == 302
     assert Event.objects.get(ticket=ticket, kind="customer_message").message == "(files attached)"
+
+
+def test_staff_see_the_files_named_on_the_request_and_download_them_in_the_admin(cast, clock, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    ticket = _ticket(cast)
+    portal_client("rob@acme.test").post(f"/portal/requests/{ticket.pk}/", {
+        "text": "Photo of the jam", "files": [SimpleUploadedFile("jam.jpg", b"jpeg", content_type="image/jpeg")],
+    })
+    assert "[attached: jam.jpg;" in Event.objects.get(ticket=ticket, kind="chased").message
+    attachment = PortalAttachment.objects.get()
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(cast.lena.user)
+    cast.lena.user.is_superuser = True
+    cast.lena.user.save()
+    listing = admin.get("/admin/portal/portalattachment/")
+    assert listing.status_code == 200 and b"jam.jpg" in listing.content
+    download = admin.get(f"/admin/portal/portalattachment/{attachment.pk}/download/")
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert b"".join(download.streaming_content) == b"jpeg"
+    customer = portal_client("rob@acme.test")
+    assert customer.get(f"/admin/portal/portalattachment/{attachment.pk}/download/").status_code == 302
