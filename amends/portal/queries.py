@@ -75,7 +75,8 @@ def my_requests(contact: Contact, now: datetime) -> list[MyRequest]:
         live = ticket.live_promises
         zone = zone_of(ticket)
         if live:
-            next_text = promise_line(live[0], zone=zone, now=now).text
+            line = promise_line(live[0], zone=zone, now=now)
+            next_text = f"We promised {line.text[0].lower()}{line.text[1:]}" if line.tone == "open" else line.text
         elif ticket.state == State.WAITING_ON_CUSTOMER:
             next_text = "We are waiting for your reply."
         elif ticket.state == State.PENDING:

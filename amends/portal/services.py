@@ -160,7 +160,7 @@ def _files_check(files: Sequence[UploadedFile]) -> None:
         name = upload.name or "file"
         refusal = attachment_refusal(name, upload.content_type or "application/octet-stream", upload.size or 0)
         if refusal:
-            raise DomainError(f"{name}: {refusal}", field="files")
+            raise DomainError(f"the file {name}: {refusal}", field="files")
 
 
 def _text(text: str, field: str, empty: str) -> str:

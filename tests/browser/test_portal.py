@@ -113,7 +113,7 @@ def test_every_portal_page_at_desktop_and_phone_widths(page: Page, open_cast: Ca
         shot(page, f"portal-signin-{width}")
         page.get_by_label("Your email address").fill("not an address")
         page.get_by_role("button", name="Email me a sign-in link").click()
-        expect(page.locator(".error")).to_have_text("enter your email address, like name@example.com")
+        expect(page.locator(".error")).to_have_text("Enter your email address, like name@example.com")
         shot(page, f"portal-signin-error-{width}")
         page.get_by_label("Your email address").fill("rob@acme.test")
         page.get_by_role("button", name="Email me a sign-in link").click()

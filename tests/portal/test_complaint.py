@@ -53,9 +53,9 @@ def test_when_lead_and_manager_are_away_the_person_on_duty_takes_it(cast, clock)
 def test_a_complaint_needs_words_and_only_about_my_own_requests(cast, clock):
     theirs = ticket_create(account=cast.globex, contact=cast.globex_buyer, subject="Toner", channel="email", now=NOW)
     _, empty = _complain(cast, text=" ")
-    assert empty.status_code == 400 and b"tell us what went wrong, in your own words" in empty.content
+    assert empty.status_code == 400 and b"Tell us what went wrong, in your own words" in empty.content
     _, other = _complain(cast, about=str(theirs.pk), text="About their request")
-    assert other.status_code == 400 and b"choose one of your requests, or none" in other.content
+    assert other.status_code == 400 and b"Choose one of your requests, or none" in other.content
     _, junk = _complain(cast, about="abc", text="About nothing")
     assert junk.status_code == 400
     assert not Ticket.objects.filter(kind=Kind.COMPLAINT).exists()

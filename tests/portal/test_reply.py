@@ -85,11 +85,11 @@ def test_an_empty_message_or_a_program_is_refused_with_the_field_named(cast, clo
     ticket = _ticket(cast)
     client = portal_client("rob@acme.test")
     empty = client.post(f"/portal/requests/{ticket.pk}/", {"text": "  "})
-    assert empty.status_code == 400 and b"write your message, or attach a file" in empty.content
+    assert empty.status_code == 400 and b"Write your message, or attach a file" in empty.content
     program = client.post(f"/portal/requests/{ticket.pk}/", {
         "text": "see attached", "files": [SimpleUploadedFile("fix.exe", b"MZ", content_type="application/x-msdownload")],
     })
-    assert program.status_code == 400 and b"fix.exe: a program or script" in program.content
+    assert program.status_code == 400 and b"The file fix.exe: a program or script" in program.content
     settings.AMENDS_MAIL_MAX_ATTACHMENT_BYTES = 10
     big = client.post(f"/portal/requests/{ticket.pk}/", {
         "text": "photo", "files": [SimpleUploadedFile("big.jpg", b"x" * 11, content_type="image/jpeg")],
@@ -98,7 +98,7 @@ def test_an_empty_message_or_a_program_is_refused_with_the_field_named(cast, clo
     too_many = client.post(f"/portal/requests/{ticket.pk}/", {
         "text": "photos", "files": [SimpleUploadedFile(f"{i}.jpg", b"x", content_type="image/jpeg") for i in range(6)],
     })
-    assert too_many.status_code == 400 and b"attach at most 5 files" in too_many.content
+    assert too_many.status_code == 400 and b"Attach at most 5 files" in too_many.content
     ticket.refresh_from_db()
     assert ticket.chased_count == 0 and not PortalAttachment.objects.exists()
 

@@ -43,7 +43,8 @@ def test_my_requests_lists_mine_only(cast, clock):
     text = page.content.decode()
     assert mine.reference in text and "My printer" in text
     assert "Pat&#x27;s laptop" not in text and "Pat's laptop" not in text and "Globex toner" not in text
-    assert "We&#x27;re on it" in text  # its plain status
+    assert "We&#x27;re on it" in text  # its plain status, and what is next
+    assert "We promised to reply to you by Monday 9 March at 09:30 GMT." in text
 
 
 def test_a_request_page_tells_the_story_in_plain_words(cast, clock):

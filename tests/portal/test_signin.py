@@ -41,7 +41,7 @@ def test_the_email_says_what_the_link_is_for_and_how_long_it_lasts(cast, clock):
 def test_a_bad_address_is_named(cast, clock):
     response = Client().post("/portal/sign-in/", {"email": "not an address"})
     assert response.status_code == 400
-    assert b"enter your email address, like name@example.com" in response.content
+    assert b"Enter your email address, like name@example.com" in response.content
     assert b'aria-invalid="true"' in response.content
 
 
@@ -52,7 +52,7 @@ def test_asking_too_often_is_refused_the_same_way_for_any_address(cast, clock):
             assert client.post("/portal/sign-in/", {"email": email}).status_code == 302
         refused = client.post("/portal/sign-in/", {"email": email})
         assert refused.status_code == 429
-        assert b"too many sign-in links" in refused.content
+        assert b"Too many sign-in links asked for just now" in refused.content
     assert Outbox.objects.count() == LINKS_PER_ADDRESS
     with time_machine.travel(NOW + timedelta(minutes=16), tick=False):
         assert Client().post("/portal/sign-in/", {"email": "rob@acme.test"}).status_code == 302
