@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amends.core.clock import wall_now
@@ -52,6 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- Sign-in ---------------------------------------------------------------------------------------
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request.POST.get("next") or request.GET.get("next"), request)
@@ -74,6 +76,7 @@ def signin_sent(request: HttpRequest) -> HttpResponse:
     return _page(request, "portal/signin_sent.html", {"signed_in": None})
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def link(request: HttpRequest) -> HttpResponse:
     """The emailed link. A GET (a person, or a mail scanner) only shows a button; the POST signs in."""
@@ -98,6 +101,7 @@ def signout(request: HttpRequest) -> HttpResponse:
 # --- My requests -------------------------------------------------------------------------------------
 
 
+@never_cache  # a customer's own data, or a sign-in token: never kept by a browser or a proxy
 @contact_required
 def requests_list(request: PortalRequest) -> HttpResponse:
     rows = my_requests(request.portal.contact, wall_now())
@@ -111,6 +115,7 @@ def _mine(request: PortalRequest, ticket_id: int) -> Ticket:
         raise Http404(NOT_YOURS) from None
 
 
+@never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
 def request_page(request: PortalRequest, ticket_id: int) -> HttpResponse:
@@ -136,6 +141,7 @@ def request_page(request: PortalRequest, ticket_id: int) -> HttpResponse:
                                                  "signed_in": request.portal}, status=400 if errors else 200)
 
 
+@never_cache
 @contact_required
 def request_file(request: PortalRequest, ticket_id: int, file_id: int) -> HttpResponseBase:
     ticket = _mine(request, ticket_id)
@@ -150,6 +156,7 @@ def request_file(request: PortalRequest, ticket_id: int, file_id: int) -> HttpRe
 # --- Complaint ------------------------------------------------------------------------------------------
 
 
+@never_cache
 @contact_required
 @require_http_methods(["GET", "POST"])
 def complaint(request: PortalRequest) -> HttpResponse:

@@ -39,7 +39,7 @@ def test_my_requests_lists_mine_only(cast, clock):
     ticket_create(account=cast.acme, contact=colleague, subject="Pat's laptop", channel="email", now=NOW)
     ticket_create(account=cast.globex, contact=cast.globex_buyer, subject="Globex toner", channel="email", now=NOW)
     page = portal_client("rob@acme.test").get("/portal/requests/")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     text = page.content.decode()
     assert mine.reference in text and "My printer" in text
     assert "Pat&#x27;s laptop" not in text and "Pat's laptop" not in text and "Globex toner" not in text

@@ -73,6 +73,7 @@ def test_opening_the_link_does_not_sign_in_until_the_button_is_pressed(cast, clo
     for _ in range(3):  # a mail scanner fetching the link, twice, and a preview
         page = scanner.get(path)
         assert page.status_code == 200 and b'name="sesame"' in page.content
+        assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     assert scanner.get("/portal/requests/").status_code == 302  # the scanner is not signed in
     signed = client.post("/portal/sign-in/link/", link_parts(path))
     assert signed.status_code == 302 and signed["Location"] == "/portal/requests/"
