@@ -17,7 +17,7 @@ from amends.core.events import event_record
 from amends.customers.models import Contact
 from amends.desk.intake import ticket_take_in
 from amends.desk.models import Kind, State, Ticket
-from amends.desk.services import ticket_log_contact, ticket_set_state
+from amends.desk.services import ticket_lock, ticket_log_contact, ticket_set_state
 from amends.people.models import Team
 from amends.policies.models import Urgency
 
@@ -49,6 +49,7 @@ def ticket_customer_writes(
     is taken in for `team` (the request's own by default) with `subject`, `body`, `urgency`, `kind` and
     `callback_within`, as a new message would be."""
     with transaction.atomic():
+        ticket = ticket_lock(ticket.pk)  # decide on the request as it is now, one writer at a time
         if ticket.is_open:
             return CustomerWrote(ticket_log_contact(ticket, now=now, actor=None, channel=channel, note=note),
                                  Landed.CHASED)
