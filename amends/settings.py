@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "amends.mail",
     "amends.api",
     "amends.web",
+    "amends.portal",
     "amends.demo",
     "amends.bench",
 ]
@@ -146,6 +147,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The customer portal's emailed sign-in links (django-sesame): scoped to the portal, valid for
+# AMENDS_PORTAL_LINK_MINUTES, usable once (a link is bound to the login's last sign-in). The portal checks a
+# link itself on a POST (a person's click on "Sign in"), so mail scanners that fetch links use up nothing;
+# sesame's backend is not listed here, so no link ever signs anyone in to the staff side.
+SESAME_MAX_AGE = timedelta(minutes=env.int("AMENDS_PORTAL_LINK_MINUTES", default=15))
+SESAME_ONE_TIME = True
+if not timedelta(minutes=1) <= SESAME_MAX_AGE <= timedelta(hours=24):
+    raise environ.ImproperlyConfigured("AMENDS_PORTAL_LINK_MINUTES must be between 1 and 1440")
 # Sign-in throttling (django-axes): an account locks after AMENDS_SIGNIN_ACCOUNT_FAILURES failed sign-ins
 # whatever the address, an address after AMENDS_SIGNIN_ADDRESS_FAILURES whatever the account; each lock
 # lifts AMENDS_SIGNIN_COOLOFF_MINUTES after the last failure, or when a lead or admin unlocks the account.

@@ -34,6 +34,9 @@ POLICIES = {
 }
 ORDER_LEAD = {"low": 2 * 1440, "normal": 1440, "high": 480, "urgent": 240}  # wall minutes before need-by
 
+# The demo customer who signs in to the portal (`amends run` says how): three requests of Inkwell Print Co.
+PORTAL_CONTACT = ("Gary Pope", "gary@inkwellprint.test", "Inkwell Print Co.")
+
 # key: (name, tier, usual agent, [(contact name, email, phone)])
 ACCOUNTS = {
     "smile": ("Smile Bright Dental", Tier.PRIORITY, "james", [

@@ -26,7 +26,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from amends.demo.build import Demo
-from amends.demo.company import CALENDAR_NAME, LOGIN_USERS, STAFF
+from amends.demo.company import CALENDAR_NAME, LOGIN_USERS, PORTAL_CONTACT, STAFF
 from amends.people.models import BusinessCalendar, Role, Team
 
 PASSWORD_FILE = "demo-login.txt"
@@ -55,6 +55,14 @@ class DemoLogin:
         first, *others = self.users
         lines = [f'Demo login: {first.role} "{first.username}" ({first.name}, {first.about}) / password {self.password}']
         lines += [f'            {u.role} "{u.username}" ({u.name}, {u.about}) / same password' for u in others]
+        name, email, account = PORTAL_CONTACT
+        mail_dir = getattr(settings, "EMAIL_FILE_PATH", "")
+        lines += [
+            f"Customer portal (/portal/): sign in as {name} of {account} with {email}.",
+            "            " + (f"The sign-in link is emailed to a file in {mail_dir}/; or print one with"
+                              if mail_dir else "The sign-in link is emailed; or print one with"),
+            f"            amends portal link {email}",
+        ]
         return lines
 
 

@@ -164,3 +164,22 @@ def owner_choose(
         if agent is not None:
             return Choice(agent, f"the team {role}: nobody else is reachable now", reachable=roster.reachable(agent.pk))
     return Choice(None, "the team has no lead or manager to take it")
+
+
+def lead_choose(roster: Roster) -> Choice:
+    """Who owns work that is for a lead (a complaint): the team's lead unless they are away (absent or no
+    longer active), whatever the hour; else as the escalation chain goes: the manager unless away, then the
+    rule for covered work (the person on duty, ... the manager as the last resort)."""
+    team = roster.team
+
+    def present(agent_id: int | None) -> TypeGuard[int]:
+        return agent_id is not None and agent_id in roster.agents and agent_id not in roster.away
+
+    lead_id, manager_id = team.lead_id, team.manager_id
+    if present(lead_id):
+        return Choice(roster.agents[lead_id], "a complaint goes to the team lead")
+    if present(manager_id):
+        return Choice(roster.agents[manager_id], "a complaint goes to a lead: the team lead is away, so the manager")
+    choice = owner_choose(roster, usual=None, spread=False, covered=True)
+    return Choice(choice.owner, f"a complaint goes to a lead: the lead and the manager are away, so {choice.why}",
+                  reachable=choice.reachable)

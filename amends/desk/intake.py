@@ -25,7 +25,7 @@ from amends.core.reference import Snapshot, reference_snapshot
 from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
-from amends.desk.assignment import owner_choose, roster_read
+from amends.desk.assignment import lead_choose, owner_choose, roster_read
 from amends.desk.models import (
     Channel,
     Kind,
@@ -105,7 +105,10 @@ def intake_plan(
     callback_within: timedelta | None = None,
     actor: Agent | None = None,
     token: ApiToken | None = None,
+    for_lead: bool = False,
 ) -> IntakePlan:
+    """Plan a new request. `for_lead`: it goes to the team's lead, or as the chain says when the lead is away
+    (a complaint), instead of to the account's usual agent or the least loaded."""
     subject = _check(kind, channel, urgency, subject)
     if need_by is not None:
         if timezone.is_naive(need_by):
@@ -124,7 +127,7 @@ def intake_plan(
     rules = rules_for_team(team, account.tier, urgency, ref)
     roster = roster_read(team, now, rules.calendar, also=[account.usual_agent_id], ref=ref)
     covered = rules.covered_now(now)
-    choice = owner_choose(
+    choice = lead_choose(roster) if for_lead else owner_choose(
         roster, usual=roster.agent(account.usual_agent_id), spread=True, covered=covered, account_name=account.name,
     )
     owner = choice.owner

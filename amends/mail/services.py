@@ -18,13 +18,14 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.text import get_valid_filename
 
 from amends.core.errors import DomainError
-from amends.core.events import event_new, event_record
+from amends.core.events import event_new
 from amends.core.models import Event
 from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
 from amends.desk.intake import ticket_take_in
-from amends.desk.models import Channel, State, Ticket
-from amends.desk.services import ticket_add_note, ticket_log_contact, ticket_set_state
+from amends.desk.models import Channel, Ticket
+from amends.desk.replies import Landed, ticket_customer_writes
+from amends.desk.services import ticket_add_note
 from amends.mail.models import InboundAttachment, InboundMessage, Mailbox, Outcome, Via
 from amends.mail.parse import Parsed, dedupe_key, message_parse
 from amends.mail.queries import (
@@ -158,9 +159,9 @@ def _sender(parsed: Parsed, mailbox: Mailbox, now: datetime) -> Contact:
                                   now=now)
 
 
-def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime, *, subject: str = "") -> Ticket:
+def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime) -> Ticket:
     asked = asked_for(parsed)
-    subject = subject or parsed.subject or f"Email from {parsed.from_address}"
+    subject = parsed.subject or f"Email from {parsed.from_address}"
     return ticket_take_in(
         account=contact.account, contact=contact, team=mailbox.team, subject=subject[:200],
         body=(parsed.reply_text or parsed.text)[:100_000], channel=Channel.EMAIL, urgency=asked.urgency,
@@ -169,35 +170,24 @@ def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime, *
 
 
 def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mailbox: Mailbox, now: datetime) -> None:
-    """An open request: the customer chased it (the core's rule). A closed one: reopened when it closed
-    within the mailbox's reopen window, else a follow-up request that names it."""
-    note = f"email: {(parsed.reply_text or parsed.text or parsed.subject)[:SNIPPET]}"
-    if ticket.is_open:
-        record.ticket = ticket_log_contact(ticket, now=now, actor=None, channel=Channel.EMAIL, note=note)
-        record.outcome, record.reason = Outcome.JOINED, f"{how}: a chaser on an open request"[:500]
-        return
-    recent = ticket.closed_at is not None and now - ticket.closed_at <= timedelta(days=mailbox.reopen_within_days)
-    if recent:
-        try:
-            record.ticket = ticket_set_state(ticket, State.OPEN, now=now, actor=None, note=f"the customer wrote again by {note}")
-            record.outcome, record.reason = Outcome.JOINED, f"{how}: reopened the closed request"[:500]
-            return
-        except DomainError as exc:  # cannot reopen (no owner to take it back): a follow-up instead
-            log.info("mail: %s not reopened (%s); opening a follow-up", ticket.reference, exc)
+    """The customer wrote again on `ticket`: a chaser, a reopening or a follow-up, by the desk's one rule
+    (`ticket_customer_writes`), with the mailbox's reopen window and the message's own urgency and kind."""
     assert record.contact is not None  # the sender is known before a message joins anything
-    follow_up = _create(record.contact, parsed, mailbox, now,
-                        subject=f"Follow-up to {ticket.reference}: {parsed.subject or ticket.subject}")
-    event_record(
-        ticket=ticket, kind="follow_up", now=now,
-        message=f"The customer wrote again after closing; follow-up request {follow_up.reference}",
-        data={"follow_up": follow_up.pk},
+    note = f"email: {(parsed.reply_text or parsed.text or parsed.subject)[:SNIPPET]}"
+    asked = asked_for(parsed)
+    wrote = ticket_customer_writes(
+        ticket, contact=record.contact, now=now, channel=Channel.EMAIL, note=note, subject=parsed.subject,
+        body=parsed.reply_text or parsed.text, reopen_within=timedelta(days=mailbox.reopen_within_days),
+        team=mailbox.team, urgency=asked.urgency, kind=asked.kind, callback_within=asked.callback_within,
     )
-    event_record(
-        ticket=follow_up, kind="follow_up", now=now, customer_visible=True,
-        message=f"Follow-up to {ticket.reference} ({ticket.subject})", data={"follows": ticket.pk},
-    )
-    record.ticket, record.outcome = follow_up, Outcome.CREATED
-    record.reason = f"{how}: {ticket.reference} is closed, so a follow-up request"[:500]
+    record.ticket = wrote.ticket
+    if wrote.landed == Landed.CHASED:
+        record.outcome, record.reason = Outcome.JOINED, f"{how}: a chaser on an open request"[:500]
+    elif wrote.landed == Landed.REOPENED:
+        record.outcome, record.reason = Outcome.JOINED, f"{how}: reopened the closed request"[:500]
+    else:
+        record.outcome = Outcome.CREATED
+        record.reason = f"{how}: {ticket.reference} is closed, so a follow-up request"[:500]
 
 
 def attachment_refusal(filename: str, content_type: str, size: int) -> str:

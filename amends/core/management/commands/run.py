@@ -95,6 +95,7 @@ class Command(BaseCommand):
             f"Amends is running at {url}/",
             f"  admin:     {url}/admin/",
             f"  API docs:  {url}/api/v1/docs",
+            f"  customers: {url}/portal/ (the portal; how we work: {url}/portal/how-we-work/)",
         ]
         if demo_text:
             lines += ["", demo_text]
