@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.text import get_valid_filename
 
+from amends.core.attachments import attachment_refusal
 from amends.core.errors import DomainError
 from amends.core.events import event_new, event_record
 from amends.core.models import Event
@@ -41,14 +41,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 50
 SNIPPET = 1000
-BLOCKED_EXTENSIONS = frozenset({
-    ".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".msi", ".dll", ".vbs", ".vbe", ".js", ".jse", ".jar",
-    ".ps1", ".hta", ".lnk", ".cpl", ".wsf",
-})
-BLOCKED_TYPES = frozenset({
-    "application/x-msdownload", "application/x-dosexec", "application/x-msdos-program", "application/x-ms-installer",
-    "application/hta", "application/x-javascript", "application/javascript", "text/javascript",
-})
 
 
 def message_receive(raw: bytes, *, mailbox: Mailbox, now: datetime, via: str = Via.CLI) -> InboundMessage:
@@ -165,6 +157,7 @@ def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime, *
         account=contact.account, contact=contact, team=mailbox.team, subject=subject[:200],
         body=(parsed.reply_text or parsed.text)[:100_000], channel=Channel.EMAIL, urgency=asked.urgency,
         kind=asked.kind, callback_within=asked.callback_within, now=now,
+        message_id=parsed.message_id[:500], references=tuple(r[:500] for r in parsed.references[-10:]),
     ).ticket
 
 
@@ -173,7 +166,8 @@ def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mail
     within the mailbox's reopen window, else a follow-up request that names it."""
     note = f"email: {(parsed.reply_text or parsed.text or parsed.subject)[:SNIPPET]}"
     if ticket.is_open:
-        record.ticket = ticket_log_contact(ticket, now=now, actor=None, channel=Channel.EMAIL, note=note)
+        record.ticket = ticket_log_contact(ticket, now=now, actor=None, channel=Channel.EMAIL, note=note,
+                                           message_id=parsed.message_id[:500])
         record.outcome, record.reason = Outcome.JOINED, f"{how}: a chaser on an open request"[:500]
         return
     recent = ticket.closed_at is not None and now - ticket.closed_at <= timedelta(days=mailbox.reopen_within_days)
@@ -198,16 +192,6 @@ def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mail
     )
     record.ticket, record.outcome = follow_up, Outcome.CREATED
     record.reason = f"{how}: {ticket.reference} is closed, so a follow-up request"[:500]
-
-
-def attachment_refusal(filename: str, content_type: str, size: int) -> str:
-    """Why an attachment is not stored, or "" when it may be."""
-    limit = settings.AMENDS_MAIL_MAX_ATTACHMENT_BYTES
-    if size > limit:
-        return f"larger than the {limit:,}-byte limit ({size:,} bytes)"
-    if PurePosixPath(filename.lower()).suffix in BLOCKED_EXTENSIONS or content_type.lower() in BLOCKED_TYPES:
-        return f"a program or script ({content_type}, {filename}) is not stored"
-    return ""
 
 
 def _attachments_store(record: InboundMessage, parsed: Parsed, now: datetime) -> None:
