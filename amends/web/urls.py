@@ -11,6 +11,7 @@ from amends.web.views import (
     mine,
     notifications,
     queues,
+    replies,
     rota,
     team,
     ticket,
@@ -35,6 +36,9 @@ urlpatterns = [
     path("requests/<int:ticket_id>/state/", ticket.ticket_state, name="ticket_state"),
     path("requests/<int:ticket_id>/note/", ticket.ticket_note, name="ticket_note"),
     path("requests/<int:ticket_id>/contact/", ticket.ticket_contact, name="ticket_contact"),
+    path("requests/<int:ticket_id>/reply/", replies.reply_post, name="ticket_reply"),
+    path("requests/<int:ticket_id>/reply/template/", replies.reply_template, name="ticket_reply_template"),
+    path("requests/<int:ticket_id>/reply/preview/", replies.reply_show, name="ticket_reply_preview"),
     path("requests/<int:ticket_id>/promises/", ticket.promise_new, name="promise_new"),
     path("requests/<int:ticket_id>/promises/<int:promise_id>/keep/", ticket.promise_done, name="promise_keep"),
     path(

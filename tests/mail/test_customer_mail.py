@@ -16,14 +16,20 @@ from amends.desk.intake import Caller, ticket_create, ticket_take_in
 from amends.desk.models import PromiseKind, PromiseState, Situation
 from amends.desk.promises import promise_make
 from amends.desk.reach import how_seen
-from amends.desk.reply_templates import due_text, language_of, render, template_check, template_for, template_save
+from amends.desk.reply_templates import (
+    due_text,
+    language_of,
+    render,
+    template_check,
+    template_for,
+    template_save,
+)
 from amends.desk.services import ticket_add_note, ticket_set_state
 from amends.mail.models import Outcome
 from amends.mail.services import message_receive
 from amends.people.rota_services import rota_shift_add
 from tests.cast import at
 from tests.mail.messages import email_bytes
-from tests.mail.smtp import smtp_server  # noqa: F401 (a fixture)
 
 FRIDAY = at("2026-03-06 09:30")
 

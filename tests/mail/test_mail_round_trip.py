@@ -20,7 +20,7 @@ from amends.mail.imap import mailbox_poll
 from amends.mail.models import Outcome
 from tests.cast import at
 from tests.mail.messages import email_bytes
-from tests.mail.smtp import Received, free_port, silent_smtp, smtp_server  # noqa: F401 (fixtures)
+from tests.mail.smtp import Received, free_port
 from tests.mail.test_imap_dovecot import deliver, dovecot, imap  # noqa: F401 (fixtures; skips without Dovecot)
 
 FRIDAY = at("2026-03-06 09:30")
