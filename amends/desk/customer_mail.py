@@ -287,7 +287,9 @@ def reply_send(
             ticket, to=ticket.contact.email, subject=subject, text=body, now=now, language=language,
             attachments=attachments,
         )
-        event = emailed_event(ticket, message, situation=situation, now=now, actor=actor, token=token, text=body)
+        files = f"\n\nAttached: {', '.join(a.filename for a in attachments)}" if attachments else ""
+        event = emailed_event(ticket, message, situation=situation, now=now, actor=actor, token=token,
+                              text=body + files)
         events_record([event])
         answered = list(ticket.promises.filter(
             state__in=LIVE_PROMISE_STATES, kind__in=[PromiseKind.FIRST_RESPONSE, PromiseKind.UPDATE]
