@@ -31,7 +31,7 @@ from amends.api.fields import (
     When,
     whole,
 )
-from amends.core.attachments import BLOCKED_TYPES
+from amends.core.attachments import BLOCKED_EXTENSIONS, BLOCKED_TYPES
 from amends.core.models import Visibility
 from amends.customers.models import Tier
 from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, PromiseState, Situation, State
@@ -129,18 +129,22 @@ class NoteIn(In):
     customer_visible: Flag = False
 
 
-# A file sent with a reply, base64 in the JSON body: at most 10 MiB decoded; no program or script.
+# A file sent with a reply, base64 in the JSON body: at most 10 MiB decoded; no program or script, by its
+# media type (written in lower case) or its name's extension, which the schema states as the service checks.
 BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-MEDIA_TYPE = r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$"
-_BLOCKED = cast(JsonDict, {"not": {"enum": sorted(BLOCKED_TYPES)}})
+MEDIA_TYPE = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
+_BLOCKED_TYPE = cast(JsonDict, {"not": {"enum": sorted(BLOCKED_TYPES)}})
+_BLOCKED_NAME = cast(JsonDict, {"not": {"pattern": r"\.(" + "|".join(
+    "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in ext[1:]) for ext in sorted(BLOCKED_EXTENSIONS)
+) + r")$"}})
 
 
 class AttachmentIn(In):
-    filename: FileName
-    content_type: Annotated[str, Field(max_length=129, pattern=MEDIA_TYPE, json_schema_extra=_BLOCKED)] = (
+    filename: Annotated[FileName, Field(json_schema_extra=_BLOCKED_NAME)]
+    content_type: Annotated[str, Field(max_length=129, pattern=MEDIA_TYPE, json_schema_extra=_BLOCKED_TYPE)] = (
         "application/octet-stream"
     )
-    content_base64: Annotated[str, Field(max_length=13_981_016, pattern=BASE64)] = Field(
+    content_base64: Annotated[str, Field(max_length=13_981_012, pattern=BASE64)] = Field(
         description="The file, base64-encoded (at most 10 MiB decoded)"
     )
 
