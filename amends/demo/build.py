@@ -133,8 +133,11 @@ class Demo:
 
     def customers(self) -> None:
         holding = Account.objects.create(name="Unconfirmed senders", team=self.teams["desk"], created_at=self.setup_at)
+        # Each team's customer email goes From its mailbox, and the customers' answers come back to it.
         Mailbox.objects.create(name="help", address="help@brightwire.test", team=self.teams["desk"],
-                               holding_account=holding)  # customer email goes From here, and their answers come back
+                               holding_account=holding)
+        Mailbox.objects.create(name="orders", address="orders@brightwire.test", team=self.teams["field"],
+                               holding_account=holding)
         for key, (name, tier, usual, contacts) in ACCOUNTS.items():
             account = Account.objects.create(
                 name=name, tier=tier, team=self.teams["desk"], usual_agent=self.agents.get(usual or ""),
