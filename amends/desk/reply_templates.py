@@ -20,6 +20,7 @@ from amends.desk.models import ReplyTemplate, Situation
 LANGUAGES = ("en", "de")
 FALLBACK = "en"
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+ANY_BRACES = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
 VARIABLES: dict[str, str] = {  # name -> what it holds, shown to the people who edit templates
     "contact_name": "the customer's name",
@@ -145,11 +146,10 @@ def due_text(ts: datetime, language: str, zone: str = "") -> str:
 
 def template_check(text: str, *, field: str = "body") -> str:
     """Refuse a placeholder that is not one of the variables, naming it and the ones there are."""
-    for match in PLACEHOLDER.finditer(text):
-        if match.group(1) not in VARIABLES:
-            raise DomainError(
-                f"{{{{ {match.group(1)} }}}} is not a variable; use one of {', '.join(VARIABLES)}", field=field
-            )
+    for match in ANY_BRACES.finditer(text):
+        name = match.group(1).strip()
+        if name not in VARIABLES:
+            raise DomainError(f"{{{{ {name[:60]} }}}} is not a variable; use one of {', '.join(VARIABLES)}", field=field)
     return text
 
 

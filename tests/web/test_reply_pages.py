@@ -97,3 +97,22 @@ def test_the_request_page_stays_fixed_cost_with_emails(cast, ticket, django_asse
         client.post(f"/requests/{ticket.pk}/reply/", {"mode": "email", "body": f"More {i}"})
     with django_assert_num_queries(12):
         client.get(f"/requests/{ticket.pk}/")
+
+
+def test_leads_edit_the_templates_and_agents_cannot(cast, ticket):
+    lead = client_for(cast.lena)
+    page = lead.get("/mail/templates/").content.decode()
+    assert "Es tut uns leid" in page and "We are sorry" in page and "portal_link" in page
+    url = "/mail/templates/apology/de/"
+    refused = lead.post(url, {"subject": "Entschuldigung", "body": "Hallo {{ contact.account.secret }}"})
+    assert refused.status_code == 422 and "is not a variable" in refused.content.decode()
+    saved = lead.post(url, {"subject": "Entschuldigung", "body": "Hallo {{ contact_name }}, es tut uns leid."},
+                      follow=True)
+    assert "Template saved: Apology (Deutsch)." in saved.content.decode()
+    cast.acme_ceo.language = "de"
+    cast.acme_ceo.save()
+    draft = client_for(cast.alice).get(f"/requests/{ticket.pk}/reply/template/", {"template": "apology"},
+                                       headers={"HX-Request": "true"}).content.decode()
+    assert "Hallo Rob Acme, es tut uns leid." in draft
+    assert client_for(cast.alice).post(url, {"subject": "x", "body": "y"}).status_code == 403
+    assert client_for(cast.alice).get("/mail/templates/").status_code == 403
