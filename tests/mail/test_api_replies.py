@@ -88,3 +88,18 @@ def test_the_role_rule_and_the_refusals_name_the_field(cast, ticket):
     error_of(api.post(f"/requests/{nobody.pk}/replies", {"body": "Hello?"}), 409, field="contact")
     error_of(api.post("/requests/999999/replies", {"body": "Hello?"}), 404)
     assert Outbox.objects.filter(audience=Audience.CUSTOMER).count() == 3  # the acknowledgement, Bob's, Lena's
+
+
+def test_a_contacts_language_is_set_through_the_api_and_chooses_their_email(cast):
+    api = Api.with_new_token("setup")
+    made = api.post("/contacts", {"account": cast.globex.pk, "name": "Greta Globex", "email": "greta@globex.test",
+                                  "language": "de"})
+    assert made.status_code == 201, made.content
+    assert made.json()["language"] == "de"
+    error_of(api.patch(f"/contacts/{made.json()['id']}", {"language": "fr"}), 422, field="language")
+    created = api.post("/requests", {"account": cast.globex.pk, "contact": {"id": made.json()["id"]},
+                                     "subject": "Rechnung"})
+    assert created.status_code == 201, created.content
+    [ack] = Outbox.objects.filter(audience=Audience.CUSTOMER, ticket_id=created.json()["id"])
+    assert ack.subject.startswith(f"[AM-{created.json()['id']}] Wir haben Ihre Anfrage erhalten")
+    assert api.patch(f"/contacts/{made.json()['id']}", {"language": "en"}).json()["language"] == "en"
