@@ -141,7 +141,9 @@ def ticket_assign(
 
 def ticket_set_state(
     ticket: Ticket, state: str, *, now: datetime, actor: Agent | None, note: str = "", token: ApiToken | None = None,
+    message_id: str = "",
 ) -> Ticket:
+    """`message_id`: the customer's email that caused the change (a reopen), kept for the email thread."""
     if state not in State.values:
         raise DomainError(f"unknown state {state!r}; choose one of {', '.join(State.values)}", field="state")
     with transaction.atomic():
@@ -181,7 +183,7 @@ def ticket_set_state(
         event_record(
             ticket=ticket, kind="state_changed", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{State(old).label} → {State(state).label}" + (f": {note}" if note else ""),
-            data={"from": old, "to": state},
+            data={"from": old, "to": state, **({"message_id": message_id} if message_id else {})},
         )
         ticket_save(ticket, now)
     return ticket

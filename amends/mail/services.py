@@ -173,7 +173,8 @@ def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mail
     recent = ticket.closed_at is not None and now - ticket.closed_at <= timedelta(days=mailbox.reopen_within_days)
     if recent:
         try:
-            record.ticket = ticket_set_state(ticket, State.OPEN, now=now, actor=None, note=f"the customer wrote again by {note}")
+            record.ticket = ticket_set_state(ticket, State.OPEN, now=now, actor=None, note=f"the customer wrote again by {note}",
+                                             message_id=parsed.message_id[:500])
             record.outcome, record.reason = Outcome.JOINED, f"{how}: reopened the closed request"[:500]
             return
         except DomainError as exc:  # cannot reopen (no owner to take it back): a follow-up instead

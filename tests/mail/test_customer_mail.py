@@ -238,3 +238,16 @@ def test_each_entry_says_how_the_customer_learns_of_it(cast, smtp_server):
     [received] = [m for m in smtp_server.messages if m["To"] == "rob@acme.test"]
     assert received["To"] == "rob@acme.test" and received["Message-ID"] == customer_mail(ticket)[0].message_id
     assert received.get_body(("html",)) is not None and received.get_body(("plain",)) is not None
+
+
+def test_a_reply_after_the_customer_reopened_by_email_answers_that_email(cast, mailbox):
+    record = message_receive(email_bytes(message_id="<c1@acme.test>"), mailbox=mailbox, now=FRIDAY)
+    ticket = record.ticket
+    reply_send(ticket, now=at("2026-03-06 10:00"), actor=cast.alice, body="Fixed: new drum.")
+    ticket_set_state(ticket, "resolved", now=at("2026-03-06 10:05"), actor=cast.alice)
+    again = message_receive(email_bytes(message_id="<c2@acme.test>", subject=f"Re: [{ticket.reference}] Printer",
+                                        body="It jams again."), mailbox=mailbox, now=at("2026-03-09 09:30"))
+    assert again.outcome == Outcome.JOINED and "reopened" in again.reason
+    answer = reply_send(ticket, now=at("2026-03-09 10:00"), actor=cast.alice, body="Coming over.")
+    assert answer.message.in_reply_to == "<c2@acme.test>"
+    assert answer.message.references.split()[0] == "<c1@acme.test>"
