@@ -49,7 +49,9 @@ def reply_template(request: AgentRequest, ticket_id: int) -> HttpResponse:
         form = ReplyForm(initial={"mode": mode})
         return _page(request, ticket_id, reply_context(ticket, form=form))
     subject, body, _ = reply_draft(ticket, situation, agent=request.agent)
-    form = ReplyForm(initial={"mode": EMAIL, "template": situation, "subject": subject, "body": body})
+    can_email = bool(ticket.contact and ticket.contact.email)  # else the text is for a call, noted here
+    form = ReplyForm(initial={"mode": EMAIL if can_email else NOTE, "template": situation, "subject": subject,
+                              "body": body})
     return _page(request, ticket_id, reply_context(ticket, form=form))
 
 
