@@ -108,7 +108,7 @@ def contact_post(
         request, response, key=idempotency_key, operation="POST /contacts", payload=payload, now=now,
         make=lambda: contact_detail(contact_create(
             lookups.account_named(payload.account), name=payload.name, email=payload.email, phone=payload.phone,
-            now=now, actor=actor(request), token=request.auth,
+            language=payload.language, now=now, actor=actor(request), token=request.auth,
         )),
     )
 

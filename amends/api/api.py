@@ -21,6 +21,7 @@ from amends.api import (
     notifications,
     policies,
     promises,
+    replies,
     requests,
     rota,
     teams,
@@ -57,6 +58,6 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
-for module in (requests, actions, promises, agents, board, notifications, teams, rota, calendars, policies,
+for module in (requests, actions, replies, promises, agents, board, notifications, teams, rota, calendars, policies,
                accounts):
     api.add_router("", module.router)

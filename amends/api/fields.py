@@ -125,3 +125,6 @@ Note = Annotated[str, Field(max_length=2_000, pattern=ANY_TEXT), AfterValidator(
 NoteText = Annotated[str, Field(min_length=1, max_length=10_000, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 Phone = Annotated[str, Field(max_length=40, pattern=ANY_TEXT), AfterValidator(_plain_text)]
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL_PATTERN), AfterValidator(_plain_text), AfterValidator(_email)]
+ReplyText = Annotated[str, Field(min_length=1, max_length=50_000, pattern=NOT_BLANK), AfterValidator(_plain_text)]
+ReplySubject = Annotated[str, Field(max_length=200, pattern=ANY_TEXT), AfterValidator(_plain_text)]
+FileName = Annotated[str, Field(min_length=1, max_length=255, pattern=NOT_BLANK), AfterValidator(_plain_text)]

@@ -9,6 +9,7 @@ from typing import cast
 from amends.core.models import Event, Notification
 from amends.desk.models import Promise, Ticket
 from amends.desk.queries import AttentionItem, ticket_get
+from amends.desk.reach import HowSeen, how_seen
 from amends.people.models import Absence, Agent, Team
 
 
@@ -40,10 +41,16 @@ def promise_out(promise: Promise) -> dict:
     }
 
 
-def event_out(event: Event) -> dict:
+def seen_out(seen: HowSeen) -> dict:
+    return {"how": seen.how, "label": seen.label, "to": seen.to or None, "delivery": seen.delivery or None}
+
+
+def event_out(event: Event, seen: HowSeen | None = None) -> dict:
+    """`seen`: how the customer learns of it, when the caller read it for many events at once."""
+    seen = seen or how_seen([event])[event.pk]
     return {
         "id": event.pk, "kind": event.kind, "visibility": event.visibility, "message": event.message,
-        "actor": ref(event.actor), "created_at": event.created_at,
+        "actor": ref(event.actor), "created_at": event.created_at, "customer_learns": seen_out(seen),
     }
 
 
@@ -60,6 +67,7 @@ def ticket_view_of(ticket: Ticket, promises: list[Promise], events: list[Event] 
     ticket.live_promises = [p for p in promises if p.is_live]  # type: ignore[attr-defined]  # as a to_attr prefetch would
     if events is None:
         events = list(Event.objects.filter(ticket_id=ticket.pk).select_related("actor__user").order_by("created_at", "id"))
+    seen = how_seen(events)
     return {
         **ticket_summary(ticket),
         "body": ticket.body, "closed_at": ticket.closed_at, "assigned_at": ticket.assigned_at,
@@ -70,7 +78,7 @@ def ticket_view_of(ticket: Ticket, promises: list[Promise], events: list[Event] 
             "next_deadline_at": ticket.next_deadline_at,
         },
         "promises": [promise_out(p) for p in sorted(promises, key=lambda p: (p.due_at, p.pk))],
-        "events": [event_out(e) for e in events],
+        "events": [event_out(e, seen[e.pk]) for e in events],
     }
 
 

@@ -15,6 +15,7 @@ from amends.api.fields import (
     NOT_BLANK,
     Body,
     Email,
+    FileName,
     Flag,
     Id,
     Name,
@@ -23,14 +24,17 @@ from amends.api.fields import (
     Phone,
     QueryId,
     Reason,
+    ReplySubject,
+    ReplyText,
     RequiredReason,
     Subject,
     When,
     whole,
 )
+from amends.core.attachments import BLOCKED_EXTENSIONS, BLOCKED_TYPES
 from amends.core.models import Visibility
 from amends.customers.models import Tier
-from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, PromiseState, State
+from amends.desk.models import Channel, Kind, PromiseKind, PromiseSource, PromiseState, Situation, State
 from amends.people.models import Role
 from amends.policies.models import Urgency
 
@@ -123,6 +127,35 @@ class StateIn(In):
 class NoteIn(In):
     text: NoteText
     customer_visible: Flag = False
+
+
+# A file sent with a reply, base64 in the JSON body: at most 10 MiB decoded; no program or script, by its
+# media type (written in lower case) or its name's extension, which the schema states as the service checks.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+MEDIA_TYPE = r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$"
+_BLOCKED_TYPE = cast(JsonDict, {"not": {"enum": sorted(BLOCKED_TYPES)}})
+_BLOCKED_NAME = cast(JsonDict, {"not": {"pattern": r"\.(" + "|".join(
+    "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in ext[1:]) for ext in sorted(BLOCKED_EXTENSIONS)
+) + r")$"}})
+
+
+class AttachmentIn(In):
+    filename: Annotated[FileName, Field(json_schema_extra=_BLOCKED_NAME)]
+    content_type: Annotated[str, Field(max_length=129, pattern=MEDIA_TYPE, json_schema_extra=_BLOCKED_TYPE)] = (
+        "application/octet-stream"
+    )
+    content_base64: Annotated[str, Field(max_length=13_981_012, pattern=BASE64)] = Field(
+        description="The file, base64-encoded (at most 10 MiB decoded)"
+    )
+
+
+class ReplyIn(In):
+    body: ReplyText
+    subject: ReplySubject = Field(
+        "", description="Default: Re: the request's subject; [AM-123] is added"
+    )
+    template: Situation | None = Field(None, description="The situation's template the text was written from")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
 
 
 class AbsenceIn(In):
@@ -231,6 +264,16 @@ class PromiseOut(Schema):
     withdraw_reason: str
 
 
+class HowSeenOut(Schema):
+    """How the customer learns of an event: emailed (to an address, with the email's delivery state),
+    shown in their portal, or not at all (staff only)."""
+
+    how: Literal["emailed", "portal", "staff"]
+    label: str
+    to: str | None
+    delivery: Literal["queued", "sent", "failed"] | None
+
+
 class EventOut(Schema):
     id: int
     kind: str
@@ -238,6 +281,7 @@ class EventOut(Schema):
     message: str
     actor: Ref | None
     created_at: datetime
+    customer_learns: HowSeenOut
 
 
 class TicketSummary(Schema):
@@ -344,3 +388,35 @@ class NotificationList(Schema):
 
 class NotificationsReadOut(Schema):
     marked_read: int = Field(description="How many were unread and are now read")
+
+
+class AttachmentOut(Schema):
+    filename: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Schema):
+    """An email on the request, either way: `out` (ours to the customer, with its delivery state) or `in`
+    (received from them)."""
+
+    direction: Literal["out", "in"]
+    id: int
+    message_id: str
+    sender: str
+    to: str
+    subject: str
+    text: str
+    at: datetime
+    delivery: Literal["queued", "sent", "failed"] | None
+    attachments: list[AttachmentOut]
+
+
+class MessageList(Schema):
+    items: list[MessageOut]
+
+
+class ReplyOut(Schema):
+    message: MessageOut
+    event: EventOut
+    kept_promises: list[int]

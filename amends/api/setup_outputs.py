@@ -76,7 +76,7 @@ def account_out(account: Account) -> dict:
 def contact_detail(contact: Contact) -> dict:
     return {
         "id": contact.pk, "account": named(contact.account), "name": contact.name, "email": contact.email,
-        "phone": contact.phone, "created_at": contact.created_at,
+        "phone": contact.phone, "language": contact.language, "created_at": contact.created_at,
     }
 
 

@@ -29,7 +29,7 @@ from amends.api.fields import (
     whole,
 )
 from amends.api.schemas import AccountRef, In, Ref
-from amends.customers.models import Tier
+from amends.customers.models import Language, Tier
 from amends.people.models import Role
 from amends.policies.models import OutOfHours, Urgency
 
@@ -222,12 +222,14 @@ class ContactCreate(In):
     name: Required
     email: Email = ""
     phone: Phone = ""
+    language: Language = Field(Language.ENGLISH, description="The language of the email they get from us")
 
 
 class ContactChange(In):
     name: Required = Field(None)  # type: ignore[assignment]
     email: Email = Field(None)  # type: ignore[assignment]
     phone: Phone = Field(None)  # type: ignore[assignment]
+    language: Language = Field(None)  # type: ignore[assignment]
 
 
 class Page(Schema):
@@ -317,6 +319,7 @@ class ContactDetail(Schema):
     name: str
     email: str
     phone: str
+    language: Language
     created_at: datetime
 
 

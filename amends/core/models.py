@@ -80,6 +80,18 @@ class Delivery(models.Model):
         """The email's subject, body and extra headers: each concrete model (an abstract method) says."""
         raise NotImplementedError
 
+    def sender(self) -> str:
+        """The From address ("Name <address>"); empty: the site's DEFAULT_FROM_EMAIL."""
+        return ""
+
+    def html(self) -> str:
+        """The HTML alternative of the body; empty: plain text only."""
+        return ""
+
+    def files(self) -> list[tuple[str, bytes, str]]:
+        """Attachments as (filename, content, content type)."""
+        return []
+
 
 class Outbox(Delivery):
     """An outbound message, written with the change that caused it and delivered by the worker."""
@@ -89,6 +101,11 @@ class Outbox(Delivery):
     body = models.TextField()
     message_id = models.CharField(max_length=200, unique=True)
     in_reply_to = models.CharField(max_length=200, blank=True)
+    references = models.TextField(blank=True, help_text="Earlier Message-IDs of the thread, oldest first.")
+    from_email = models.CharField(
+        max_length=400, blank=True, help_text='"Name <address>"; empty: the site\'s default sender.'
+    )
+    html_body = models.TextField(blank=True, help_text="The HTML alternative; empty: plain text only.")
     ticket = models.ForeignKey("desk.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
 
@@ -105,7 +122,36 @@ class Outbox(Delivery):
         return f"to {self.to}: {self.subject}"
 
     def email(self) -> tuple[str, str, dict[str, str]]:
-        return self.subject, self.body, {"In-Reply-To": self.in_reply_to} if self.in_reply_to else {}
+        headers = {"In-Reply-To": self.in_reply_to} if self.in_reply_to else {}
+        if self.references:
+            headers["References"] = self.references
+        return self.subject, self.body, headers
+
+    def sender(self) -> str:
+        return self.from_email
+
+    def html(self) -> str:
+        return self.html_body
+
+    def files(self) -> list[tuple[str, bytes, str]]:
+        found = []
+        for attachment in self.attachments.all():
+            with attachment.file.open("rb") as f:
+                found.append((attachment.filename, f.read(), attachment.content_type))
+        return found
+
+
+class OutboxAttachment(models.Model):
+    """A file sent with an outbound message, kept in Django's storage."""
+
+    message = models.ForeignKey(Outbox, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to="mail/outbound/", max_length=300)
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Notification(Delivery):

@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import get_valid_filename
 
-from amends.core.models import Audience, Delivery, Notification, Outbox
+from amends.core.models import Audience, Delivery, Notification, Outbox, OutboxAttachment
 from amends.core.webhooks import webhook_endpoints_for, webhooks_notification_sent
 
 if TYPE_CHECKING:
@@ -42,13 +44,24 @@ def new_message_id(now: datetime) -> str:
 
 def outbox_enqueue(
     *, audience: str, to: str, subject: str, body: str, now: datetime, ticket: Ticket | None = None,
-    in_reply_to: str = "",
+    in_reply_to: str = "", references: list[str] | None = None, from_email: str = "", html: str = "",
+    attachments: list[tuple[str, bytes, str]] | None = None, message_id: str = "",
 ) -> Outbox:
+    """Write one message to send, in the caller's transaction. `references`: the thread's earlier
+    Message-IDs, oldest first; `attachments`: (filename, content, content type), stored through Django's
+    storage with the row. `message_id`: one the caller made beforehand (to name it in the same
+    transaction's event); a new one otherwise."""
     message = Outbox(
-        audience=audience, to=to, subject=subject[:300], body=body, message_id=new_message_id(now),
-        in_reply_to=in_reply_to, ticket=ticket, created_at=now, next_attempt_at=now,
+        audience=audience, to=to, subject=subject[:300], body=body, message_id=message_id or new_message_id(now),
+        in_reply_to=in_reply_to, references=" ".join(references or []), from_email=from_email, html_body=html,
+        ticket=ticket, created_at=now, next_attempt_at=now,
     )
     message.save(force_insert=True)
+    for filename, content, content_type in attachments or []:
+        row = OutboxAttachment(message=message, filename=filename, content_type=content_type, size=len(content))
+        row.file.save(f"{now:%Y/%m/%d}/{message.pk}/{get_valid_filename(filename)[:100] or 'attachment'}",
+                      ContentFile(content), save=False)
+        row.save(force_insert=True)
     return message
 
 
@@ -95,12 +108,8 @@ class ServerUnavailable(Exception):
 def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
     """Send one leased message; True when it went out. When the server itself did not answer, the attempt
     is recorded and ServerUnavailable raised, so the caller stops the batch instead of waiting again."""
-    subject, body, headers = row.email()
-    message = EmailMessage(
-        subject=subject, body=body, to=[row.to], from_email=settings.DEFAULT_FROM_EMAIL,
-        headers={"Message-ID": row.message_id, **headers}, connection=connection,
-    )
     try:
+        message = _message(row, connection)
         message.send()
     except Exception as exc:  # any backend failure is retried later
         outbox_attempt_failed(row, now, exc)
@@ -116,6 +125,22 @@ def outbox_deliver_one(row: Delivery, now: datetime, connection=None) -> bool:
         if unsent.update(sent_at=now, locked_until=None, last_error=""):
             webhooks_notification_sent(row, now, endpoints)
     return True
+
+
+def _message(row: Delivery, connection) -> EmailMultiAlternatives:
+    """The email of a row: its sender (or the site's), plain text with the HTML alternative when it has one,
+    its attachments, its Message-ID and threading headers."""
+    subject, body, headers = row.email()
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, to=[row.to], from_email=row.sender() or settings.DEFAULT_FROM_EMAIL,
+        headers={"Message-ID": row.message_id, **headers}, connection=connection,
+    )
+    html = row.html()
+    if html:
+        message.attach_alternative(html, "text/html")
+    for filename, content, content_type in row.files():
+        message.attach(filename, content, content_type)
+    return message
 
 
 def outbox_attempt_failed(row: Delivery, now: datetime, exc: BaseException) -> None:

@@ -32,7 +32,7 @@ class AccountAdmin(CreatedNowMixin, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(CreatedNowMixin, admin.ModelAdmin):
-    list_display = ["name", "account", "email", "phone", "created_at"]
+    list_display = ["name", "account", "email", "phone", "language", "created_at"]
     list_select_related = ["account"]
     search_fields = ["name", "email", "phone", "account__name"]
     autocomplete_fields = ["account"]

@@ -10,6 +10,13 @@ class Tier(models.TextChoices):
     PREMIER = "premier", "Premier"
 
 
+class Language(models.TextChoices):
+    """The languages customer email is written in (reply templates exist for each)."""
+
+    ENGLISH = "en", "English"
+    GERMAN = "de", "Deutsch"
+
+
 class Account(models.Model):
     name = models.CharField(max_length=200, unique=True)
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
@@ -32,6 +39,10 @@ class Contact(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ENGLISH,
+        help_text="The language of the email they get from us.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

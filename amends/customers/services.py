@@ -12,13 +12,13 @@ from amends.core.changes import change_apply_and_record, fields_named
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
-from amends.customers.models import Account, Contact, Tier
+from amends.customers.models import Account, Contact, Language, Tier
 
 if TYPE_CHECKING:
     from amends.people.models import Agent, Team
 
 ACCOUNT_FIELDS = frozenset({"name", "tier", "team", "usual_agent"})
-CONTACT_FIELDS = frozenset({"name", "email", "phone"})
+CONTACT_FIELDS = frozenset({"name", "email", "phone", "language"})
 
 
 def contact_find_or_create(
@@ -108,6 +108,8 @@ def account_change(
 def _contact_check(contact: Contact) -> None:
     if not contact.name:
         raise DomainError("give the contact's name", field="name")
+    if contact.language not in Language.values:
+        raise DomainError(f"choose one of the languages {', '.join(Language.values)}", field="language")
     if contact.email and contact.account.contacts.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
         raise Conflict(f"{contact.account.name} already has a contact with the email {contact.email}", field="email")
 
@@ -124,11 +126,12 @@ def _contact_save(contact: Contact, **kwargs: Any) -> None:
 
 def contact_create(
     account: Account, *, name: str, now: datetime, email: str = "", phone: str = "", actor: Agent | None = None,
-    token: ApiToken | None = None,
+    token: ApiToken | None = None, language: str = Language.ENGLISH,
 ) -> Contact:
     """A person at the customer (their email is unique within the account)."""
     contact = Contact(
-        account=account, name=" ".join(name.split()), email=email.strip().lower(), phone=phone.strip(), created_at=now
+        account=account, name=" ".join(name.split()), email=email.strip().lower(), phone=phone.strip(), created_at=now,
+        language=language,
     )
     with transaction.atomic():
         _contact_save(contact)

@@ -26,6 +26,7 @@ from amends.demo.stories import history, today
 from amends.demo.timeline import Timeline
 from amends.desk.handover import absence_set
 from amends.desk.models import Ticket
+from amends.mail.models import Mailbox
 from amends.people.models import Agent, BusinessCalendar, Closure, Role, Team
 from amends.people.rota_services import rota_override_add, rota_shift_add
 from amends.policies.business_time import CalendarSpec
@@ -131,6 +132,12 @@ class Demo:
         )
 
     def customers(self) -> None:
+        holding = Account.objects.create(name="Unconfirmed senders", team=self.teams["desk"], created_at=self.setup_at)
+        # Each team's customer email goes From its mailbox, and the customers' answers come back to it.
+        Mailbox.objects.create(name="help", address="help@brightwire.test", team=self.teams["desk"],
+                               holding_account=holding)
+        Mailbox.objects.create(name="orders", address="orders@brightwire.test", team=self.teams["field"],
+                               holding_account=holding)
         for key, (name, tier, usual, contacts) in ACCOUNTS.items():
             account = Account.objects.create(
                 name=name, tier=tier, team=self.teams["desk"], usual_agent=self.agents.get(usual or ""),

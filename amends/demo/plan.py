@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.mail import get_connection
 
 from amends.core.outbox import outbox_claim, outbox_deliver_one
+from amends.desk.customer_mail import reply_send
 from amends.desk.intake import ticket_create
 from amends.desk.models import LIVE_PROMISE_STATES, Promise, PromiseKind, Ticket, Timer
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
@@ -48,8 +49,9 @@ class Plan:
         self.deliver_mail()
 
     def deliver_mail(self) -> None:
-        """The staff mail of the story went out as it happened, to people who do not exist: deliver it
-        through a backend that drops it, so the worker does not send two weeks of it at start-up."""
+        """The mail of the story (staff notices, customers' acknowledgements and replies) went out as it
+        happened, to people who do not exist: deliver it through a backend that drops it, so the worker does
+        not send two weeks of it at start-up."""
         dropped = get_connection("django.core.mail.backends.dummy.EmailBackend")
         for row in outbox_claim(self.now, limit=100_000):
             outbox_deliver_one(row, row.created_at, dropped)
@@ -109,8 +111,13 @@ class Story:
         return self.demo.agents_by_pk.get(owner_id)
 
     def reply(self, at: datetime, note: str, by: str | None = None) -> Story:
-        """Answer the customer: keeps the first-response promise when one is open."""
+        """Answer the customer: by email when they have an address (which keeps the first-response promise),
+        else a call noted on the request that keeps it."""
         def run():
+            ticket = Ticket.objects.select_related("contact").get(pk=self.pk)
+            if ticket.contact is not None and ticket.contact.email:
+                reply_send(ticket, now=at, actor=self._actor(by), body=note)
+                return
             promise = Promise.objects.filter(
                 ticket_id=self.pk, kind=PromiseKind.FIRST_RESPONSE, state__in=LIVE_PROMISE_STATES
             ).first()

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from amends.core.admin import ReadOnlyAdmin
-from amends.desk.models import Promise, Ticket
+from amends.desk.models import Promise, ReplyTemplate, Ticket
 
 
 class PromiseInline(admin.TabularInline):
@@ -55,3 +55,18 @@ class PromiseAdmin(ReadOnlyAdmin):
     search_fields = ["=ticket__id", "description"]
     show_full_result_count = False
     ordering = ["-id"]
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """The wording of customer email per situation and language; leads edit it at /mail/templates/, which
+    checks its variables. Here: read-only, so no text skips that check."""
+
+    list_display = ["situation", "language", "subject", "updated_at"]
+    list_filter = ["situation", "language"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -26,6 +26,7 @@ from amends.core.timefmt import when
 from amends.customers.models import Account, Contact
 from amends.customers.services import contact_find_or_create
 from amends.desk.assignment import lead_choose, owner_choose, roster_read
+from amends.desk.customer_mail import acknowledgement_write
 from amends.desk.models import (
     Channel,
     Kind,
@@ -88,6 +89,7 @@ class IntakePlan:
     at_risk_at: datetime | None = None
     answer_from: datetime | None = None  # closed now and not covered: when the customer hears back
     ref: Snapshot | None = None  # the reference data it was planned with (webhook subscriptions too)
+    thread: list[str] = field(default_factory=list)  # the email that made it: its References, then its Message-ID
 
 
 def intake_plan(
@@ -106,9 +108,12 @@ def intake_plan(
     actor: Agent | None = None,
     token: ApiToken | None = None,
     for_lead: bool = False,
+    message_id: str = "",
+    references: tuple[str, ...] = (),
 ) -> IntakePlan:
     """Plan a new request. `for_lead`: it goes to the team's lead, or as the chain says when the lead is away
-    (a complaint), instead of to the account's usual agent or the least loaded."""
+    (a complaint), instead of to the account's usual agent or the least loaded. `message_id` and `references`:
+    the email that made it, if one did (the acknowledgement answers it in the same thread)."""
     subject = _check(kind, channel, urgency, subject)
     if need_by is not None:
         if timezone.is_naive(need_by):
@@ -139,7 +144,8 @@ def intake_plan(
     ticket.resolution_due = rules.after(now, rules.policy.resolution_within)
     if owner is None:
         ticket.assign_by = rules.after(now, rules.policy.assign_within)
-    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor, ref=ref, token=token)
+    plan = IntakePlan(ticket=ticket, rules=rules, why=choice.why, actor=actor, ref=ref, token=token,
+                      thread=[*references, message_id] if message_id else [])
     plan.answer_from = rules.answer_from(now)
 
     # The policy's first response, and the callback the customer asked for. A phone call is itself a first
@@ -196,14 +202,15 @@ class Intake:
 
 
 def intake_commit(plan: IntakePlan) -> Intake:
-    """Write a planned request in one transaction: the ticket, its promises and timers, its timeline, and
-    the notices to staff."""
+    """Write a planned request in one transaction: the ticket, its promises and timers, its timeline, the
+    notices to staff, and the customer's acknowledgement when their contact has an email address."""
     ticket, actor, token, now = plan.ticket, plan.actor, plan.token, plan.ticket.created_at
     account, team, owner = ticket.account, ticket.team, ticket.owner
     events = [event_new(
         ticket=ticket, kind="created", now=now, actor=actor, token=token, customer_visible=True,
         message=f"Request received {_BY[ticket.channel]} from {ticket.contact.name if ticket.contact else account.name}",
-        data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind},
+        data={"channel": ticket.channel, "urgency": ticket.urgency, "kind": ticket.kind,
+              **({"message_id": plan.thread[-1]} if plan.thread else {})},
     )]
     notices = []
     if owner is not None:
@@ -240,6 +247,12 @@ def intake_commit(plan: IntakePlan) -> Intake:
             events.append(promise_made_event(
                 promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None, token=token
             ))
+        acknowledgement = acknowledgement_write(
+            ticket, promises=plan.promises, answer_from=plan.answer_from, covered=plan.rules.covered_now(now),
+            zone=plan.rules.calendar.tz, now=now, token=token, thread=plan.thread,
+        )
+        if acknowledgement is not None:
+            events.append(acknowledgement)
         events_record(events, ref=plan.ref)
         Notification.objects.bulk_create(notices)
         if plan.at_risk_at is not None and plan.at_risk_at <= now:

@@ -244,3 +244,34 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.fire_at:%Y-%m-%d %H:%M}"
+
+
+class Situation(models.TextChoices):
+    """What a message to the customer is for: each has a reply template per language."""
+
+    ACKNOWLEDGE = "acknowledge", "Acknowledge"
+    CALLBACK = "callback", "Callback scheduled"
+    UPDATE = "update", "Update"
+    SHIPPED = "shipped", "Shipped"
+    APOLOGY = "apology", "Apology"
+    CHECK_IN = "check_in", "Check-in"
+
+
+class ReplyTemplate(models.Model):
+    """The text of a message to the customer for one situation in one language, edited by leads and admins.
+    `{{ name }}` placeholders are filled from a fixed set of variables (`amends.desk.templates`)."""
+
+    situation = models.CharField(max_length=20, choices=Situation.choices)
+    language = models.CharField(max_length=8, help_text="e.g. en, de")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["situation", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["situation", "language"], name="reply_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_situation_display()} ({self.language})"

@@ -43,20 +43,22 @@ class CustomerWrote:
 def ticket_customer_writes(
     ticket: Ticket, *, contact: Contact, now: datetime, channel: str, note: str, subject: str, body: str,
     reopen_within: timedelta, team: Team | None = None, urgency: str = Urgency.NORMAL, kind: str = Kind.QUESTION,
-    callback_within: timedelta | None = None,
+    callback_within: timedelta | None = None, message_id: str = "", references: tuple[str, ...] = (),
 ) -> CustomerWrote:
     """The customer wrote again on `ticket` (`note`: what the timeline says they wrote). A follow-up request
     is taken in for `team` (the request's own by default) with `subject`, `body`, `urgency`, `kind` and
-    `callback_within`, as a new message would be."""
+    `callback_within`, as a new message would be. `message_id` and `references`: the email they wrote, if
+    they wrote one (what we send next answers it in the same thread)."""
     with transaction.atomic():
         ticket = ticket_lock(ticket.pk)  # decide on the request as it is now, one writer at a time
         if ticket.is_open:
-            return CustomerWrote(ticket_log_contact(ticket, now=now, actor=None, channel=channel, note=note),
+            return CustomerWrote(ticket_log_contact(ticket, now=now, actor=None, channel=channel, note=note,
+                                                     message_id=message_id),
                                  Landed.CHASED)
         if ticket.closed_at is not None and now - ticket.closed_at <= reopen_within:
             try:
                 reopened = ticket_set_state(ticket, State.OPEN, now=now, actor=None,
-                                            note=f"the customer wrote again by {note}")
+                                            note=f"the customer wrote again by {note}", message_id=message_id)
                 return CustomerWrote(reopened, Landed.REOPENED)
             except DomainError as exc:  # cannot reopen (no owner to take it back): a follow-up instead
                 log.info("%s not reopened (%s); opening a follow-up", ticket.reference, exc)
@@ -64,6 +66,7 @@ def ticket_customer_writes(
             account=contact.account, contact=contact, team=team or ticket.team,
             subject=f"Follow-up to {ticket.reference}: {subject or ticket.subject}"[:200], body=body[:100_000],
             channel=channel, urgency=urgency, kind=kind, callback_within=callback_within, now=now,
+            message_id=message_id, references=references,
         ).ticket
         event_record(
             ticket=ticket, kind="follow_up", now=now,

@@ -141,7 +141,9 @@ def ticket_assign(
 
 def ticket_set_state(
     ticket: Ticket, state: str, *, now: datetime, actor: Agent | None, note: str = "", token: ApiToken | None = None,
+    message_id: str = "",
 ) -> Ticket:
+    """`message_id`: the customer's email that caused the change (a reopen), kept for the email thread."""
     if state not in State.values:
         raise DomainError(f"unknown state {state!r}; choose one of {', '.join(State.values)}", field="state")
     with transaction.atomic():
@@ -181,7 +183,7 @@ def ticket_set_state(
         event_record(
             ticket=ticket, kind="state_changed", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{State(old).label} → {State(state).label}" + (f": {note}" if note else ""),
-            data={"from": old, "to": state},
+            data={"from": old, "to": state, **({"message_id": message_id} if message_id else {})},
         )
         ticket_save(ticket, now)
     return ticket
@@ -217,10 +219,12 @@ def _resume(ticket: Ticket, rules: Rules, now: datetime) -> None:
 
 def ticket_log_contact(
     ticket: Ticket, *, now: datetime, actor: Agent | None, channel: str = Channel.PHONE, note: str = "",
-    token: ApiToken | None = None,
+    token: ApiToken | None = None, message_id: str = "",
 ) -> Ticket:
     """The customer got in touch again. On an open request this is a chaser: counted, urgency raised one
-    step, owner and lead told at once, and a reply promised by the (new) first-response target."""
+    step, owner and lead told at once, and a reply promised by the (new) first-response target.
+    `message_id`: the email they wrote, if they did (our answer joins its thread)."""
+    mail = {"message_id": message_id} if message_id else {}
     if channel not in Channel.values:
         raise DomainError(f"unknown channel {channel!r}; choose one of {', '.join(Channel.values)}", field="channel")
     with transaction.atomic():
@@ -229,7 +233,7 @@ def ticket_log_contact(
             event_record(
                 ticket=ticket, kind="customer_contact", now=now, actor=actor, token=token,
                 message=f"Customer contact by {Channel(channel).label.lower()} after closing" + (f": {note}" if note else ""),
-                data={"channel": channel},
+                data={"channel": channel, **mail},
             )
             return ticket
         old_urgency = ticket.urgency
@@ -246,7 +250,7 @@ def ticket_log_contact(
             ticket=ticket, kind="chased", now=now, actor=actor, token=token,
             message=f"Customer chased by {Channel(channel).label.lower()} (chase #{ticket.chased_count}{raised})"
             + (f": {note}" if note else ""),
-            data={"channel": channel, "count": ticket.chased_count, "urgency": [old_urgency, ticket.urgency]},
+            data={"channel": channel, "count": ticket.chased_count, "urgency": [old_urgency, ticket.urgency], **mail},
         )
         staff_notify_many(
             [ticket.owner, ticket.team.lead], kind="chased", now=now, ticket=ticket,

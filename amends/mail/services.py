@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.text import get_valid_filename
 
+from amends.core.attachments import attachment_refusal
 from amends.core.errors import DomainError
 from amends.core.events import event_new
 from amends.core.models import Event
@@ -42,14 +42,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 50
 SNIPPET = 1000
-BLOCKED_EXTENSIONS = frozenset({
-    ".exe", ".com", ".bat", ".cmd", ".scr", ".pif", ".msi", ".dll", ".vbs", ".vbe", ".js", ".jse", ".jar",
-    ".ps1", ".hta", ".lnk", ".cpl", ".wsf",
-})
-BLOCKED_TYPES = frozenset({
-    "application/x-msdownload", "application/x-dosexec", "application/x-msdos-program", "application/x-ms-installer",
-    "application/hta", "application/x-javascript", "application/javascript", "text/javascript",
-})
 
 
 def message_receive(raw: bytes, *, mailbox: Mailbox, now: datetime, via: str = Via.CLI) -> InboundMessage:
@@ -159,6 +151,11 @@ def _sender(parsed: Parsed, mailbox: Mailbox, now: datetime) -> Contact:
                                   now=now)
 
 
+def _thread(parsed: Parsed) -> dict:
+    """The message's own id and the last ten it answers, for what we send next to answer in the same thread."""
+    return {"message_id": parsed.message_id[:500], "references": tuple(r[:500] for r in parsed.references[-10:])}
+
+
 def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime) -> Ticket:
     asked = asked_for(parsed)
     subject = parsed.subject or f"Email from {parsed.from_address}"
@@ -166,6 +163,7 @@ def _create(contact: Contact, parsed: Parsed, mailbox: Mailbox, now: datetime) -
         account=contact.account, contact=contact, team=mailbox.team, subject=subject[:200],
         body=(parsed.reply_text or parsed.text)[:100_000], channel=Channel.EMAIL, urgency=asked.urgency,
         kind=asked.kind, callback_within=asked.callback_within, now=now,
+        **_thread(parsed),
     ).ticket
 
 
@@ -179,6 +177,7 @@ def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mail
         ticket, contact=record.contact, now=now, channel=Channel.EMAIL, note=note, subject=parsed.subject,
         body=parsed.reply_text or parsed.text, reopen_within=timedelta(days=mailbox.reopen_within_days),
         team=mailbox.team, urgency=asked.urgency, kind=asked.kind, callback_within=asked.callback_within,
+        **_thread(parsed),
     )
     record.ticket = wrote.ticket
     if wrote.landed == Landed.CHASED:
@@ -188,16 +187,6 @@ def _join(record: InboundMessage, ticket: Ticket, how: str, parsed: Parsed, mail
     else:
         record.outcome = Outcome.CREATED
         record.reason = f"{how}: {ticket.reference} is closed, so a follow-up request"[:500]
-
-
-def attachment_refusal(filename: str, content_type: str, size: int) -> str:
-    """Why an attachment is not stored, or "" when it may be."""
-    limit = settings.AMENDS_MAIL_MAX_ATTACHMENT_BYTES
-    if size > limit:
-        return f"larger than the {limit:,}-byte limit ({size:,} bytes)"
-    if PurePosixPath(filename.lower()).suffix in BLOCKED_EXTENSIONS or content_type.lower() in BLOCKED_TYPES:
-        return f"a program or script ({content_type}, {filename}) is not stored"
-    return ""
 
 
 def _attachments_store(record: InboundMessage, parsed: Parsed, now: datetime) -> None:

@@ -33,6 +33,9 @@ NOTIFICATIONS_RULE = (
     "Only a lead or admin may mark another agent's notifications read (a lead or manager only for their own "
     "team); an agent may mark their own."
 )
+REPLY_RULE = (
+    "Only the request's owner, a member of its team, a lead or manager, or an admin may email its customer."
+)
 ROTA_RULE = "Only this team’s lead, a manager or an admin can change its rota."
 SETUP_RULE = (
     "Only an admin may change set-up data: teams and their members, calendars and closures, policies, "
@@ -113,6 +116,14 @@ def may_assign(acting: Acting, *, owner_id: int | None, team_id: int, to: Agent)
     if not may_give_away(acting, owner_id=owner_id, team_id=team_id):
         return False
     return acting.agent is None or acting.role != Role.LEAD or to.team_id == team_id
+
+
+def may_reply(acting: Acting, *, owner_id: int | None, team_id: int) -> bool:
+    """Email a request's customer: its owner or anyone in its team; leads, managers and admins anywhere (an
+    integration: any role, as it acts for the business)."""
+    if acting.agent is None or role_allows(acting.role, Role.LEAD):
+        return True
+    return owner_id == acting.agent.pk or acting.agent.team_id == team_id
 
 
 def may_edit_rota(acting: Acting, team_id: int) -> bool:

@@ -138,6 +138,10 @@ def event_sentence(
         return f"This follows up your earlier request {ticket_reference(int(data['follows']))}.", "us", ""
     if kind == "note":
         return "We sent you an update.", "us", event.message
+    if kind == "emailed":  # the text follows the first blank line; the acknowledgement's is this page's own
+        if data.get("situation") == "acknowledge":
+            return "We emailed you to confirm we have your request.", "us", ""
+        return "We emailed you.", "us", event.message.partition("\n\n")[2]
     if kind == "customer_message":
         return "You wrote to us.", "you", event.message
     return None

@@ -32,7 +32,6 @@ from amends.mail.queries import holding_account_ids
 from amends.mail.services import attachment_refusal
 from amends.policies.models import Urgency
 from amends.portal.models import LinkRequest, PortalAttachment, PortalLogin
-from amends.portal.plain import human_time
 from amends.portal.queries import reopen_window
 
 SCOPE = "portal"  # links made for the portal are good for nothing else
@@ -210,7 +209,8 @@ def portal_reply(
 
 def portal_complain(login: PortalLogin, *, text: str, about: Ticket | None, now: datetime) -> Intake:
     """A private complaint: a complaint request for the team's lead (or as the chain says when the lead is
-    away), the customer told by email when they will hear back, and the request it is about marked."""
+    away), and the request it is about marked. Intake's acknowledgement tells the customer, by email, that a
+    lead has it and when they will hear back."""
     contact = login.contact
     if about is not None and about.contact_id != contact.pk:
         raise DomainError("no such request among yours", field="about", status=404)
@@ -228,20 +228,6 @@ def portal_complain(login: PortalLogin, *, text: str, about: Ticket | None, now:
                 ticket=about, kind="complaint", now=now,
                 message=f"The customer complained about this request: {ticket.reference}",
                 data={"complaint": ticket.pk},
-            )
-        reply = complaint_answer_by(intake)
-        if contact.email:
-            zone = ticket.team.calendar.time_zone
-            hear = f"You will hear from us by {human_time(reply, zone=zone, now=now)}.\n\n" if reply else ""
-            outbox_enqueue(
-                audience=Audience.CUSTOMER, to=contact.email, now=now, ticket=ticket,
-                subject=f"We have your complaint [{ticket.reference}]",
-                body=(
-                    f"Hello {contact.name},\n\n"
-                    "Thank you for telling us what went wrong. Your complaint goes to a team lead, not to the "
-                    f"person who handled your request, and only our team sees it.\n\n{hear}"
-                    f"Reference: {ticket.reference}\n"
-                ),
             )
     return intake
 

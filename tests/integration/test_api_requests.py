@@ -34,7 +34,8 @@ def test_create_gives_owner_deadlines_and_promises(cast, api):
     assert callback["kind"] == "callback" and callback["state"] == "open"
     assert callback["due_at"] == "2026-03-06T10:00:00Z"
     assert data["next_deadline_at"] == data["deadlines"]["next_deadline_at"] == "2026-03-06T10:00:00Z"
-    assert [e["kind"] for e in data["events"]] == ["created", "assigned", "promise_made"]
+    assert [e["kind"] for e in data["events"]] == ["created", "assigned", "promise_made", "emailed"]
+    assert data["events"][3]["customer_learns"]["label"] == "Emailed to rob@acme.test (queued)"
     assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
@@ -99,7 +100,7 @@ def test_get_shows_owner_deadlines_promises_and_timeline(cast, api):
     assert set(data["deadlines"]) == {"assign_by", "resolution_due", "followup_due", "need_by", "next_deadline_at"}
     assert data["at_risk"] is False and data["chased_count"] == 0
     event = data["events"][0]
-    assert set(event) == {"id", "kind", "visibility", "message", "actor", "created_at"}
+    assert set(event) == {"id", "kind", "visibility", "message", "actor", "created_at", "customer_learns"}
 
 
 def test_get_shows_all_promises_including_settled_ones(cast, api):

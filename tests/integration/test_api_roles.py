@@ -19,7 +19,7 @@ from amends.desk.models import Ticket
 from amends.desk.promises import promise_make
 from amends.desk.services import ticket_assign
 from amends.people.models import Absence, Agent, Role, Team
-from amends.people.permissions import ABSENCE_RULE, ASSIGN_RULE, NOTIFICATIONS_RULE
+from amends.people.permissions import ABSENCE_RULE, ASSIGN_RULE, NOTIFICATIONS_RULE, REPLY_RULE
 from amends.people.services import absence_add
 from tests.cast import T0, at, make_agent
 from tests.integration.api_support import FRIDAY, Api, error_of, request_body
@@ -38,8 +38,8 @@ class World:
     sam: Agent
 
 
-def _ticket(account, owner, subject):
-    ticket = ticket_create(account=account, subject=subject, now=FRIDAY)
+def _ticket(account, owner, subject, contact=None):
+    ticket = ticket_create(account=account, contact=contact, subject=subject, now=FRIDAY)
     ticket_assign(ticket, owner, now=FRIDAY, actor=None)
     return Ticket.objects.get(pk=ticket.pk)
 
@@ -51,7 +51,7 @@ def world(cast) -> World:
     with time_machine.travel(FRIDAY, tick=False):
         bob_ticket = _ticket(cast.acme, cast.bob, "Bob's printer")
         alice_ticket = _ticket(cast.acme, cast.alice, "Alice's scanner")
-        sales_ticket = _ticket(cast.globex, sam, "Sales quote")
+        sales_ticket = _ticket(cast.globex, sam, "Sales quote", contact=cast.globex_buyer)
         keep = promise_make(bob_ticket, kind="update", due_at=FRIDAY + timedelta(hours=2), now=FRIDAY)
         withdraw = promise_make(bob_ticket, kind="callback", due_at=FRIDAY + timedelta(hours=3), now=FRIDAY)
         bob_absence = absence_add(cast.bob, starts_at=at("2026-03-10 09:00"), ends_at=at("2026-03-11 17:00"),
@@ -93,6 +93,7 @@ ENDPOINTS = {
     ),
     "end another's absence": lambda w: (f"/absences/{w.bob_absence.pk}/end", None),
     "mark another's notifications read": lambda w: ("/notifications/read", {"agent": w.cast.bob.pk, "ids": "all"}),
+    "email another team's customer": lambda w: (f"/requests/{w.sales_ticket.pk}/replies", {"body": "Your quote"}),
 }
 # What the pages let each one do; None: allowed (2xx). An integration lead leads every team.
 LEAD_ONLY = {
@@ -101,7 +102,7 @@ LEAD_ONLY = {
     "end another's absence": ABSENCE_RULE,
     "mark another's notifications read": NOTIFICATIONS_RULE,
 }
-REFUSED = {"integration agent": LEAD_ONLY, "alice (agent)": LEAD_ONLY}
+REFUSED = {"integration agent": LEAD_ONLY, "alice (agent)": {**LEAD_ONLY, "email another team's customer": REPLY_RULE}}
 NO_TIMELINE = {"mark another's notifications read"}  # reading a notice is not a change of any request
 
 

@@ -126,7 +126,7 @@ def key(cast):
     """An admin integration's token (every operation is allowed), and records the generated ids can find:
     a request with promises, an absence."""
     with time_machine.travel(FRIDAY, tick=False):
-        ticket = ticket_create(account=cast.acme, subject="Printer on fire", now=FRIDAY)
+        ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Printer on fire", now=FRIDAY)
         promise_make(ticket, kind="update", due_at=FRIDAY + timedelta(hours=2), now=FRIDAY)
         absence_add(cast.bob, starts_at=FRIDAY + timedelta(days=3), ends_at=FRIDAY + timedelta(days=4), now=FRIDAY)
     ApiToken.objects.create(name="schemathesis", key_hash=key_hash(KEY), prefix=KEY[:8], role="admin", created_at=T0)

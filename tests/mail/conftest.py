@@ -3,6 +3,7 @@ import pytest
 from amends.customers.models import Account
 from amends.mail.models import Mailbox, MailDomain
 from tests.cast import T0
+from tests.mail.smtp import silent_smtp, smtp_server  # noqa: F401 (fixtures: a real SMTP server, a silent one)
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,8 @@ def test_a_complaint_goes_to_the_lead_and_says_when_we_will_answer(cast, clock):
     answer = complaint.promises.get(kind="first_response").due_at
     assert answer == NOW + timedelta(hours=2)
     mail = Outbox.objects.get(ticket=complaint, audience=Audience.CUSTOMER)
-    assert mail.to == "rob@acme.test" and "You will hear from us by today at 11:30 GMT." in mail.body
+    assert mail.to == "rob@acme.test" and "You will hear from us by Fri 6 Mar 11:30." in mail.body  # the acknowledgement
+    assert "Your complaint is with a team lead" in mail.body and "Lena" not in mail.body
     page = client.get(response["Location"]).content.decode()
     assert "Your complaint is with a team lead, and you will hear from us by today at 11:30 GMT." in page
     assert "Lena" not in page

@@ -103,7 +103,7 @@ def test_a_portal_session_gets_no_staff_page(two):
     public = {"login", "logout", "login_code"}
     for pattern in web_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        url = "/" + re.sub(r"<int:\w+>", str(ticket.pk), str(pattern.pattern))
+        url = "/" + re.sub(r"<slug:\w+>", "en", re.sub(r"<int:\w+>", str(ticket.pk), str(pattern.pattern)))
         for method in ("get", "post"):
             response = getattr(rob, method)(url)
             if pattern.name in public:

@@ -68,3 +68,12 @@ def test_every_state_has_a_plain_status():
     for state in State.values:
         label, tone = status(state)
         assert label and tone in {"new", "working", "waiting", "you", "done"}
+
+
+def test_our_emails_show_their_text_and_the_acknowledgement_only_its_fact():
+    reply = _event("emailed", "Reply (update) emailed: Re: printer [AM-7]\n\nThe engineer comes at 10.", situation="update")
+    assert event_sentence(reply, zone="Europe/London", now=FRIDAY, promise_kinds={}) == (
+        "We emailed you.", "us", "The engineer comes at 10.")
+    ack = _event("emailed", "Acknowledgement emailed: [AM-7] printer\n\nWe have your request", situation="acknowledge")
+    assert event_sentence(ack, zone="Europe/London", now=FRIDAY, promise_kinds={}) == (
+        "We emailed you to confirm we have your request.", "us", "")

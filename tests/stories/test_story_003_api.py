@@ -109,7 +109,7 @@ def test_urgent_callback_with_owner_on_holiday_through_the_api(cast, api):
     view = api.get(f"/requests/{ticket_id}", at=at("2026-03-06 12:06")).json()
     timeline = [(e["created_at"][11:16], e["kind"]) for e in view["events"]]
     assert timeline == [
-        ("09:30", "created"), ("09:30", "assigned"), ("09:30", "promise_made"),
+        ("09:30", "created"), ("09:30", "assigned"), ("09:30", "promise_made"), ("09:30", "emailed"),
         ("10:00", "promise_broken"),
         ("10:15", "escalated"), ("10:15", "assigned"), ("12:05", "chased"),
     ]

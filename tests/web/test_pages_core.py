@@ -295,7 +295,10 @@ def test_request_page_shows_everything(cast, callback_ticket):
     assert "Alice Agent" in html and "Support" in html and "Acme Dental" in html
     assert "+44 20 7946 0001" in html and "rob@acme.test" in html
     assert "Call back" in html and "Open" in html  # the callback promise and its state
-    assert "Customer sees this" in html and "Internal" in html  # the timeline marks visibility
+    # Each entry says truthfully how the customer learns of it.
+    assert "Customer sees this" not in html
+    assert "Emailed to rob@acme.test (queued)" in html  # the acknowledgement
+    assert "Shown in the customer&#x27;s portal" in html and "Staff only" in html
     assert "Request received by phone from Rob Acme" in html
     assert f"/requests/{other.pk}/" in html  # the account's other open request
 
@@ -406,8 +409,8 @@ def test_internal_note_and_chaser(cast, callback_ticket):
     assert "Internal note added." in html and "Checked the &lt;router&gt;" in html
     note = Event.objects.get(ticket=callback_ticket, kind="note")
     assert note.visibility == "internal" and note.actor == cast.alice
-    page = client.post(f"{url}note/", {"text": ""})
-    assert page.status_code == 422 and "Write something in the note." in page.content.decode()
+    page = client.post(f"{url}reply/", {"mode": "note", "body": ""})
+    assert page.status_code == 422 and "Write the reply or the note." in page.content.decode()
 
     response = client.post(f"{url}contact/", {"channel": "phone", "note": "Still down"}, follow=True)
     assert "Chaser logged (chase #1)" in response.content.decode()

@@ -21,6 +21,7 @@ from amends.core.models import Event
 from amends.desk.models import State, Ticket
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.queries import account_open_tickets, ticket_get
+from amends.desk.reach import HowSeen, how_seen
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
 from amends.people.models import Agent
 from amends.people.permissions import ASSIGN_RULE, Acting, may_assign, may_give_away, permit
@@ -35,6 +36,7 @@ from amends.web.forms import (
 )
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
+from amends.web.reply_form import reply_context
 from amends.web.templatetags.workspace import local_time
 
 TIMELINE_LIMIT = 300
@@ -55,6 +57,11 @@ class TicketPage:
     agents: list[Agent]
     forms: dict[str, forms.Form] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    seen: dict[int, HowSeen] = field(default_factory=dict)  # how the customer learns of each event
+
+    @property
+    def timeline(self) -> list[tuple[Event, HowSeen]]:
+        return [(e, self.seen[e.pk]) for e in self.events]
 
 
 def ticket_page_data(ticket_id: int) -> TicketPage:
@@ -69,10 +76,19 @@ def ticket_page_data(ticket_id: int) -> TicketPage:
     others = account_open_tickets(ticket.account_id, exclude_id=ticket.pk, limit=10)
     agents = list(Agent.objects.filter(user__is_active=True).select_related("user", "team").order_by(
         "team__name", "user__first_name", "user__username"))
-    return TicketPage(ticket, promises, events, others, agents)
+    return TicketPage(ticket, promises, events, others, agents, seen=how_seen(events))
 
 
-def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpResponse:
+def render_ticket_page(request: HttpRequest, ticket_id: int, *, extra: dict, status: int = 200) -> HttpResponse:
+    """The request page with `extra` in its context (the reply composer's state after an action of its own)."""
+    try:
+        page = ticket_page_data(ticket_id)
+    except NotFound as exc:
+        return _not_found(request, exc)
+    return _render(request, page, status, extra=extra)
+
+
+def _render(request: HttpRequest, page: TicketPage, status: int = 200, *, extra: dict | None = None) -> HttpResponse:
     live = [p for p in page.promises if p.is_live]
     for promise in page.promises:
         promise.error = page.errors.pop(f"promise-{promise.pk}", "")
@@ -87,6 +103,7 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpRe
     context = {
         "can_give_away": can_give_away or "assign" in page.errors, "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
+        **(extra or reply_context(page.ticket)),
     }
     return render(request, "web/ticket.html", context, status=status)
 
