@@ -122,7 +122,8 @@ def test_registration_input_is_checked_naming_the_field(cast, admin, body, field
 
 def test_a_change_is_checked_naming_the_field(cast, admin):
     pk = _register(admin)["id"]
-    error_of(admin.patch(f"/webhooks/{pk}", {"url": "not a url"}), 422, field="url")
+    error = error_of(admin.patch(f"/webhooks/{pk}", {"url": "not a url"}), 422, field="url")
+    assert error["message"] == "enter a full http:// or https:// URL, e.g. https://example.com/hooks/amends"
     error_of(admin.patch(f"/webhooks/{pk}", {"events": None}), 422, field="events")
     error_of(admin.patch(f"/webhooks/{pk}", {"paused": "yes"}), 422, field="paused")
     error_of(admin.patch("/webhooks/4242", {"description": "x"}), 404, code="not_found")
