@@ -83,7 +83,7 @@ class ServiceAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # raised inside the view's transaction: nothing of the save was kept
-            where = f"{exc.field.replace('_', ' ').capitalize()}: " if exc.field else ""
+            where = f"{exc.field.split('.')[0].replace('_', ' ').capitalize()}: " if exc.field else ""  # hours.0.1: Hours
             self.message_user(request, f"Not saved. {where}{exc.message}.", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
