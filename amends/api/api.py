@@ -25,6 +25,7 @@ from amends.api import (
     requests,
     rota,
     teams,
+    webhooks,
 )
 from amends.api.auth import BearerToken
 from amends.api.parser import StrictParser
@@ -47,7 +48,8 @@ api = NinjaAPI(
     title="Amends API",
     version="1",
     description="Requests, promises, agents and the needs-attention board for staff integrations, and the set-up "
-    "data (teams and members, calendars and closures, policies, escalation chains, accounts and contacts). "
+    "data (teams and members, calendars and closures, policies, escalation chains, accounts and contacts), and "
+    "the webhook endpoints other systems are told of events on, with their delivery logs. "
     "Every call needs `Authorization: Bearer <key>`: create an integration's key with "
     "`amends token create NAME --role agent|lead|admin`, or an agent's with `--agent USER` (it acts as them). "
     "Each key may do what its role may do on the pages; a refused action answers 403 naming the rule. "
@@ -59,5 +61,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, replies, promises, agents, board, notifications, teams, rota, calendars, policies,
-               accounts):
+               accounts, webhooks):
     api.add_router("", module.router)

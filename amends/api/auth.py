@@ -10,7 +10,14 @@ from amends.core.clock import wall_now
 from amends.core.models import ApiToken
 from amends.core.tokens import token_authenticate
 from amends.people.models import Agent
-from amends.people.permissions import SETUP_RULE, Acting, may_change_setup, permit
+from amends.people.permissions import (
+    SETUP_RULE,
+    WEBHOOKS_RULE,
+    Acting,
+    may_change_setup,
+    may_manage_webhooks,
+    permit,
+)
 
 
 class TokenRequest(HttpRequest):
@@ -42,3 +49,8 @@ class BearerToken(HttpBearer):
 def setup_permitted(request: TokenRequest) -> None:
     """Set-up data changes only with an admin's token (403 naming the rule otherwise)."""
     permit(may_change_setup(acting(request)), SETUP_RULE)
+
+
+def webhooks_permitted(request: TokenRequest) -> None:
+    """Webhook endpoints, read or changed, only with an admin's token (403 naming the rule otherwise)."""
+    permit(may_manage_webhooks(acting(request)), WEBHOOKS_RULE)

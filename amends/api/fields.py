@@ -15,6 +15,8 @@ from django.core.validators import validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from amends.core.webhook_endpoints import URL_PATTERN
+
 MAX_ID = 2**63 - 1  # the database's bigint; larger ids would overflow the query, not miss
 # Instants are written with a year from 2001 to 2099 (the schema's pattern says so), so that whatever the
 # offset they fall within 2000-2100 in UTC, the range checked after the conversion.
@@ -114,6 +116,7 @@ PATTERN_MESSAGES = {
     ANY_TEXT: "text must not contain NUL characters",
     NOT_BLANK: "write some text, not only spaces (and no NUL characters)",
     EMAIL_PATTERN: "not a valid email address",
+    URL_PATTERN: "enter a full http:// or https:// URL, e.g. https://example.com/hooks/amends",
 }
 
 Subject = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), AfterValidator(_plain_text)]

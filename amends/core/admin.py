@@ -1,17 +1,26 @@
 """Admin for the cross-cutting records. Events are immutable; the outbox, notifications and tokens are
-read-only here (the services change them), with a "retry now" action for failed mail and "revoke" for tokens."""
+read-only here (the services change them), with a "retry now" action for failed mail and "revoke" for tokens.
+`ServiceAdmin` is the base of the set-up models' admins: they save through the set-up services."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Model, QuerySet
+from django.forms import BaseModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.core.models import ApiToken, Delivery, Event, IdempotencyKey, Notification, Outbox
 from amends.core.outbox import outbox_retry
 from amends.core.tokens import token_revoke
+
+if TYPE_CHECKING:
+    from amends.people.models import Agent
 
 admin.site.site_header = "Amends admin"
 admin.site.site_title = "Amends admin"
@@ -33,6 +42,50 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def admin_actor(request: HttpRequest) -> Agent | None:
+    """The agent the timeline names for a change made in the admin: the signed-in user's agent (a superuser
+    made with createsuperuser may have none: the event then names nobody)."""
+    return getattr(request.user, "agent", None)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A set-up model whose rows are created and changed only by its services, as the pages and the API
+    change them: the same checks, and the same event naming the acting admin. The form's own validation runs
+    first; a rule the service refuses (DomainError) rolls the whole save back and comes back as an error
+    message above the form, which shows what is stored (what was typed is not kept). No deletion: no service deletes these rows (requests and events refer to them).
+
+    Subclasses give `changeable` (the fields the change service takes), `service_create` and `service_change`."""
+
+    changeable: frozenset[str] = frozenset()
+
+    def service_create(self, data: Mapping[str, Any], *, now: datetime, actor: Agent | None) -> Model:
+        raise NotImplementedError
+
+    def service_change(self, obj: Any, changes: dict[str, Any], *, now: datetime, actor: Agent | None) -> None:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Model, form: BaseModelForm, change: bool) -> None:
+        now, actor = wall_now(), admin_actor(request)
+        if change:
+            current = type(obj)._default_manager.get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.changeable}
+            self.service_change(current, changes, now=now, actor=actor)
+        else:
+            obj.pk = self.service_create(form.cleaned_data, now=now, actor=actor).pk  # inlines attach to it
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # raised inside the view's transaction: nothing of the save was kept
+            where = f"{exc.field.split('.')[0].replace('_', ' ').capitalize()}: " if exc.field else ""  # hours.0.1: Hours
+            self.message_user(request, f"Not saved. {where}{exc.message}.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Event)

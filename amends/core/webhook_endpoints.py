@@ -1,5 +1,6 @@
-"""Webhook endpoints: registered, paused, resumed, removed and given a new secret by an admin, one service
-per change, each with its event; the workspace page, the CLI and (later) the API call these.
+"""Webhook endpoints: registered, changed, paused, resumed, removed and given a new secret by an admin, and a
+delivery retried, one service per change, each with its event; the workspace page, the CLI and the API call
+these.
 
 Every change also changes the reference stamp (`amends.core.reference`), so every process sees the new
 subscriptions at its next unit of work.
@@ -7,18 +8,18 @@ subscriptions at its next unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q
 
+from amends.core.changes import change_apply_and_record, fields_named
 from amends.core.errors import Conflict, DomainError, NotFound
 from amends.core.events import event_record
-from amends.core.models import WebhookDelivery, WebhookEndpoint
+from amends.core.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from amends.core.reference import reference_changed
 from amends.core.webhooks import EVENT_TYPE_LABELS, webhook_secret_new
 
@@ -28,7 +29,17 @@ if TYPE_CHECKING:
 MAX_URL = 500
 MAX_DESCRIPTION = 200
 LOG_SIZE = 50
-_url_valid = URLValidator(schemes=["http", "https"])
+MAX_KEY = 2**63 - 1  # the database's bigint: a larger number would overflow the query, not miss
+CHANGEABLE = frozenset({"url", "description", "events"})
+# The URLs an endpoint may have, as one pattern that the API's schema carries and this module checks: http or
+# https; a host name of letters, digits and hyphens ending in a top-level name of letters (or localhost, or an
+# IPv4 address); an optional port; then printable ASCII only (anything else percent-encoded).
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(({_LABEL}\.)+[A-Za-z]{{2,63}}|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt]|"
+    rf"{_OCTET}(\.{_OCTET}){{3}})(:[0-9]{{1,5}})?([/?#][!-~]*)?$"
+)
 
 
 def _clean_url(url: str) -> str:
@@ -37,12 +48,17 @@ def _clean_url(url: str) -> str:
         raise DomainError("give the URL the events are posted to, e.g. https://example.com/hooks/amends", field="url")
     if len(url) > MAX_URL:
         raise DomainError(f"keep the URL under {MAX_URL} characters", field="url")
-    try:
-        _url_valid(url)
-    except ValidationError:
+    if not re.match(URL_PATTERN, url):
         raise DomainError("enter a full http:// or https:// URL, e.g. https://example.com/hooks/amends",
-                          field="url") from None
+                          field="url")
     return url
+
+
+def _clean_description(description: str) -> str:
+    description = " ".join((description or "").split())
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(f"keep the description under {MAX_DESCRIPTION} characters", field="description")
+    return description
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
@@ -57,20 +73,18 @@ def _clean_events(events: Iterable[str]) -> list[str]:
 
 
 def webhook_endpoint_add(
-    *, url: str, events: Iterable[str], now: datetime, description: str = "", actor: Agent | None = None
+    *, url: str, events: Iterable[str], now: datetime, description: str = "", actor: Agent | None = None,
+    token: ApiToken | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint for some event types; returns it and its signing secret (shown to the admin now,
     never again on any screen)."""
-    url, chosen = _clean_url(url), _clean_events(events)
-    description = " ".join((description or "").split())
-    if len(description) > MAX_DESCRIPTION:
-        raise DomainError(f"keep the description under {MAX_DESCRIPTION} characters", field="description")
+    url, chosen, description = _clean_url(url), _clean_events(events), _clean_description(description)
     secret = webhook_secret_new()
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
             url=url, description=description, secret=secret, events=chosen, created_at=now
         )
-        event_record(ticket=None, kind="webhook_added", now=now, actor=actor,
+        event_record(ticket=None, kind="webhook_added", now=now, actor=actor, token=token,
                      message=f"Webhook endpoint {url} added for {', '.join(chosen)}",
                      data={"endpoint": endpoint.pk, "url": url, "events": chosen})
         reference_changed()
@@ -88,7 +102,8 @@ def _locked(endpoint: WebhookEndpoint | int) -> WebhookEndpoint:
 
 
 def webhook_endpoint_pause(
-    endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None, reason: str = ""
+    endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None, reason: str = "",
+    token: ApiToken | None = None,
 ) -> WebhookEndpoint:
     """Stop sending to an endpoint. Its deliveries are still written and kept, and go out when it resumes."""
     with transaction.atomic():
@@ -98,14 +113,16 @@ def webhook_endpoint_pause(
         endpoint.paused_at = now
         endpoint.paused_reason = (reason or (f"paused by {actor.name}" if actor else "paused"))[:300]
         endpoint.save(update_fields=["paused_at", "paused_reason"])
-        event_record(ticket=None, kind="webhook_paused", now=now, actor=actor,
+        event_record(ticket=None, kind="webhook_paused", now=now, actor=actor, token=token,
                      message=f"Webhook endpoint {endpoint.url} paused: {endpoint.paused_reason}",
                      data={"endpoint": endpoint.pk, "reason": endpoint.paused_reason})
         reference_changed()
     return endpoint
 
 
-def webhook_endpoint_resume(endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None) -> int:
+def webhook_endpoint_resume(
+    endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> int:
     """Send to a paused endpoint again, starting with what it missed (due at once). Returns how many
     deliveries were waiting."""
     with transaction.atomic():
@@ -116,14 +133,16 @@ def webhook_endpoint_resume(endpoint: WebhookEndpoint | int, *, now: datetime, a
         endpoint.consecutive_failures, endpoint.failing_since = 0, None
         endpoint.save(update_fields=["paused_at", "paused_reason", "consecutive_failures", "failing_since"])
         waiting = _pending(endpoint).update(next_attempt_at=now, locked_until=None)
-        event_record(ticket=None, kind="webhook_resumed", now=now, actor=actor,
+        event_record(ticket=None, kind="webhook_resumed", now=now, actor=actor, token=token,
                      message=f"Webhook endpoint {endpoint.url} resumed; {waiting} waiting deliveries due now",
                      data={"endpoint": endpoint.pk, "waiting": waiting})
         reference_changed()
     return waiting
 
 
-def webhook_endpoint_remove(endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None) -> int:
+def webhook_endpoint_remove(
+    endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> int:
     """Stop sending to an endpoint for good: its waiting deliveries are given up. Its delivery log stays.
     Returns how many deliveries were given up."""
     with transaction.atomic():
@@ -131,24 +150,75 @@ def webhook_endpoint_remove(endpoint: WebhookEndpoint | int, *, now: datetime, a
         endpoint.removed_at = now
         endpoint.save(update_fields=["removed_at"])
         dropped = _pending(endpoint).update(failed_at=now, locked_until=None, last_error="endpoint removed")
-        event_record(ticket=None, kind="webhook_removed", now=now, actor=actor,
+        event_record(ticket=None, kind="webhook_removed", now=now, actor=actor, token=token,
                      message=f"Webhook endpoint {endpoint.url} removed; {dropped} waiting deliveries dropped",
                      data={"endpoint": endpoint.pk, "url": endpoint.url, "dropped": dropped})
         reference_changed()
     return dropped
 
 
-def webhook_secret_rotate(endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None) -> str:
+def webhook_secret_rotate(
+    endpoint: WebhookEndpoint | int, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> str:
     """Give an endpoint a new signing secret (the old one stops at once); returns it, shown only now."""
     secret = webhook_secret_new()
     with transaction.atomic():
         endpoint = _locked(endpoint)
         endpoint.secret, endpoint.secret_rotated_at = secret, now
         endpoint.save(update_fields=["secret", "secret_rotated_at"])
-        event_record(ticket=None, kind="webhook_secret_rotated", now=now, actor=actor,
+        event_record(ticket=None, kind="webhook_secret_rotated", now=now, actor=actor, token=token,
                      message=f"Webhook endpoint {endpoint.url} has a new signing secret",
                      data={"endpoint": endpoint.pk})
     return secret
+
+
+def webhook_endpoint_change(
+    endpoint: WebhookEndpoint | int, changes: Mapping[str, Any], *, now: datetime, actor: Agent | None = None,
+    token: ApiToken | None = None,
+) -> WebhookEndpoint:
+    """Change an endpoint's URL, description or events (only those given; what differs is recorded). Waiting
+    deliveries go to the new URL; events it no longer takes are not written from now on, those written stay."""
+    cleaners = {"url": _clean_url, "events": _clean_events, "description": _clean_description}
+    cleaned = {name: cleaners[name](value) for name, value in changes.items() if name in cleaners}
+    with transaction.atomic():
+        endpoint = _locked(endpoint)
+        changed = change_apply_and_record(
+            endpoint, {**changes, **cleaned}, CHANGEABLE, check=None,
+            save=lambda e, **kwargs: e.save(**kwargs), kind="webhook_changed",
+            message=lambda names: f"Webhook endpoint {endpoint.url} changed: {fields_named(names)}",
+            data={"endpoint": endpoint.pk}, now=now, actor=actor, token=token,
+        )
+        if changed:
+            reference_changed()
+    return endpoint
+
+
+def webhook_delivery_retry(
+    delivery: WebhookDelivery | int, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None
+) -> WebhookDelivery:
+    """Try a delivery again now: one given up gets one more attempt (given up again if it fails), one waiting
+    its backoff goes at once. A paused endpoint's delivery goes when the endpoint resumes. Never one that was
+    delivered (it is never sent twice), nor one being sent at this moment."""
+    pk = delivery.pk if isinstance(delivery, WebhookDelivery) else delivery
+    with transaction.atomic():
+        row = (WebhookDelivery.objects.select_for_update(of=("self",)).select_related("endpoint")
+               .filter(pk=pk, endpoint__removed_at__isnull=True).first())
+        if row is None:
+            raise NotFound(f"no webhook delivery number {pk}", field="delivery")
+        if row.delivered_at is not None:
+            raise Conflict(f"delivery {row.webhook_id} was delivered; it is never sent twice", field="delivery")
+        if row.locked_until is not None and row.locked_until > now:
+            raise Conflict(f"delivery {row.webhook_id} is being sent now; see its result in a minute",
+                           field="delivery")
+        was = row.status
+        row.failed_at, row.next_attempt_at, row.locked_until = None, now, None
+        row.save(update_fields=["failed_at", "next_attempt_at", "locked_until"])
+        event_record(ticket=None, kind="webhook_retried", now=now, actor=actor, token=token,
+                     message=f"Webhook delivery {row.webhook_id} ({row.event_type}) to {row.endpoint.url} retried "
+                     f"(it had {row.attempts} attempts, {was})",
+                     data={"endpoint": row.endpoint_id, "delivery": row.pk, "webhook_id": row.webhook_id,
+                           "was": was})
+    return row
 
 
 def _pending(endpoint: WebhookEndpoint):
@@ -167,6 +237,8 @@ def webhook_endpoint_get(pk: int | str) -> WebhookEndpoint:
         number = int(pk)
     except (TypeError, ValueError):
         raise DomainError("choose a webhook endpoint by its number", field="endpoint") from None
+    if not 1 <= number <= MAX_KEY:
+        raise NotFound(f"no webhook endpoint number {number}", field="endpoint")
     endpoint = WebhookEndpoint.objects.filter(pk=number, removed_at__isnull=True).first()
     if endpoint is None:
         raise NotFound(f"no webhook endpoint number {number}", field="endpoint")

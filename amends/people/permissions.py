@@ -42,6 +42,10 @@ SETUP_RULE = (
     "escalation chains, accounts and contacts."
 )
 
+WEBHOOKS_RULE = (
+    "Only an admin may see or change webhook endpoints, their signing secrets and their delivery logs."
+)
+
 
 def role_allows(role: str, *roles: str) -> bool:
     """`role` is one of `roles`, or above one of them."""
@@ -136,4 +140,10 @@ def may_edit_rota(acting: Acting, team_id: int) -> bool:
 def may_change_setup(acting: Acting) -> bool:
     """Create or change set-up data (teams, agents, calendars, policies, chains, accounts, contacts): admins only
     (an admin's own token, or an integration's admin token)."""
+    return role_allows(acting.role, Role.ADMIN)
+
+
+def may_manage_webhooks(acting: Acting) -> bool:
+    """See, register, change and remove webhook endpoints and retry their deliveries: admins only, as on the
+    Webhooks page (an endpoint's URL and log say where the desk's events go)."""
     return role_allows(acting.role, Role.ADMIN)

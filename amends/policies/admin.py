@@ -1,13 +1,24 @@
-"""Admin for response targets (one policy per tier and urgency) and each team's escalation chain."""
+"""Admin for response targets (one policy per tier and urgency), saved through the policy services (the same
+checks and events as the API, naming the acting admin). Escalation chains are the people app's (their
+services are there): see `amends.people.admin`."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from amends.core.admin import ServiceAdmin
 from amends.policies.cover import covered_out_of_hours
-from amends.policies.models import EscalationChain, OutOfHours, Policy, covered_out_of_hours_q
+from amends.policies.models import OutOfHours, Policy, covered_out_of_hours_q
+from amends.policies.services import POLICY_TARGETS, policy_change, policy_create
+
+if TYPE_CHECKING:
+    from amends.people.models import Agent
 
 
 class OutOfHoursFilter(admin.SimpleListFilter):
@@ -27,7 +38,7 @@ class OutOfHoursFilter(admin.SimpleListFilter):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ServiceAdmin):
     list_display = [
         "__str__", "tier", "urgency", "assign_minutes", "first_response_minutes", "resolution_minutes",
         "business_hours", "out_of_hours_rule", "waiting_followup_minutes", "order_lead_minutes",
@@ -44,14 +55,19 @@ class PolicyAdmin(admin.ModelAdmin):
         }),
     ]
 
+    changeable = POLICY_TARGETS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Policy | None = None) -> list[str]:
+        return [] if obj is None else ["tier", "urgency"]  # another tier or urgency is another policy
+
+    def service_create(self, data: Mapping[str, Any], *, now: datetime, actor: Agent | None) -> Policy:
+        targets = {name: data[name] for name in POLICY_TARGETS if name in data}
+        return policy_create(tier=data["tier"], urgency=data["urgency"], targets=targets, now=now, actor=actor)
+
+    def service_change(self, obj: Policy, changes: dict[str, Any], *, now: datetime, actor: Agent | None) -> None:
+        policy_change(obj, changes, now=now, actor=actor)
+
     @admin.display(description="Out of hours")
     def out_of_hours_rule(self, policy: Policy) -> str:
         label = "Covered" if covered_out_of_hours(policy) else "Waits"
         return label if policy.out_of_hours else f"{label} (default)"
-
-
-@admin.register(EscalationChain)
-class EscalationChainAdmin(admin.ModelAdmin):
-    list_display = ["team", "warn_before_minutes", "reassign_after_minutes"]
-    list_select_related = ["team"]
-    autocomplete_fields = ["team"]

@@ -69,6 +69,8 @@ urlpatterns = [
     path("webhooks/<int:endpoint_id>/resume/", webhooks.webhook_resume, name="webhook_resume"),
     path("webhooks/<int:endpoint_id>/rotate-secret/", webhooks.webhook_rotate, name="webhook_rotate"),
     path("webhooks/<int:endpoint_id>/remove/", webhooks.webhook_remove, name="webhook_remove"),
+    path("webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/retry/", webhooks.webhook_retry,
+         name="webhook_retry"),
     path("mail/", mail.mail_inbox, name="mail_inbox"),
     path("mail/templates/", reply_templates.templates_page, name="reply_templates"),
     path("mail/templates/<slug:situation>/<slug:language>/", reply_templates.template_change,

@@ -107,13 +107,16 @@ NO_TIMELINE = {"mark another's notifications read"}  # reading a notice is not a
 
 
 def test_every_write_endpoint_is_in_the_matrix():
-    """Here, or in the set-up endpoints' matrices (tests/integration/test_api_setup.py)."""
+    """Here, or in the set-up endpoints' matrices (tests/integration/test_api_setup.py) and the webhooks'
+    (tests/integration/test_api_webhooks.py)."""
     from amends.api.api import api
     from tests.integration.test_api_setup import ROTA_ENDPOINTS, SETUP_ENDPOINTS
+    from tests.integration.test_api_webhooks import WEBHOOK_ENDPOINTS
 
     schema = api.get_openapi_schema()
     writes = {(path, method) for path, ops in schema["paths"].items() for method in ops if method != "get"}
-    assert len(writes) == len(ENDPOINTS) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS), sorted(writes)
+    matrices = len(ENDPOINTS) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS) + len(WEBHOOK_ENDPOINTS)
+    assert len(writes) == matrices, sorted(writes)
 
 
 @pytest.mark.parametrize("who", list(TOKENS))

@@ -59,7 +59,7 @@ def test_everyone_else_gets_a_403_and_changes_nothing(cast, clock, role):
     client = client_for(someone)
     assert client.get("/webhooks/").status_code == 403
     assert client.post("/webhooks/add/", {"url": URL, "events": ["request.created"]}).status_code == 403
-    for action in ("pause", "rotate-secret", "remove"):
+    for action in ("pause", "rotate-secret", "remove", "deliveries/1/retry"):
         assert client.post(f"/webhooks/{endpoint.pk}/{action}/").status_code == 403
     assert WebhookEndpoint.objects.get().secret == endpoint.secret and endpoint.state == "active"
     assert WebhookEndpoint.objects.count() == 1
@@ -119,6 +119,33 @@ def test_pause_resume_rotate_and_remove(cast, ada, clock):
     assert WebhookEndpoint.objects.get().state == "removed"
     assert list(Event.objects.filter(kind__startswith="webhook_", actor=ada).values_list("kind", flat=True)) == [
         "webhook_paused", "webhook_resumed", "webhook_secret_rotated", "webhook_removed"]
+
+
+def test_a_delivery_that_gave_up_is_retried_from_the_log(cast, ada, clock):
+    endpoint = _endpoint()
+    ticket_create(account=cast.acme, subject="Printer down", now=NOW)
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=20, failed_at=NOW, last_status=500,
+                                                         last_error="HTTP 500")
+    client = client_for(ada)
+    page = client.get("/webhooks/").content.decode()
+    retry = f"/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/retry/"
+    assert f'action="{retry}"' in page
+    done = client.post(retry, follow=True).content.decode()
+    assert f"Delivery {delivery.webhook_id} (request.created) goes out again on the worker" in done
+    delivery.refresh_from_db()
+    assert delivery.failed_at is None and delivery.status == "retrying"
+    [event] = Event.objects.filter(kind="webhook_retried")
+    assert event.actor == ada and event.data["was"] == "gave up"
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(delivered_at=NOW)
+    refused = client.post(retry, follow=True).content.decode()
+    assert "was delivered; it is never sent twice" in refused
+    assert f'action="{retry}"' not in refused  # a delivered one has no button
+    other = _endpoint("https://other.example.test/in")
+    assert "No delivery" in client.post(f"/webhooks/{other.pk}/deliveries/{delivery.pk}/retry/", follow=True
+                                        ).content.decode()
+    assert Event.objects.filter(kind="webhook_retried").count() == 1
 
 
 def test_the_page_takes_the_same_queries_however_many_deliveries(cast, ada, clock):

@@ -1,5 +1,5 @@
 """Webhooks, for admins: the endpoints other systems receive events on, their state and their delivery log;
-register, pause, resume, remove, and give a new signing secret. Each action calls one service
+register, pause, resume, remove, give a new signing secret, and retry a delivery. Each action calls one service
 (`amends.core.webhook_endpoints`); a signing secret is shown in the answer to the POST that made it and
 never again (not in a flash message, which would put it in a cookie)."""
 
@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
-from amends.core.errors import DomainError
+from amends.core.errors import DomainError, NotFound
 from amends.core.models import WebhookEndpoint
 from amends.core.webhook_endpoints import (
     webhook_deliveries_log,
+    webhook_delivery_retry,
     webhook_endpoint_add,
     webhook_endpoint_get,
     webhook_endpoint_pause,
@@ -123,3 +124,20 @@ def webhook_rotate(request: AgentRequest, endpoint_id: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 def webhook_remove(request: AgentRequest, endpoint_id: int) -> HttpResponse:
     return _act(request, endpoint_id, "remove")
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def webhook_retry(request: AgentRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
+    """Try one delivery again now (the service says why not, for one delivered or being sent)."""
+    try:
+        endpoint = webhook_endpoint_get(endpoint_id)
+        if not endpoint.deliveries.filter(pk=delivery_id).exists():
+            raise NotFound(f"no delivery {delivery_id} to {endpoint.url}", field="delivery")
+        row = webhook_delivery_retry(delivery_id, now=wall_now(), actor=request.agent)
+    except DomainError as exc:
+        messages.error(request, capfirst_sentence(exc.message))
+        return redirect("webhooks")
+    when = "when the endpoint is resumed" if endpoint.paused_at else "on the worker's next pass"
+    messages.success(request, f"Delivery {row.webhook_id} ({row.event_type}) goes out again {when}.")
+    return redirect("webhooks")
