@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("amends.api.urls")),
     path("mail/inbound/", include("amends.mail.urls")),
+    path("feedback/", include("amends.feedback.urls")),
     path("", include("amends.web.urls")),
 ]
 
