@@ -17,6 +17,7 @@ from amends.api import (
     agents,
     board,
     calendars,
+    customer_actions,
     errors,
     notifications,
     policies,
@@ -57,6 +58,6 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
-for module in (requests, actions, promises, agents, board, notifications, teams, rota, calendars, policies,
+for module in (requests, actions, customer_actions, promises, agents, board, notifications, teams, rota, calendars, policies,
                accounts):
     api.add_router("", module.router)

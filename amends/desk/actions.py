@@ -132,9 +132,10 @@ def notice_record(
     if not actions:
         raise DomainError("name at least one action the message tells the customer about", field="actions")
     if outbox is not None and (outbox.audience != Audience.CUSTOMER or outbox.ticket_id != ticket.pk):
-        raise DomainError("that message is not one to this request's customer", field="outbox")
+        raise DomainError("that message is not one to this request's customer", field="outbox", status=409)
     if event is not None and (event.visibility != Visibility.CUSTOMER or event.ticket_id != ticket.pk):
-        raise DomainError("that timeline entry is not a customer-visible one of this request", field="event")
+        raise DomainError("that timeline entry is not a customer-visible one of this request", field="event",
+                          status=409)
     with transaction.atomic():
         ticket = ticket_lock(ticket.pk)
         locked = list(CustomerAction.objects.select_for_update().filter(pk__in=[a.pk for a in actions]))
@@ -178,7 +179,7 @@ def notice_send(
         if contact is None or not contact.email:
             raise DomainError(
                 f"{ticket.reference} has no contact with an email address; add one, or tell the customer another "
-                "way and record a waiver saying how", field="contact",
+                "way and record a waiver saying how", field="contact", status=409,
             )
         named = list(CustomerAction.objects.filter(pk__in=[a.pk for a in actions], ticket_id=ticket.pk))
         if len(named) != len({a.pk for a in actions}):
@@ -399,16 +400,16 @@ def actions_of(ticket_id: int) -> list[CustomerAction]:
     return actions
 
 
-def actions_needing_attention(*, team_id: int | None = None, waived_since: datetime, limit: int = 20) -> tuple[
-        list[CustomerAction], list[CustomerAction]]:
-    """Flagged actions (done, customer not told) and recent waivers, for the leads' needs-attention page."""
+def actions_needing_attention(*, team_id: int | None = None, waived_since: datetime, leads: bool = True,
+                              limit: int = 20) -> tuple[list[CustomerAction], list[CustomerAction]]:
+    """Flagged actions (done, customer not told) and, for leads, recent waivers: the needs-attention page's."""
     flagged = CustomerAction.objects.filter(unsettled=True, flagged_at__isnull=False)
     waived = CustomerAction.objects.filter(waived_at__gte=waived_since)
     if team_id is not None:
         flagged, waived = flagged.filter(ticket__team_id=team_id), waived.filter(ticket__team_id=team_id)
     related = ("ticket__account", "waived_by__user")
     return (list(flagged.select_related(*related).order_by("flagged_at", "id")[:limit]),
-            list(waived.select_related(*related).order_by("-waived_at", "-id")[:limit]))
+            list(waived.select_related(*related).order_by("-waived_at", "-id")[:limit]) if leads else [])
 
 
 def action_get(action_id: int) -> CustomerAction:

@@ -30,6 +30,7 @@ from amends.desk.models import (
 from amends.desk.promises import promise_keep, promise_made_event
 from amends.desk.rules import Rules
 from amends.desk.timers import promise_timers_at, timers_schedule
+from amends.policies.deadlines import deadline_after
 from amends.policies.models import AftercareChannel, aftercare_for
 
 LINK_MAX_AGE = timedelta(days=30)
@@ -71,9 +72,9 @@ def aftercare_on_state(ticket: Ticket, rules: Rules, *, old: str, new: str, now:
 
 
 def checkin_make(ticket: Ticket, rules: Rules, *, channel: str, after: timedelta, now: datetime) -> CheckIn:
-    """The check-in promise, due `after` in the team's opening time (a Friday-evening resolution is checked on
-    in the next working days, never on a weekend or bank holiday)."""
-    due = rules.after(now, after) if after else now
+    """The check-in promise, due `after` in the team's opening time whatever the urgency (a Friday-evening
+    resolution is checked on in the next working days, never on a weekend or bank holiday)."""
+    due = deadline_after(now, after, business=True, calendar=rules.calendar) if after else now
     who = ticket.contact.name if ticket.contact else ticket.account.name
     how = "email" if channel == CheckInChannel.EMAIL else "phone"
     promise = Promise.objects.create(
@@ -99,7 +100,7 @@ def checkin_send(checkin: CheckIn, ticket: Ticket, rules: Rules, *, now: datetim
     if contact is None or not contact.email:
         checkin.channel = CheckInChannel.PHONE
         checkin.save(update_fields=["channel"])
-        due = max(rules.after(now, PHONE_FALLBACK), now + timedelta(minutes=1))
+        due = max(deadline_after(now, PHONE_FALLBACK, business=True, calendar=rules.calendar), now + timedelta(minutes=1))
         Promise.objects.filter(pk=promise.pk).update(due_at=due)
         promise.due_at = due
         timers_schedule(ticket, promise_timers_at(due, rules, now), promise=promise)

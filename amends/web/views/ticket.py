@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError, NotFound
 from amends.core.models import Event
-from amends.desk.models import State, Ticket
+from amends.desk.actions import actions_of
+from amends.desk.models import ActionKind, ActionState, CustomerAction, State, Ticket
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.queries import account_open_tickets, ticket_get
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
@@ -43,6 +44,8 @@ FIELDS_SHOWN_INLINE = {
     "promise": frozenset({"kind", "due_in", "due_at", "description"}),
     "note": frozenset({"text"}),
     "contact": frozenset({"channel", "note"}),
+    "actions": frozenset({"kind", "description", "amount", "currency"}),
+    "notice": frozenset({"actions", "text"}),
 }
 
 
@@ -53,8 +56,16 @@ class TicketPage:
     events: list[Event]
     others: list[Ticket]
     agents: list[Agent]
+    customer_actions: list[CustomerAction] = field(default_factory=list)
     forms: dict[str, forms.Form] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+    action_kinds = ActionKind.choices
+
+    @property
+    def notice_candidates(self) -> list[CustomerAction]:
+        """The actions a notice may name: any not cancelled (a second notice may name one again)."""
+        return [a for a in self.customer_actions if a.state != ActionState.CANCELLED]
 
 
 def ticket_page_data(ticket_id: int) -> TicketPage:
@@ -69,13 +80,15 @@ def ticket_page_data(ticket_id: int) -> TicketPage:
     others = account_open_tickets(ticket.account_id, exclude_id=ticket.pk, limit=10)
     agents = list(Agent.objects.filter(user__is_active=True).select_related("user", "team").order_by(
         "team__name", "user__first_name", "user__username"))
-    return TicketPage(ticket, promises, events, others, agents)
+    return TicketPage(ticket, promises, events, others, agents, actions_of(ticket.pk))
 
 
 def _render(request: HttpRequest, page: TicketPage, status: int = 200) -> HttpResponse:
     live = [p for p in page.promises if p.is_live]
     for promise in page.promises:
         promise.error = page.errors.pop(f"promise-{promise.pk}", "")
+    for action in page.customer_actions:
+        action.error = page.errors.pop(f"action-{action.pk}", "")  # type: ignore[attr-defined]
     for key in [k for k in page.errors if k.startswith("promise-")]:  # a promise not on this page
         page.errors["promise"] = page.errors.pop(key)
     defaults = {
