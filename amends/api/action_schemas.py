@@ -17,7 +17,8 @@ from amends.desk.models import MONEY_KINDS, ActionKind, ActionState
 AMOUNT_PATTERN = r"^([1-9][0-9]{0,9}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
 Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, max_length=13, description="e.g. \"49.90\"",
                               examples=["49.90"])]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. GBP", examples=["GBP"])]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", max_length=3, description="ISO 4217 code, e.g. GBP",
+                                examples=["GBP"])]
 Description = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 NoticeText = Annotated[str, Field(min_length=1, max_length=5000, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 WaiverReason = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK), AfterValidator(_plain_text)]

@@ -24,6 +24,7 @@ from amends.api.idempotency import HEADER as IDEMPOTENCY_KEY
 from amends.api.setup_schemas import CLOCK
 from amends.core.models import ApiToken
 from amends.core.tokens import key_hash
+from amends.desk.actions import action_decide
 from amends.desk.intake import ticket_create
 from amends.desk.promises import promise_make
 from amends.people.services import absence_add
@@ -124,9 +125,10 @@ def _breaks_a_rule_between_fields(case) -> bool:
 @pytest.fixture
 def key(cast):
     """An admin integration's token (every operation is allowed), and records the generated ids can find:
-    a request with promises, an absence."""
+    a request with promises and a customer-affecting action, an absence."""
     with time_machine.travel(FRIDAY, tick=False):
-        ticket = ticket_create(account=cast.acme, subject="Printer on fire", now=FRIDAY)
+        ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Printer on fire", now=FRIDAY)
+        action_decide(ticket, kind="replace", description="New printer, free of charge", now=FRIDAY)
         promise_make(ticket, kind="update", due_at=FRIDAY + timedelta(hours=2), now=FRIDAY)
         absence_add(cast.bob, starts_at=FRIDAY + timedelta(days=3), ends_at=FRIDAY + timedelta(days=4), now=FRIDAY)
     ApiToken.objects.create(name="schemathesis", key_hash=key_hash(KEY), prefix=KEY[:8], role="admin", created_at=T0)
