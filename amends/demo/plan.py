@@ -168,6 +168,8 @@ class Story:
             self.demo.plan.deliver_mail()
         return self._then(at, run)
 
-    def done(self, at: datetime, kind: str, by: str | None = None) -> Story:
+    def done(self, at: datetime, kind: str, by: str | None = None, reported: bool = False) -> Story:
+        """Mark the latest action of `kind` done; `reported`: an integration (the courier) says it happened."""
         action = lambda: CustomerAction.objects.filter(ticket_id=self.pk, kind=kind).latest("decided_at")  # noqa: E731
-        return self._then(at, lambda: action_complete(action(), now=at, actor=self._actor(by)))
+        return self._then(at, lambda: action_complete(action(), now=at, actor=None if reported else self._actor(by),
+                                                      reported=reported))

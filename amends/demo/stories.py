@@ -74,6 +74,12 @@ def history(demo: Demo, t: Timeline) -> None:
      .done(d(2, "09:31"), "replace")
      .state(d(2, "09:40"), S.RESOLVED, "New printer delivered by courier."))
 
+    # The courier's system reported a shipment nobody had told the customer of: flagged to the owner and lead.
+    (s(d(2, "13:00"), "smile", "Reception dock keeps dropping the monitors", contact="Kerry Lomax", kind="incident",
+       channel="email")
+     .decide(d(2, "13:40"), "ship", "Send a replacement USB-C dock")
+     .done(d(1, "10:15"), "ship", reported=True))
+
     # Resolved, not yet closed.
     (s(d(2, "10:30"), "aidans", "Can the pupils' Chromebooks print to the library printer?", contact="Mark Ellis",
        kind="question", channel="email")

@@ -39,7 +39,7 @@ def _error(form: forms.Form, exc: DomainError) -> None:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
     pk = feedback_token_read("checkin", token)
     checkin = CheckIn.objects.select_related("ticket__account", "ticket__contact").filter(pk=pk).first() if pk else None
@@ -60,7 +60,7 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     pk = feedback_token_read("survey", token)
     ticket = Ticket.objects.select_related("account", "contact").filter(pk=pk).first() if pk else None
