@@ -77,6 +77,7 @@ def history(demo: Demo, t: Timeline) -> None:
     # The courier's system reported a shipment nobody had told the customer of: flagged to the owner and lead.
     (s(d(2, "13:00"), "smile", "Reception dock keeps dropping the monitors", contact="Kerry Lomax", kind="incident",
        channel="email")
+     .reply(d(2, "13:30"), "Hi Kerry, we are testing the dock remotely and will update you.")
      .decide(d(2, "13:40"), "ship", "Send a replacement USB-C dock")
      .done(d(1, "10:15"), "ship", reported=True))
 
