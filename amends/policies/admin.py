@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from amends.policies.cover import covered_out_of_hours
-from amends.policies.models import EscalationChain, OutOfHours, Policy, covered_out_of_hours_q
+from amends.policies.models import Aftercare, EscalationChain, OutOfHours, Policy, covered_out_of_hours_q
 
 
 class OutOfHoursFilter(admin.SimpleListFilter):
@@ -55,3 +55,13 @@ class EscalationChainAdmin(admin.ModelAdmin):
     list_display = ["team", "warn_before_minutes", "reassign_after_minutes"]
     list_select_related = ["team"]
     autocomplete_fields = ["team"]
+
+
+@admin.register(Aftercare)
+class AftercareAdmin(admin.ModelAdmin):
+    """After delivery or resolution: the check-in (email or the owner's call, how long after in opening time)
+    and the satisfaction survey, per tier and request kind; a missing row takes the default."""
+
+    list_display = ["__str__", "tier", "kind", "checkin_channel", "checkin_after_minutes", "survey"]
+    list_filter = ["tier", "kind", "checkin_channel", "survey"]
+    ordering = ["tier", "kind"]
