@@ -244,3 +244,17 @@ class Refusing:
 
     def send_messages(self, messages):
         raise OSError("550 mailbox unavailable")
+
+
+def test_a_refused_notice_leaves_no_email_and_no_timeline_entry(cast, printer):
+    """The email, the customer's timeline entry and the notice are one transaction: naming a cancelled action
+    refuses the whole notice."""
+    from amends.desk.actions import action_cancel
+
+    ship = action_decide(printer, kind=ActionKind.SHIP, description="Printer", now=at("2026-03-06 10:00"))
+    action_cancel(ship, reason="customer found the old one works", now=at("2026-03-06 10:01"))
+    with pytest.raises(DomainError) as refused:
+        notice_send(printer, [ship], text="On its way", now=at("2026-03-06 10:02"), actor=cast.alice)
+    assert refused.value.status == 409 and "cancelled" in refused.value.message
+    assert not Outbox.objects.filter(ticket=printer, audience="customer").exists()
+    assert not Event.objects.filter(ticket=printer, kind="customer_notice").exists()
