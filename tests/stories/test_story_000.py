@@ -258,3 +258,13 @@ def test_a_refused_notice_leaves_no_email_and_no_timeline_entry(cast, printer):
     assert refused.value.status == 409 and "cancelled" in refused.value.message
     assert not Outbox.objects.filter(ticket=printer, audience="customer").exists()
     assert not Event.objects.filter(ticket=printer, kind="customer_notice").exists()
+
+
+def test_flagged_actions_waiting_for_a_notice_never_hide_new_ones(cast, printer):
+    first = action_decide(printer, kind=ActionKind.SHIP, description="Printer", now=at("2026-03-06 10:00"))
+    action_complete(first, now=at("2026-03-06 10:00"), reported=True)
+    assert len(actions_check(at("2026-03-06 10:01"), limit=1)) == 1
+    second = action_decide(printer, kind=ActionKind.VISIT, description="Engineer", now=at("2026-03-06 10:02"))
+    action_complete(second, now=at("2026-03-06 10:03"), reported=True)
+    lines = actions_check(at("2026-03-06 10:04"), limit=1)  # the first is still flagged, still unsettled
+    assert len(lines) == 1 and "Engineer" in lines[0]
