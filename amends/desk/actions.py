@@ -339,22 +339,26 @@ def _out_q() -> Exists:
 
 def actions_check(now: datetime, limit: int = 500) -> list[str]:
     """Settle done actions whose notice has now gone out, and flag those done without one (no notice, a
-    notice that failed, or one still not out NOTICE_GRACE after): two queries over the partial index of
-    unsettled actions, whose cost grows with them, not with the requests. Flagged actions waiting for a
-    notice never crowd out new ones: each query asks only for what it acts on."""
+    notice that failed, or one still not out NOTICE_GRACE after): one query over the partial index of
+    unsettled actions, whose cost grows with them, not with the requests. It asks only for what it acts on,
+    so flagged actions still waiting for a notice never crowd out new ones."""
     lines: list[str] = []
     stamp = now.isoformat(timespec="minutes")
     failing = Exists(ActionNotice.objects.filter(action=OuterRef("pk"), outbox__isnull=False, outbox__sent_at__isnull=True)
                      .filter(Q(outbox__failed_at__isnull=False) | ~Q(outbox__last_error="")))
     any_notice = Exists(ActionNotice.objects.filter(action=OuterRef("pk")))
-    unsettled = (CustomerAction.objects.filter(unsettled=True).select_for_update(of=("self",), skip_locked=True)
-                 .select_related("ticket__team__lead__user", "ticket__owner__user", "ticket__account")
-                 .order_by("done_at", "id"))
     with transaction.atomic():
-        settled = list(unsettled.filter(_out_q())[:limit])
-        flag = list(unsettled.filter(flagged_at__isnull=True).exclude(_out_q()).annotate(
-            failing=failing, any_notice=any_notice,
-        ).filter(Q(any_notice=False) | Q(failing=True) | Q(done_at__lte=now - NOTICE_GRACE))[:limit])
+        rows = list(
+            CustomerAction.objects.filter(unsettled=True)
+            .annotate(out=_out_q(), failing=failing, any_notice=any_notice)
+            .filter(Q(out=True) | Q(flagged_at__isnull=True) & (
+                Q(any_notice=False) | Q(failing=True) | Q(done_at__lte=now - NOTICE_GRACE)))
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("ticket__team__lead__user", "ticket__owner__user", "ticket__account")
+            .order_by("done_at", "id")[:limit]
+        )
+        settled = [a for a in rows if a.out]
+        flag = [a for a in rows if not a.out]
         if settled:
             CustomerAction.objects.filter(pk__in=[a.pk for a in settled]).update(noticed_at=now)
             events_record([event_new(
