@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "amends.desk",
     "amends.watchdog",
     "amends.mail",
+    "amends.feedback",
     "amends.api",
     "amends.web",
     "amends.portal",

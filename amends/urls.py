@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("amends.api.urls")),
     path("mail/inbound/", include("amends.mail.urls")),
     path("portal/", include("amends.portal.urls")),
+    path("feedback/", include("amends.feedback.urls")),
     path("", include("amends.web.urls")),
 ]
 

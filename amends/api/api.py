@@ -17,6 +17,7 @@ from amends.api import (
     agents,
     board,
     calendars,
+    customer_actions,
     errors,
     notifications,
     policies,
@@ -60,6 +61,6 @@ api = NinjaAPI(
     parser=StrictParser(),
 )
 errors.install(api)
-for module in (requests, actions, replies, promises, agents, board, notifications, teams, rota, calendars, policies,
-               accounts, webhooks):
+for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
+               calendars, policies, accounts, webhooks):
     api.add_router("", module.router)

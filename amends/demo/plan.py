@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING
 from django.core.mail import get_connection
 
 from amends.core.outbox import outbox_claim, outbox_deliver_one
+from amends.desk.actions import action_complete, action_decide, notice_send
 from amends.desk.customer_mail import reply_send
 from amends.desk.intake import ticket_create
-from amends.desk.models import LIVE_PROMISE_STATES, Promise, PromiseKind, Ticket, Timer
+from amends.desk.models import (
+    LIVE_PROMISE_STATES,
+    ActionState,
+    CustomerAction,
+    Promise,
+    PromiseKind,
+    Ticket,
+    Timer,
+)
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.services import ticket_add_note, ticket_assign, ticket_log_contact, ticket_set_state
 from amends.people.models import Agent
@@ -151,3 +160,23 @@ class Story:
     def assign(self, at: datetime, to: str, by: str, reason: str = "") -> Story:
         return self._then(at, lambda: ticket_assign(self.ref(), self.demo.agents[to], now=at,
                                                     actor=self.demo.agents[by], reason=reason))
+
+    def decide(self, at: datetime, kind: str, description: str, by: str | None = None, amount: str | None = None,
+               currency: str = "") -> Story:
+        """A customer-affecting action decided (story 000)."""
+        return self._then(at, lambda: action_decide(self.ref(), kind=kind, description=description, now=at,
+                                                    actor=self._actor(by), amount=amount, currency=currency))
+
+    def tell(self, at: datetime, text: str, by: str | None = None) -> Story:
+        """Email the customer a notice naming every planned action."""
+        def run():
+            actions = list(CustomerAction.objects.filter(ticket_id=self.pk, state=ActionState.PLANNED))
+            notice_send(self.ticket(), actions, text=text, now=at, actor=self._actor(by))
+            self.demo.plan.deliver_mail()
+        return self._then(at, run)
+
+    def done(self, at: datetime, kind: str, by: str | None = None, reported: bool = False) -> Story:
+        """Mark the latest action of `kind` done; `reported`: an integration (the courier) says it happened."""
+        action = lambda: CustomerAction.objects.filter(ticket_id=self.pk, kind=kind).latest("decided_at")  # noqa: E731
+        return self._then(at, lambda: action_complete(action(), now=at, actor=None if reported else self._actor(by),
+                                                      reported=reported))

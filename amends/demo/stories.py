@@ -59,6 +59,28 @@ def history(demo: Demo, t: Timeline) -> None:
      .state(d(3, "10:00"), S.RESOLVED, "Cleared 40 GB of old logs and added a weekly clean-up task.")
      .state(d(1, "09:30"), S.CLOSED, by="sam"))
 
+    # Story 000: a new printer decided, the customer told what it costs (only the inspection), then shipped.
+    (s(d(3, "10:20"), "inkwell", "Office printer prints blank pages", contact="Gary Pope", kind="incident",
+       channel="phone", body="The HP in the office prints blank pages since Monday; cleaning did not help.")
+     .state(d(3, "10:40"), S.IN_PROGRESS)
+     .note(d(3, "11:30"), "Remote test: the print head is dead. A new head costs more than a new printer.")
+     .decide(d(3, "11:35"), "replace", "Replacement printer (same model), free of charge")
+     .decide(d(3, "11:36"), "charge", "Inspection fee, as quoted", amount="45.00", currency="GBP")
+     .decide(d(3, "11:37"), "ship", "Ship the replacement printer by courier, next working day")
+     .tell(d(3, "11:45"), "Hi Gary, the print head cannot be repaired, so we are sending you a new printer at no "
+           "charge. The only cost is the inspection fee we quoted. The courier brings it tomorrow.")
+     .done(d(3, "11:50"), "charge")
+     .done(d(2, "09:30"), "ship")
+     .done(d(2, "09:31"), "replace")
+     .state(d(2, "09:40"), S.RESOLVED, "New printer delivered by courier."))
+
+    # The courier's system reported a shipment nobody had told the customer of: flagged to the owner and lead.
+    (s(d(2, "13:00"), "smile", "Reception dock keeps dropping the monitors", contact="Kerry Lomax", kind="incident",
+       channel="email")
+     .reply(d(2, "13:30"), "Hi Kerry, we are testing the dock remotely and will update you.")
+     .decide(d(2, "13:40"), "ship", "Send a replacement USB-C dock")
+     .done(d(1, "10:15"), "ship", reported=True))
+
     # Resolved, not yet closed.
     (s(d(2, "10:30"), "aidans", "Can the pupils' Chromebooks print to the library printer?", contact="Mark Ellis",
        kind="question", channel="email")

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from amends.core.admin import ReadOnlyAdmin
-from amends.desk.models import Promise, ReplyTemplate, Ticket
+from amends.desk.models import CustomerAction, Promise, ReplyTemplate, Ticket
 
 
 class PromiseInline(admin.TabularInline):
@@ -70,3 +70,17 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(CustomerAction)
+class CustomerActionAdmin(ReadOnlyAdmin):
+    """Read-only: an action changes only through its services (decide, notice, done, waive, cancel)."""
+
+    list_display = ["__str__", "ticket", "kind", "state", "decided_at", "done_at", "noticed_at", "waived_at",
+                    "flagged_at"]
+    list_filter = ["state", "kind", "reported"]
+    list_select_related = ["ticket"]
+    raw_id_fields = ["ticket", "decided_by", "done_by", "waived_by"]
+    search_fields = ["=ticket__id", "description"]
+    show_full_result_count = False
+    ordering = ["-id"]

@@ -146,6 +146,7 @@ class PromiseKind(models.TextChoices):
     UPDATE = "update", "Send an update"
     DELIVER = "deliver", "Deliver"
     INFORM = "inform", "Inform"
+    CHECK_IN = "check_in", "Check in with the customer"
 
 
 class PromiseState(models.TextChoices):
@@ -220,6 +221,7 @@ class TimerKind(models.TextChoices):
     RESOLUTION_ESCALATE = "resolution_escalate", "Resolution still overdue: reassign, tell the manager"
     FOLLOWUP_DUE = "followup_due", "Waiting on the customer too long: tell the owner"
     ORDER_AT_RISK = "order_at_risk", "Order close to its need-by time and not dispatched"
+    CHECKIN_SEND = "checkin_send", "Email the customer's check-in"
 
 
 class Timer(models.Model):
@@ -275,3 +277,130 @@ class ReplyTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_situation_display()} ({self.language})"
+
+
+# --- Customer-affecting actions (story 000) ------------------------------------------------------
+
+class ActionKind(models.TextChoices):
+    SHIP = "ship", "Ship"
+    REPLACE = "replace", "Replace"
+    CHARGE = "charge", "Charge"
+    CREDIT = "credit", "Credit"
+    REFUND = "refund", "Refund"
+    VISIT = "visit", "Visit"
+    CANCEL = "cancel", "Cancel"
+
+
+MONEY_KINDS = frozenset({ActionKind.CHARGE, ActionKind.CREDIT, ActionKind.REFUND})
+
+
+class ActionState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CustomerAction(models.Model):
+    """Something done to or for the customer (ship, replace, charge, credit, refund, visit, cancel). It is
+    done only once a customer notice naming it went out, or a waiver says why not (who, why, when)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="customer_actions", db_index=False)
+    kind = models.CharField(max_length=10, choices=ActionKind.choices)
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    state = models.CharField(max_length=10, choices=ActionState.choices, default=ActionState.PLANNED)
+    decided_by = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    decided_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    reported = models.BooleanField(default=False, help_text="Reported done by an integration: a fact, not refused.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    noticed_at = models.DateTimeField(null=True, blank=True, help_text="When a notice naming it went out.")
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    waiver_reason = models.CharField(max_length=500, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True, help_text="The watchdog found it done without a notice.")
+    # Done, and neither a notice out nor a waiver: what the watchdog looks at, through a small partial index.
+    unsettled = models.GeneratedField(
+        expression=Case(
+            When(Q(state=ActionState.DONE, noticed_at__isnull=True, waived_at__isnull=True), then=Value(True)),
+            default=Value(False),
+        ),
+        output_field=models.BooleanField(), db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "decided_at"], name="action_ticket"),
+            models.Index(fields=["done_at"], condition=Q(unsettled=True), name="action_unsettled"),
+            models.Index(fields=["waived_at"], condition=Q(waived_at__isnull=False), name="action_waived"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+    @property
+    def money(self) -> str:
+        return f"{self.amount} {self.currency}" if self.amount is not None else ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}" + (f" ({self.money})" if self.money else "")
+
+
+class ActionNotice(models.Model):
+    """A customer message (its outbox row and/or its customer-visible event) that named an action."""
+
+    action = models.ForeignKey(CustomerAction, on_delete=models.CASCADE, related_name="notices")
+    outbox = models.ForeignKey("core.Outbox", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey("core.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outbox__isnull=False) | Q(event__isnull=False), name="actionnotice_outbox_or_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice for action {self.action_id}"
+
+
+# --- Check-ins after delivery or resolution ----------------------------------------------------
+
+class CheckInChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+
+
+class CheckInAnswer(models.TextChoices):
+    FINE = "fine", "All fine"
+    PROBLEM = "problem", "There is a problem"
+    UNAWARE = "unaware", "I didn't know about this"
+
+
+class CheckIn(models.Model):
+    """Asking the customer, a while after delivery or resolution, whether all is well (a promise kept by
+    the email going out, or by the owner's call)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="checkins")
+    promise = models.OneToOneField(Promise, on_delete=models.CASCADE, related_name="checkin")
+    channel = models.CharField(max_length=10, choices=CheckInChannel.choices)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=10, choices=CheckInAnswer.choices, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    complaint = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"check-in on {self.ticket_id} ({self.channel})"

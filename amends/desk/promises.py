@@ -14,7 +14,7 @@ from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
 from amends.desk.models import CLOSED_STATES, Promise, PromiseKind, PromiseSource, PromiseState, Ticket
 from amends.desk.rules import Rules, rules_for, ticket_refresh_deadline
-from amends.desk.timers import PROMISE_KINDS, promise_timers_at, timers_cancel, timers_schedule
+from amends.desk.timers import promise_timers_at, timers_cancel, timers_schedule
 from amends.people.models import Agent
 
 
@@ -97,7 +97,7 @@ def promise_keep(
         promise.state = PromiseState.KEPT
         promise.kept_at = now
         promise.save(update_fields=["state", "kept_at"])
-        timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
+        timers_cancel(promise.ticket, promise=promise)
         event_record(
             ticket=promise.ticket, kind="promise_kept", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{promise.get_kind_display()} done" + (" (late)" if late else "") + (f": {note}" if note else ""),
@@ -119,7 +119,7 @@ def promise_withdraw(
         promise.withdrawn_at = now
         promise.withdraw_reason = reason[:300]
         promise.save(update_fields=["state", "withdrawn_at", "withdraw_reason"])
-        timers_cancel(promise.ticket, PROMISE_KINDS, promise=promise)
+        timers_cancel(promise.ticket, promise=promise)
         event_record(
             ticket=promise.ticket, kind="promise_withdrawn", now=now, actor=actor, token=token, customer_visible=True,
             message=f"{promise.get_kind_display()} withdrawn: {reason}", data={"promise": promise.pk},

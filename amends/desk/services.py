@@ -11,6 +11,7 @@ from amends.core.events import event_new, event_record, events_record
 from amends.core.models import ApiToken, Event, Notification
 from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.timefmt import when
+from amends.desk.checkins import aftercare_on_state
 from amends.desk.models import (
     CLOSED_STATES,
     FULFILMENT_STATES,
@@ -29,6 +30,7 @@ from amends.desk.timers import (
     RESOLUTION_KINDS,
     resolution_timers_at,
     timers_cancel,
+    timers_cancel_but_aftercare,
     timers_schedule,
 )
 from amends.people.models import Agent
@@ -156,7 +158,8 @@ def ticket_set_state(
         if state == State.DISPATCHED and ticket.kind != Kind.ORDER:
             raise DomainError("only orders can be dispatched", field="state", status=409)
         if state in CLOSED_STATES:
-            live = list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES).exclude(kind=PromiseKind.FIRST_RESPONSE))
+            live = list(ticket.promises.filter(state__in=LIVE_PROMISE_STATES).exclude(
+                kind__in=[PromiseKind.FIRST_RESPONSE, PromiseKind.CHECK_IN]))
             if live:
                 names = "; ".join(f"{p.get_kind_display().lower()} due {when(p.due_at)}" for p in live)
                 raise DomainError(f"keep or withdraw the open promises first: {names}", field="state", status=409)
@@ -167,7 +170,7 @@ def ticket_set_state(
         if old == State.WAITING_ON_CUSTOMER:
             _resume(ticket, rules, now)
         if state in CLOSED_STATES:
-            timers_cancel(ticket)
+            timers_cancel_but_aftercare(ticket)
         if state in FULFILMENT_STATES:
             timers_cancel(ticket, [TimerKind.ORDER_AT_RISK])
             ticket.at_risk_since = None
@@ -185,6 +188,7 @@ def ticket_set_state(
             message=f"{State(old).label} → {State(state).label}" + (f": {note}" if note else ""),
             data={"from": old, "to": state, **({"message_id": message_id} if message_id else {})},
         )
+        aftercare_on_state(ticket, rules, old=old, new=state, now=now)
         ticket_save(ticket, now)
     return ticket
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from amends.desk.models import Promise, Ticket, Timer, TimerKind
+from amends.desk.models import Promise, PromiseKind, Ticket, Timer, TimerKind
 from amends.desk.rules import Rules
 
 PROMISE_KINDS = (TimerKind.PROMISE_WARN, TimerKind.PROMISE_DUE, TimerKind.PROMISE_ESCALATE)
@@ -59,6 +59,12 @@ def timers_cancel(ticket: Ticket, kinds: Iterable[str] | None = None, promise: P
     if promise is not None:
         timers = timers.filter(promise=promise)
     timers.delete()
+
+
+def timers_cancel_but_aftercare(ticket: Ticket) -> None:
+    """Closing a request ends its timers, except those of its check-in, which comes after."""
+    Timer.objects.filter(ticket=ticket).exclude(kind=TimerKind.CHECKIN_SEND).exclude(
+        promise__kind=PromiseKind.CHECK_IN).delete()
 
 
 def timers_of(ticket_id: int) -> list[tuple[str, datetime, int | None]]:

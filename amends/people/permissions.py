@@ -147,3 +147,26 @@ def may_manage_webhooks(acting: Acting) -> bool:
     """See, register, change and remove webhook endpoints and retry their deliveries: admins only, as on the
     Webhooks page (an endpoint's URL and log say where the desk's events go)."""
     return role_allows(acting.role, Role.ADMIN)
+
+
+WAIVE_RULE = (
+    "Only the request's owner, a lead of its team, a manager or an admin may waive the customer notice of an action "
+    "(an integration: a lead or admin token)."
+)
+REPORT_RULE = (
+    "Only an integration's token, or a lead, manager or admin, may report an action done without a customer notice; "
+    "an agent marks it done after the notice has gone out."
+)
+
+
+def may_waive_notice(acting: Acting, *, owner_id: int | None, team_id: int) -> bool:
+    """Record that a customer need not be told of an action: the request's owner, who answers for it, or their
+    lead (a waiver is shown to the leads either way)."""
+    if acting.agent is not None and owner_id == acting.agent.pk:
+        return True
+    return acting.leads_team(team_id) or role_allows(acting.role, Role.MANAGER)
+
+
+def may_report_action_done(acting: Acting) -> bool:
+    """Report an action done whatever its notice (a fact from elsewhere, flagged until the customer is told)."""
+    return acting.agent is None or role_allows(acting.role, Role.LEAD)

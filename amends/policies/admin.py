@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from amends.core.admin import ServiceAdmin
 from amends.policies.cover import covered_out_of_hours
-from amends.policies.models import OutOfHours, Policy, covered_out_of_hours_q
+from amends.policies.models import Aftercare, OutOfHours, Policy, covered_out_of_hours_q
 from amends.policies.services import POLICY_TARGETS, policy_change, policy_create
 
 if TYPE_CHECKING:
@@ -71,3 +71,13 @@ class PolicyAdmin(ServiceAdmin):
     def out_of_hours_rule(self, policy: Policy) -> str:
         label = "Covered" if covered_out_of_hours(policy) else "Waits"
         return label if policy.out_of_hours else f"{label} (default)"
+
+
+@admin.register(Aftercare)
+class AftercareAdmin(admin.ModelAdmin):
+    """After delivery or resolution: the check-in (email or the owner's call, how long after in opening time)
+    and the satisfaction survey, per tier and request kind; a missing row takes the default."""
+
+    list_display = ["__str__", "tier", "kind", "checkin_channel", "checkin_after_minutes", "survey"]
+    list_filter = ["tier", "kind", "checkin_channel", "survey"]
+    ordering = ["tier", "kind"]

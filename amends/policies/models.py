@@ -112,3 +112,53 @@ class EscalationChain(ReferenceModel):
     @property
     def reassign_after(self) -> timedelta:
         return timedelta(minutes=self.reassign_after_minutes)
+
+
+class AftercareChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call by the owner"
+    NONE = "none", "No check-in"
+
+
+# The request kinds (the desk's Kind, which sits above this app); a check-in policy names one.
+REQUEST_KINDS = [("question", "Question"), ("incident", "Incident"), ("order", "Order"), ("callback", "Callback"),
+                 ("complaint", "Complaint")]
+
+
+class Aftercare(ReferenceModel):
+    """After an order is delivered or a request resolved: whether and how to check in with the customer, how
+    long after (in the team's opening time), and whether to ask the one-question satisfaction survey. Rows
+    per (tier, kind); a missing row takes `aftercare_default`."""
+
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    kind = models.CharField(max_length=10, choices=REQUEST_KINDS)
+    checkin_channel = models.CharField(max_length=5, choices=AftercareChannel.choices, default=AftercareChannel.EMAIL)
+    checkin_after_minutes = models.PositiveIntegerField(
+        default=8 * 60, help_text="How long after delivery or resolution, counted in the team's opening hours."
+    )
+    survey = models.BooleanField(default=True, help_text="Ask the satisfaction question on resolution.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tier", "kind"], name="aftercare_unique_tier_kind")]
+        verbose_name_plural = "aftercare"
+
+    def __str__(self) -> str:
+        return f"Aftercare {self.get_tier_display()} / {self.kind}"
+
+    @property
+    def checkin_after(self) -> timedelta:
+        return timedelta(minutes=self.checkin_after_minutes)
+
+
+def aftercare_default(tier: str, kind: str) -> Aftercare:
+    """Orders and incidents: an email check-in one working day (8 opening hours) later; complaints: a call by
+    the owner a working day later; questions and callbacks: none. The survey is asked on every resolution
+    but a complaint's."""
+    channel = {"order": AftercareChannel.EMAIL, "incident": AftercareChannel.EMAIL,
+               "complaint": AftercareChannel.PHONE}.get(kind, AftercareChannel.NONE)
+    return Aftercare(tier=tier, kind=kind, checkin_channel=channel, checkin_after_minutes=8 * 60,
+                     survey=kind != "complaint")
+
+
+def aftercare_for(tier: str, kind: str) -> Aftercare:
+    return Aftercare.objects.filter(tier=tier, kind=kind).first() or aftercare_default(tier, kind)

@@ -19,7 +19,8 @@ from amends.core.notifications import notification_new, staff_notify_many
 from amends.core.reference import Snapshot
 from amends.core.timefmt import hm, when
 from amends.desk.assignment import Choice, Roster, owner_choose, roster_read
-from amends.desk.models import Promise, PromiseState, Ticket, TimerKind
+from amends.desk.checkins import checkin_send
+from amends.desk.models import CheckIn, Promise, PromiseState, Ticket, TimerKind
 from amends.desk.promises import promise_mark_broken
 from amends.desk.rules import rules_for
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction
@@ -267,6 +268,19 @@ def on_order_at_risk(timer: Due, ticket: Ticket, batch: Batch) -> None:
         batch.say(ticket, f"order at risk: needed by {when(ticket.need_by) if ticket.need_by else '?'}, still {ticket.get_state_display().lower()}")
 
 
+def on_checkin_send(timer: Due, ticket: Ticket, batch: Batch) -> None:
+    """An email check-in is due: ask the customer whether all is well (the desk's aftercare)."""
+    if timer.promise_id is None:
+        return
+    checkin = CheckIn.objects.filter(promise_id=timer.promise_id).select_related("promise").first()
+    if checkin is None:
+        return
+    checkin.promise.ticket = ticket
+    line = checkin_send(checkin, ticket, rules_for(ticket, batch.ref), now=batch.now)
+    if line:
+        batch.say(ticket, line)
+
+
 STEPS: dict[str, Callable[[Due, Ticket, Batch], None]] = {
     TimerKind.PROMISE_WARN: on_promise_warn,
     TimerKind.PROMISE_DUE: on_promise_due,
@@ -277,4 +291,5 @@ STEPS: dict[str, Callable[[Due, Ticket, Batch], None]] = {
     TimerKind.RESOLUTION_ESCALATE: on_resolution_escalate,
     TimerKind.FOLLOWUP_DUE: on_followup_due,
     TimerKind.ORDER_AT_RISK: on_order_at_risk,
+    TimerKind.CHECKIN_SEND: on_checkin_send,
 }

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from amends.core.reference import reference_snapshot
 from amends.core.timefmt import hm
+from amends.desk.actions import actions_check
 from amends.desk.handover import absence_hand_over
 from amends.desk.models import Promise, Ticket, Timer
 from amends.desk.services import ticket_save
@@ -104,6 +105,10 @@ def tick(now: datetime, *, batch_size: int = BATCH) -> list[str]:
         owners = owners or (absence.backup.name if absence.backup else "whoever is at work")
         lines.append(f"{now.isoformat(timespec='minutes')} {absence.agent.name} away: "
                      f"{len(handover.moves)} request(s) to {owners}")
+    try:
+        lines.extend(actions_check(now))  # customer-affecting actions done without a notice that went out
+    except Exception:
+        log.exception("watchdog: checking customer-affecting actions failed at %s", now.isoformat())
     while True:
         try:
             handled, batch_lines = _run_batch(now, batch_size)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from amends.web.views import (
     account,
+    actions,
     attention,
     auth,
     calls,
@@ -45,6 +46,11 @@ urlpatterns = [
     path(
         "requests/<int:ticket_id>/promises/<int:promise_id>/withdraw/", ticket.promise_cancel, name="promise_withdraw"
     ),
+    path("requests/<int:ticket_id>/actions/", actions.action_new, name="action_new"),
+    path("requests/<int:ticket_id>/actions/notice/", actions.action_notice, name="action_notice"),
+    path("requests/<int:ticket_id>/actions/<int:action_id>/done/", actions.action_done, name="action_done"),
+    path("requests/<int:ticket_id>/actions/<int:action_id>/waive/", actions.action_waiver, name="action_waive"),
+    path("requests/<int:ticket_id>/actions/<int:action_id>/cancel/", actions.action_drop, name="action_cancel"),
     path("queues/", queues.queues, name="queues"),
     path("queues/assign/", queues.queues_assign, name="queues_assign"),
     path("mine/", mine.mine, name="mine"),

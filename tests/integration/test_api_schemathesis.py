@@ -25,6 +25,7 @@ from amends.api.setup_schemas import CLOCK
 from amends.core.models import ApiToken
 from amends.core.tokens import key_hash
 from amends.core.webhook_endpoints import webhook_endpoint_add
+from amends.desk.actions import action_decide
 from amends.desk.intake import ticket_create
 from amends.desk.promises import promise_make
 from amends.people.services import absence_add
@@ -125,10 +126,11 @@ def _breaks_a_rule_between_fields(case) -> bool:
 @pytest.fixture
 def key(cast):
     """An admin integration's token (every operation is allowed), and records the generated ids can find:
-    a request with promises, an absence, a webhook endpoint with a delivery."""
+    a request with promises and a customer-affecting action, an absence, a webhook endpoint with a delivery."""
     with time_machine.travel(FRIDAY, tick=False):
         webhook_endpoint_add(url="https://hooks.example.test/in", events=["request.created"], now=FRIDAY)
         ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Printer on fire", now=FRIDAY)
+        action_decide(ticket, kind="replace", description="New printer, free of charge", now=FRIDAY)
         promise_make(ticket, kind="update", due_at=FRIDAY + timedelta(hours=2), now=FRIDAY)
         absence_add(cast.bob, starts_at=FRIDAY + timedelta(days=3), ends_at=FRIDAY + timedelta(days=4), now=FRIDAY)
     ApiToken.objects.create(name="schemathesis", key_hash=key_hash(KEY), prefix=KEY[:8], role="admin", created_at=T0)

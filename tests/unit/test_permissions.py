@@ -13,6 +13,8 @@ from amends.people.permissions import (
     may_edit_rota,
     may_manage_absence,
     may_mark_notifications_read,
+    may_report_action_done,
+    may_waive_notice,
     permit,
     role_allows,
 )
@@ -89,3 +91,20 @@ def test_a_refusal_is_a_403_naming_the_rule():
         permit(False, ABSENCE_RULE)
     assert (refused.value.status, refused.value.code, refused.value.message) == (403, "forbidden", ABSENCE_RULE)
     permit(True, ABSENCE_RULE)
+
+
+def test_who_may_waive_a_customer_notice():
+    """The request's owner, a lead or manager of its team, an admin, or a lead or admin integration."""
+    def waive(acting: Acting) -> bool:
+        return may_waive_notice(acting, owner_id=ALICE.pk, team_id=SUPPORT)
+
+    assert waive(Acting.of_agent(ALICE)) and waive(Acting.of_agent(LENA)) and waive(Acting.of_agent(MARCUS))
+    assert waive(Acting.of_agent(ADA)) and waive(integration("lead"))
+    assert not waive(Acting.of_agent(BOB)) and not waive(Acting.of_agent(SALLY)) and not waive(integration("agent"))
+
+
+def test_who_may_report_an_action_done_without_a_notice():
+    """An integration's token (a fact from elsewhere), or a lead and above; never an agent."""
+    assert all(may_report_action_done(integration(role)) for role in ("agent", "lead", "admin"))
+    assert may_report_action_done(Acting.of_agent(LENA)) and may_report_action_done(Acting.of_agent(ADA))
+    assert not may_report_action_done(Acting.of_agent(ALICE))

@@ -22,6 +22,7 @@ from amends.core.notifications import (
 )
 from amends.core.outbox import outbox_enqueue
 from amends.core.tokens import token_create
+from amends.desk.actions import action_decide
 from amends.desk.bulk import tickets_assign_bulk
 from amends.desk.handover import absence_set
 from amends.desk.intake import ticket_create
@@ -444,6 +445,7 @@ def some_of_everything(cast) -> Ticket:
     ticket = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Everything", now=NOW,
                            callback_within=timedelta(minutes=30))
     ticket_log_contact(ticket, now=NOW + timedelta(minutes=1), actor=cast.lena)
+    action_decide(ticket, kind="ship", description="New printer", now=NOW, actor=cast.alice)
     tick(NOW + timedelta(hours=2))  # breaks the callback, notifies, writes outbox rows
     absence_set(cast.bob, starts_at=at("2026-03-10 09:00"), ends_at=at("2026-03-11 09:00"), now=NOW)
     Closure.objects.create(calendar=cast.calendar, day=at("2026-12-24 00:00").date(), reason="Office party")
@@ -493,6 +495,7 @@ def some_of_everything_more(cast) -> None:
         ticket = ticket_create(account=cast.globex, subject=f"More {i}", now=NOW, callback_within=timedelta(minutes=30))
         ticket_log_contact(ticket, now=NOW + timedelta(minutes=1), actor=cast.lena)
         event_record(ticket=ticket, kind="note", message="extra", now=NOW, actor=cast.lena)
+        action_decide(ticket, kind="refund", description="Fee", amount="10", currency="GBP", now=NOW, actor=cast.lena)
         agent = make_agent(f"more{i}", "More", str(i), cast.team)
         agent.backup = cast.bob
         agent.save()

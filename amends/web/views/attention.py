@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.http import HttpResponse
 
 from amends.core.clock import wall_now
 from amends.core.models import Notification
+from amends.desk.actions import actions_needing_attention
+from amends.desk.models import CustomerAction
 from amends.desk.queries import attention_rows
 from amends.people.models import Agent, Role
 from amends.web.htmx import render_page_or_partial
@@ -21,6 +23,7 @@ SCOPES = {"mine": "Mine", "team": "My team", "all": "All"}
 ROWS = 50  # the most pressing first; a person works from the top, and the page stays fast at any size
 MORE_ROWS = 200
 ESCALATION_KINDS = ("escalation", "promise_broken", "target_missed")
+WAIVERS_SHOWN = timedelta(days=7)
 
 
 @dataclass
@@ -29,6 +32,8 @@ class AttentionPage:
     rows: list[BoardRow]
     escalations: list[Notification]
     more: bool = False  # there are more rows than shown
+    unnoticed: list[CustomerAction] = field(default_factory=list)  # done, the customer not told: flagged
+    waivers: list[CustomerAction] = field(default_factory=list)  # notices waived this past week (leads see them)
 
 
 def default_scope(agent: Agent) -> str:
@@ -44,7 +49,12 @@ def attention_page(agent: Agent, scope: str, now: datetime, rows: int = ROWS) ->
         Notification.objects.filter(recipient_id=agent.pk, read_at__isnull=True, kind__in=ESCALATION_KINDS)
         .order_by("-created_at", "-id")[:20]
     )
-    return AttentionPage(scope, board_rows(items[:rows], Times(now)), escalations, more=len(items) > rows)
+    unnoticed, waivers = actions_needing_attention(
+        team_id=None if scope == "all" or agent.role == Role.ADMIN else agent.team_id, waived_since=now - WAIVERS_SHOWN,
+        leads=agent.role != Role.AGENT,
+    )
+    return AttentionPage(scope, board_rows(items[:rows], Times(now)), escalations, more=len(items) > rows,
+                         unnoticed=unnoticed, waivers=waivers)
 
 
 @agent_required

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError, NotFound
 from amends.core.models import Event
-from amends.desk.models import State, Ticket
+from amends.desk.actions import actions_of
+from amends.desk.models import ActionKind, ActionState, CustomerAction, State, Ticket
 from amends.desk.promises import promise_keep, promise_make, promise_withdraw
 from amends.desk.queries import account_open_tickets, ticket_get
 from amends.desk.reach import HowSeen, how_seen
@@ -45,6 +46,8 @@ FIELDS_SHOWN_INLINE = {
     "promise": frozenset({"kind", "due_in", "due_at", "description"}),
     "note": frozenset({"text"}),
     "contact": frozenset({"channel", "note"}),
+    "actions": frozenset({"kind", "description", "amount", "currency"}),
+    "notice": frozenset({"actions", "text"}),
 }
 
 
@@ -55,6 +58,7 @@ class TicketPage:
     events: list[Event]
     others: list[Ticket]
     agents: list[Agent]
+    customer_actions: list[CustomerAction] = field(default_factory=list)
     forms: dict[str, forms.Form] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     seen: dict[int, HowSeen] = field(default_factory=dict)  # how the customer learns of each event
@@ -62,6 +66,13 @@ class TicketPage:
     @property
     def timeline(self) -> list[tuple[Event, HowSeen]]:
         return [(e, self.seen[e.pk]) for e in self.events]
+
+    action_kinds = ActionKind.choices
+
+    @property
+    def notice_candidates(self) -> list[CustomerAction]:
+        """The actions a notice may name: any not cancelled (a second notice may name one again)."""
+        return [a for a in self.customer_actions if a.state != ActionState.CANCELLED]
 
 
 def ticket_page_data(ticket_id: int) -> TicketPage:
@@ -76,7 +87,7 @@ def ticket_page_data(ticket_id: int) -> TicketPage:
     others = account_open_tickets(ticket.account_id, exclude_id=ticket.pk, limit=10)
     agents = list(Agent.objects.filter(user__is_active=True).select_related("user", "team").order_by(
         "team__name", "user__first_name", "user__username"))
-    return TicketPage(ticket, promises, events, others, agents, seen=how_seen(events))
+    return TicketPage(ticket, promises, events, others, agents, actions_of(ticket.pk), seen=how_seen(events))
 
 
 def render_ticket_page(request: HttpRequest, ticket_id: int, *, extra: dict, status: int = 200) -> HttpResponse:
@@ -92,6 +103,8 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200, *, extra:
     live = [p for p in page.promises if p.is_live]
     for promise in page.promises:
         promise.error = page.errors.pop(f"promise-{promise.pk}", "")
+    for action in page.customer_actions:
+        action.error = page.errors.pop(f"action-{action.pk}", "")  # type: ignore[attr-defined]
     for key in [k for k in page.errors if k.startswith("promise-")]:  # a promise not on this page
         page.errors["promise"] = page.errors.pop(key)
     defaults = {
