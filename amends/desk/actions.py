@@ -26,7 +26,7 @@ from amends.core.errors import Conflict, DomainError, NotFound
 from amends.core.events import event_new, event_record, events_record
 from amends.core.models import ApiToken, Audience, Event, Notification, Outbox, Visibility
 from amends.core.notifications import notification_new, staff_notify_many
-from amends.core.outbox import outbox_enqueue
+from amends.desk.customer_mail import Upload, reply_send
 from amends.desk.models import (
     MONEY_KINDS,
     ActionKind,
@@ -162,14 +162,17 @@ def notice_record(
 
 def notice_send(
     ticket: Ticket, actions: Sequence[CustomerAction], *, text: str, now: datetime, actor: Agent | None = None,
-    token: ApiToken | None = None,
+    token: ApiToken | None = None, letter: bool = True, subject: str = "", situation: str = "",
+    attachments: Sequence[Upload] = (),
 ) -> Outbox:
-    """Email the request's contact a short message naming `actions` (each listed under the text), with a
-    customer-visible timeline entry, and record it as their notice: one transaction."""
+    """Email the request's contact a reply naming `actions` (each listed under the text) and record it as their
+    notice, in one transaction. It is a reply like any other (`reply_send`: the team's address, the thread,
+    the promises it answers). `letter`: wrap a short text in a greeting and a closing line (the actions'
+    own form); the reply composer sends its text as written."""
     text = (text or "").strip()
     if not text:
         raise DomainError("write the message to the customer", field="text")
-    if len(text) > 5000:
+    if letter and len(text) > 5000:
         raise DomainError(f"keep the message under 5,000 characters (it has {len(text)})", field="text")
     if not actions:
         raise DomainError("choose the actions this message tells the customer about", field="actions")
@@ -185,18 +188,13 @@ def notice_send(
         if len(named) != len({a.pk for a in actions}):
             raise DomainError("an action named is not on this request", field="actions", status=404)
         listed = "\n".join(f"- {a.label}" for a in named)
-        body = (f"Dear {contact.name},\n\n{text}\n\nWhat we are doing about your request {ticket.reference}:\n{listed}\n\n"
-                f"If anything here is unexpected, just reply to this email.\n")
-        message = outbox_enqueue(
-            audience=Audience.CUSTOMER, to=contact.email, subject=f"[{ticket.reference}] {ticket.subject}",
-            body=body, now=now, ticket=ticket,
-        )
-        event = event_record(
-            ticket=ticket, kind="customer_notice", now=now, actor=actor, token=token, customer_visible=True,
-            message=f"Emailed to {contact.name}: {text}\n{listed}", data={"outbox": message.pk},
-        )
-        notice_record(ticket, named, now=now, outbox=message, event=event, actor=actor, token=token)
-    return message
+        body = f"{text}\n\nWhat we are doing about your request {ticket.reference}:\n{listed}"
+        if letter:
+            body = f"Dear {contact.name},\n\n{body}\n\nIf anything here is unexpected, just reply to this email."
+        sent = reply_send(ticket, now=now, body=body, subject=subject, situation=situation, attachments=attachments,
+                          actor=actor, token=token)
+        notice_record(ticket, named, now=now, outbox=sent.message, event=sent.event, actor=actor, token=token)
+    return sent.message
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from django.core import signing
 from django.urls import reverse
 
 from amends.core.events import event_record, events_record
-from amends.core.models import Audience, Event
+from amends.core.models import Event
 from amends.core.notifications import staff_notify_many
-from amends.core.outbox import outbox_enqueue
 from amends.core.timefmt import when
+from amends.desk.customer_mail import customer_email_write
 from amends.desk.models import (
     CheckIn,
     CheckInChannel,
@@ -28,6 +28,7 @@ from amends.desk.models import (
     TimerKind,
 )
 from amends.desk.promises import promise_keep, promise_made_event
+from amends.desk.reply_templates import language_of
 from amends.desk.rules import Rules
 from amends.desk.timers import promise_timers_at, timers_schedule
 from amends.policies.deadlines import deadline_after
@@ -112,17 +113,17 @@ def checkin_send(checkin: CheckIn, ticket: Ticket, rules: Rules, *, now: datetim
                           "there is no email address to write to")
         return "check-in: no email address; the owner calls instead"
     link = feedback_link("checkin", checkin.pk)
-    outbox_enqueue(
-        audience=Audience.CUSTOMER, to=contact.email, subject=f"[{ticket.reference}] Is all well?", now=now,
-        ticket=ticket,
-        body=(f"Dear {contact.name},\n\nWe are checking in about {ticket.reference} ({ticket.subject}). Is all well?\n"
+    message = customer_email_write(
+        ticket, to=contact.email, subject="Is all well?", now=now, language=language_of(contact.language),
+        text=(f"Dear {contact.name},\n\nWe are checking in about {ticket.reference} ({ticket.subject}). Is all well?\n"
               f"One click to tell us, with a comment if you like:\n\n{link}\n\n"
-              "If something arrived that you did not expect, please say so: we want to know.\n"),
+              "If something arrived that you did not expect, please say so: we want to know."),
     )
     checkin.sent_at = now
     checkin.save(update_fields=["sent_at"])
     event_record(ticket=ticket, kind="checkin_sent", now=now, customer_visible=True,
-                 message=f"We emailed {contact.name} to ask whether all is well", data={"checkin": checkin.pk})
+                 message=f"We emailed {contact.name} to ask whether all is well",
+                 data={"checkin": checkin.pk, "outbox": message.pk, "to": message.to})
     promise_keep(promise, now=now, note="check-in emailed")
     return f"check-in emailed to {contact.email}"
 
@@ -133,12 +134,12 @@ def survey_send(ticket: Ticket, *, now: datetime) -> bool:
     if contact is None or not contact.email or Event.objects.filter(ticket=ticket, kind="survey_sent").exists():
         return False
     link = feedback_link("survey", ticket.pk)
-    outbox_enqueue(
-        audience=Audience.CUSTOMER, to=contact.email, subject=f"[{ticket.reference}] How did we do?", now=now,
-        ticket=ticket,
-        body=(f"Dear {contact.name},\n\nYour request {ticket.reference} ({ticket.subject}) is resolved.\n"
-              f"How did we do? One question, and a comment if you like:\n\n{link}\n"),
+    message = customer_email_write(
+        ticket, to=contact.email, subject="How did we do?", now=now, language=language_of(contact.language),
+        text=(f"Dear {contact.name},\n\nYour request {ticket.reference} ({ticket.subject}) is resolved.\n"
+              f"How did we do? One question, and a comment if you like:\n\n{link}"),
     )
     event_record(ticket=ticket, kind="survey_sent", now=now, customer_visible=True,
-                 message=f"We emailed {contact.name} one question: how did we do?")
+                 message=f"We emailed {contact.name} one question: how did we do?",
+                 data={"outbox": message.pk, "to": message.to})
     return True

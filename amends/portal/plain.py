@@ -142,6 +142,12 @@ def event_sentence(
         if data.get("situation") == "acknowledge":
             return "We emailed you to confirm we have your request.", "us", ""
         return "We emailed you.", "us", event.message.partition("\n\n")[2]
+    if kind == "checkin_sent":
+        return "We emailed you to ask whether all is well.", "us", ""
+    if kind == "survey_sent":
+        return "We emailed you one question: how did we do?", "us", ""
+    if kind in ("checkin_answered", "survey_answered"):
+        return "You answered our question. Thank you.", "you", ""
     if kind == "customer_message":
         return "You wrote to us.", "you", event.message
     return None

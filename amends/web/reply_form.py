@@ -3,12 +3,13 @@ page and the composer's own views alike."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
 from amends.desk.customer_mail import MAX_ATTACHMENTS, MAX_BODY
-from amends.desk.models import Situation, Ticket
+from amends.desk.models import ActionState, CustomerAction, Situation, Ticket
 
 EMAIL, NOTE = "email", "note"
 
@@ -40,8 +41,24 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(required=False)
 
 
-def reply_context(ticket: Ticket, *, form: ReplyForm | None = None, error: str = "", preview: Any = None) -> dict:
-    """What the composer include needs, for the request page's context."""
+def notice_candidates(ticket: Ticket) -> list[CustomerAction]:
+    """The request's actions an email may tell the customer of (any not cancelled)."""
+    return list(CustomerAction.objects.filter(ticket_id=ticket.pk).exclude(state=ActionState.CANCELLED)
+                .order_by("decided_at", "id"))
+
+
+def chosen_actions(data: Any, candidates: Sequence[CustomerAction]) -> list[CustomerAction]:
+    """The actions ticked in the composer (`actions`: their ids), among the request's candidates."""
+    ids = {int(v) for v in data.getlist("actions") if str(v).isdigit()}
+    return [a for a in candidates if a.pk in ids]
+
+
+def reply_context(
+    ticket: Ticket, *, form: ReplyForm | None = None, error: str = "", preview: Any = None,
+    actions: Sequence[CustomerAction] | None = None, chosen: Sequence[int] = (),
+) -> dict:
+    """What the composer include needs, for the request page's context. `actions`: the request's actions an
+    email may name (read when not given); `chosen`: the ids ticked."""
     can_email = bool(ticket.contact and ticket.contact.email)
     form = form or ReplyForm(initial={"mode": EMAIL if can_email else NOTE})
     return {
@@ -50,5 +67,6 @@ def reply_context(ticket: Ticket, *, form: ReplyForm | None = None, error: str =
             "to": ticket.contact.email if can_email and ticket.contact else "",
             "situations": Situation.choices, "max_files": MAX_ATTACHMENTS,
             "mode": form["mode"].value() or (EMAIL if can_email else NOTE),
+            "actions": notice_candidates(ticket) if actions is None else list(actions), "chosen": set(chosen),
         },
     }

@@ -77,3 +77,10 @@ def test_our_emails_show_their_text_and_the_acknowledgement_only_its_fact():
     ack = _event("emailed", "Acknowledgement emailed: [AM-7] printer\n\nWe have your request", situation="acknowledge")
     assert event_sentence(ack, zone="Europe/London", now=FRIDAY, promise_kinds={}) == (
         "We emailed you to confirm we have your request.", "us", "")
+
+
+def test_aftercare_is_worded_for_the_customer():
+    for kind, sentence in (("checkin_sent", "We emailed you to ask whether all is well."),
+                           ("survey_answered", "You answered our question. Thank you.")):
+        assert event_sentence(_event(kind, "staff wording"), zone="Europe/London", now=FRIDAY,
+                              promise_kinds={})[0] == sentence

@@ -88,14 +88,15 @@ def test_refusals_are_shown_in_the_composer(cast, ticket):
 
 
 def test_the_request_page_stays_fixed_cost_with_emails(cast, ticket, django_assert_num_queries):
+    """14: the page's 12, and the request's actions with their notices (2), which the composer lists too."""
     client = client_for(cast.alice)
     client.post(f"/requests/{ticket.pk}/reply/", {"mode": "email", "body": "One"})
     client.get(f"/requests/{ticket.pk}/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(f"/requests/{ticket.pk}/")
     for i in range(3):
         client.post(f"/requests/{ticket.pk}/reply/", {"mode": "email", "body": f"More {i}"})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         client.get(f"/requests/{ticket.pk}/")
 
 
@@ -116,3 +117,27 @@ def test_leads_edit_the_templates_and_agents_cannot(cast, ticket):
     assert "Hallo Rob Acme, es tut uns leid." in draft
     assert client_for(cast.alice).post(url, {"subject": "x", "body": "y"}).status_code == 403
     assert client_for(cast.alice).get("/mail/templates/").status_code == 403
+
+
+def test_a_reply_that_names_an_action_is_its_notice_and_then_it_may_be_done(cast, ticket):
+    """Story 000 from the composer: the agent ticks the replacement under their reply; the email lists it, and
+    once the email is out the replacement may be marked done."""
+    from amends.core.outbox import outbox_deliver_due
+    from amends.desk.actions import action_complete, action_decide
+    from amends.desk.models import ActionNotice, ActionState
+
+    replace = action_decide(ticket, kind="replace", description="New printer, free of charge", now=NOW, actor=cast.alice)
+    client = client_for(cast.alice)
+    page = client.get(f"/requests/{ticket.pk}/").content.decode()
+    assert f'name="actions" value="{replace.pk}"' in page and "This email tells the customer of" in page
+    response = client.post(f"/requests/{ticket.pk}/reply/", {
+        "mode": "email", "body": "Dear Rob, a new printer is on its way to you, at no charge.",
+        "actions": [str(replace.pk)],
+    }, follow=True)
+    assert "as the notice of: Replace: New printer, free of charge." in response.content.decode()
+    notice = ActionNotice.objects.get(action=replace)
+    assert notice.outbox is not None and "- Replace: New printer, free of charge" in notice.outbox.body
+    assert notice.event is not None and notice.event.kind == "emailed"
+    outbox_deliver_due(NOW)
+    replace.refresh_from_db()
+    assert action_complete(replace, now=NOW, actor=cast.alice).state == ActionState.DONE

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError, NotFound
+from amends.desk.actions import notice_send
 from amends.desk.customer_mail import Upload, reply_draft, reply_preview, reply_send
 from amends.desk.models import Situation, Ticket
 from amends.desk.queries import ticket_get
@@ -17,7 +18,7 @@ from amends.desk.services import ticket_add_note
 from amends.people.permissions import REPLY_RULE, Acting, may_reply, permit
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
-from amends.web.reply_form import EMAIL, NOTE, ReplyForm, reply_context
+from amends.web.reply_form import EMAIL, NOTE, ReplyForm, chosen_actions, notice_candidates, reply_context
 from amends.web.views.ticket import render_ticket_page
 
 
@@ -80,9 +81,12 @@ def reply_post(request: AgentRequest, ticket_id: int) -> HttpResponse:
     if isinstance(ticket, HttpResponse):
         return ticket
     form = ReplyForm(request.POST, request.FILES)
+    candidates = notice_candidates(ticket)
+    named = chosen_actions(request.POST, candidates)
+    context = {"actions": candidates, "chosen": [a.pk for a in named]}
     if not form.is_valid():
         error = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _page(request, ticket_id, reply_context(ticket, form=form, error=error), status=422)
+        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, **context), status=422)
     data = form.cleaned_data
     now = wall_now()
     try:
@@ -94,13 +98,18 @@ def reply_post(request: AgentRequest, ticket_id: int) -> HttpResponse:
                    REPLY_RULE)
             uploads = [Upload(f.name or "attachment", f.read(), f.content_type or "application/octet-stream")
                        for f in data["attachments"]]
-            sent = reply_send(ticket, now=now, actor=request.agent, body=data["body"], subject=data["subject"],
-                              situation=data["template"], attachments=uploads)
-            kept = f" Kept: {', '.join(p.get_kind_display().lower() for p in sent.kept)}." if sent.kept else ""
-            done = f"Reply queued to {sent.message.to}.{kept}"
+            if named:  # the email is these actions' customer notice: listed under the text, and recorded
+                message = notice_send(ticket, named, text=data["body"], now=now, actor=request.agent, letter=False,
+                                      subject=data["subject"], situation=data["template"], attachments=uploads)
+                done = f"Reply queued to {message.to}, as the notice of: {'; '.join(a.label for a in named)}."
+            else:
+                sent = reply_send(ticket, now=now, actor=request.agent, body=data["body"], subject=data["subject"],
+                                  situation=data["template"], attachments=uploads)
+                kept = f" Kept: {', '.join(p.get_kind_display().lower() for p in sent.kept)}." if sent.kept else ""
+                done = f"Reply queued to {sent.message.to}.{kept}"
     except DomainError as exc:
         error = exc.message[:1].upper() + exc.message[1:]
         status = 403 if exc.status == 403 else 422
-        return _page(request, ticket_id, reply_context(ticket, form=form, error=error), status=status)
+        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, **context), status=status)
     messages.success(request, done)
     return redirect("ticket", ticket_id=ticket_id)

@@ -116,7 +116,7 @@ def _render(request: HttpRequest, page: TicketPage, status: int = 200, *, extra:
     context = {
         "can_give_away": can_give_away or "assign" in page.errors, "page": page, "t": page.ticket, "now": wall_now(), "live_promises": live, "states": cast(forms.ChoiceField, StateForm.base_fields["state"]).choices,
         "forms": {**defaults, **page.forms}, "errors": page.errors, "open_action": next(iter(page.errors), ""),
-        **(extra or reply_context(page.ticket)),
+        **(extra or reply_context(page.ticket, actions=page.notice_candidates)),
     }
     return render(request, "web/ticket.html", context, status=status)
 
