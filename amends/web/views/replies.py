@@ -83,10 +83,10 @@ def reply_post(request: AgentRequest, ticket_id: int) -> HttpResponse:
     form = ReplyForm(request.POST, request.FILES)
     candidates = notice_candidates(ticket)
     named = chosen_actions(request.POST, candidates)
-    context = {"actions": candidates, "chosen": [a.pk for a in named]}
+    chosen = [a.pk for a in named]
     if not form.is_valid():
         error = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, **context), status=422)
+        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, actions=candidates, chosen=chosen), status=422)
     data = form.cleaned_data
     now = wall_now()
     try:
@@ -110,6 +110,6 @@ def reply_post(request: AgentRequest, ticket_id: int) -> HttpResponse:
     except DomainError as exc:
         error = exc.message[:1].upper() + exc.message[1:]
         status = 403 if exc.status == 403 else 422
-        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, **context), status=status)
+        return _page(request, ticket_id, reply_context(ticket, form=form, error=error, actions=candidates, chosen=chosen), status=status)
     messages.success(request, done)
     return redirect("ticket", ticket_id=ticket_id)
