@@ -72,6 +72,7 @@ _PROMISE_WHAT: dict[str, str] = {
     PromiseKind.UPDATE: "send you an update",
     PromiseKind.DELIVER: "deliver it to you",
     PromiseKind.INFORM: "let you know",
+    PromiseKind.CHECK_IN: "check that all is well",
 }
 
 _CHANNEL = {"email": "by email", "phone": "by phone", "web": "through the portal", "api": "from one of your systems"}

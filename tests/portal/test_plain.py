@@ -84,3 +84,9 @@ def test_aftercare_is_worded_for_the_customer():
                            ("survey_answered", "You answered our question. Thank you.")):
         assert event_sentence(_event(kind, "staff wording"), zone="Europe/London", now=FRIDAY,
                               promise_kinds={})[0] == sentence
+
+
+def test_a_check_in_promise_says_what_it_is():
+    made = _event("promise_made", "Check in with Gary by email", kind="check_in", due_at=at("2026-03-09 16:00").isoformat())
+    assert event_sentence(made, zone="Europe/London", now=FRIDAY, promise_kinds={})[0] == \
+        "We promised to check that all is well by Monday 9 March at 16:00 GMT."
