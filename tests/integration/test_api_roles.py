@@ -136,8 +136,10 @@ LEAD_ONLY = {
     "mark another's notifications read": NOTIFICATIONS_RULE,
     "waive another's notice": WAIVE_RULE,
 }
-REFUSED = {"integration agent": LEAD_ONLY, "alice (agent)": {**LEAD_ONLY, "email another team's customer": REPLY_RULE}}
-REFUSED = {"integration agent": LEAD_ONLY, "alice (agent)": {**LEAD_ONLY, "report action done": REPORT_RULE}}
+REFUSED = {
+    "integration agent": LEAD_ONLY,
+    "alice (agent)": {**LEAD_ONLY, "email another team's customer": REPLY_RULE, "report action done": REPORT_RULE},
+}
 SAME_OPERATION = {"report action done"}  # another case of an operation already in the matrix ("mark action done")
 NO_TIMELINE = {"mark another's notifications read"}  # reading a notice is not a change of any request
 
@@ -151,10 +153,8 @@ def test_every_write_endpoint_is_in_the_matrix():
 
     schema = api.get_openapi_schema()
     writes = {(path, method) for path, ops in schema["paths"].items() for method in ops if method != "get"}
-    matrices = len(ENDPOINTS) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS) + len(WEBHOOK_ENDPOINTS)
+    matrices = len(ENDPOINTS) - len(SAME_OPERATION) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS) + len(WEBHOOK_ENDPOINTS)
     assert len(writes) == matrices, sorted(writes)
-    matrix = len(ENDPOINTS) - len(SAME_OPERATION) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS)
-    assert len(writes) == matrix, sorted(writes)
 
 
 @pytest.mark.parametrize("who", list(TOKENS))
