@@ -14,7 +14,7 @@ from amends.core.events import event_record, events_record
 from amends.core.models import Event
 from amends.core.notifications import staff_notify_many
 from amends.core.timefmt import when
-from amends.desk.customer_mail import customer_email_write
+from amends.desk.customer_mail import customer_email_write, ticket_values
 from amends.desk.models import (
     CheckIn,
     CheckInChannel,
@@ -23,12 +23,13 @@ from amends.desk.models import (
     PromiseKind,
     PromiseSource,
     PromiseState,
+    Situation,
     State,
     Ticket,
     TimerKind,
 )
 from amends.desk.promises import promise_keep, promise_made_event
-from amends.desk.reply_templates import language_of
+from amends.desk.reply_templates import PHRASES, language_of, render, template_for
 from amends.desk.rules import Rules
 from amends.desk.timers import promise_timers_at, timers_schedule
 from amends.policies.deadlines import deadline_after
@@ -112,12 +113,14 @@ def checkin_send(checkin: CheckIn, ticket: Ticket, rules: Rules, *, now: datetim
                           message=f"Check in by phone with {ticket.account.name} on {ticket.reference} by {when(due)}: "
                           "there is no email address to write to")
         return "check-in: no email address; the owner calls instead"
-    link = feedback_link("checkin", checkin.pk)
+    # The wording leads keep for check-ins (the composer's "Check-in" template), then the answer link.
+    language = language_of(contact.language)
+    wording = template_for(Situation.CHECK_IN, language)
+    values = ticket_values(ticket, language=language, zone=rules.calendar.tz, agent=ticket.owner)
+    answer = PHRASES[language]["answer_link"].format(link=feedback_link("checkin", checkin.pk))
     message = customer_email_write(
-        ticket, to=contact.email, subject="Is all well?", now=now, language=language_of(contact.language),
-        text=(f"Dear {contact.name},\n\nWe are checking in about {ticket.reference} ({ticket.subject}). Is all well?\n"
-              f"One click to tell us, with a comment if you like:\n\n{link}\n\n"
-              "If something arrived that you did not expect, please say so: we want to know."),
+        ticket, to=contact.email, subject=render(wording.subject, values), now=now, language=language,
+        text=render(wording.body, values).rstrip() + "\n\n" + answer,
     )
     checkin.sent_at = now
     checkin.save(update_fields=["sent_at"])

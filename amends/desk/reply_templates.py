@@ -118,6 +118,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "hear_back": "You will hear from us by {due}.",
         "closed": "It is outside our hours now: we will answer by {due}.",
         "no_due": "We will be in touch soon.",
+        "answer_link": "Tell us in one click, with a comment if you like:\n{link}\n\nIf something arrived that you "
+                       "did not expect, please say so: we want to know.",
     },
     "de": {
         "owner": "{owner} kümmert sich darum.",
@@ -128,6 +130,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "hear_back": "Sie hören bis {due} von uns.",
         "closed": "Wir sind gerade außerhalb unserer Geschäftszeiten: Sie hören bis {due} von uns.",
         "no_due": "Wir melden uns bald bei Ihnen.",
+        "answer_link": "Sagen Sie es uns mit einem Klick, gern mit einem Kommentar:\n{link}\n\nWenn etwas bei "
+                       "Ihnen ankam, womit Sie nicht gerechnet haben, sagen Sie es uns bitte.",
     },
 }
 

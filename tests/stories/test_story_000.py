@@ -97,7 +97,7 @@ def test_story_000_replacement_shipped_told_then_checked_in(cast, printer, clien
     checkin.refresh_from_db()
     checkin.promise.refresh_from_db()
     assert checkin.sent_at == at("2026-03-09 16:00") and checkin.promise.state == PromiseState.KEPT
-    email = Outbox.objects.get(ticket=printer, subject__contains="Is all well")
+    email = Outbox.objects.get(ticket=printer, subject__contains="Is everything all right")
     link = _link(email.body)
 
     # A mail scanner fetches the link: nothing is recorded.
