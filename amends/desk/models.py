@@ -261,7 +261,7 @@ class Situation(models.TextChoices):
 
 class ReplyTemplate(models.Model):
     """The text of a message to the customer for one situation in one language, edited by leads and admins.
-    `{{ name }}` placeholders are filled from a fixed set of variables (`amends.desk.templates`)."""
+    `{{ name }}` placeholders are filled from a fixed set of variables (`amends.desk.reply_templates`)."""
 
     situation = models.CharField(max_length=20, choices=Situation.choices)
     language = models.CharField(max_length=8, help_text="e.g. en, de")
