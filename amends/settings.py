@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "amends.watchdog",
     "amends.mail",
     "amends.feedback",
+    "amends.recovery",
+    "amends.learning",
     "amends.api",
     "amends.web",
     "amends.portal",

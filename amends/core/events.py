@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from amends.core.reference import Snapshot
     from amends.desk.models import Ticket
     from amends.people.models import Agent
+    from amends.recovery.models import Failure
 
 
 def event_new(
@@ -28,11 +29,13 @@ def event_new(
     token: ApiToken | None = None,
     customer_visible: bool = False,
     data: dict[str, Any] | None = None,
+    failure: Failure | None = None,
 ) -> Event:
     """The event, not yet written: for a caller that writes many at once (`events_record`).
     `token`: the API token that made the change, if the API did."""
     return Event(
         ticket=ticket,
+        failure=failure,
         actor=actor,
         token=token,
         kind=kind,

@@ -19,6 +19,9 @@ class Event(models.Model):
     ticket = models.ForeignKey(
         "desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
     )
+    failure = models.ForeignKey(  # a failure's own timeline (its steps); failures are never deleted
+        "recovery.Failure", null=True, blank=True, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
         "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
@@ -36,6 +39,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+            models.Index(fields=["failure", "created_at"], condition=Q(failure__isnull=False), name="event_failure"),
             models.Index(fields=["token"], condition=Q(token__isnull=False), name="event_token"),
         ]
 
