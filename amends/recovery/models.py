@@ -210,3 +210,108 @@ class SweepItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}: {self.verdict}"
+
+
+# --- Making it right: remedies and the credit ledger ---------------------------------------------
+
+class RemedyKind(models.TextChoices):
+    CREDIT = "credit", "Credit"
+    REFUND = "refund", "Refund"
+    GIFT = "gift", "Gift"
+    REDO = "redo", "Redo"
+    EXPEDITE = "expedite", "Expedite"
+    VISIT = "visit", "Visit"
+    APOLOGY_LETTER = "apology_letter", "Apology letter"
+
+
+MONEY_REMEDIES = frozenset({RemedyKind.CREDIT, RemedyKind.REFUND, RemedyKind.GIFT})
+
+
+class RemedyState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting a manager's approval"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RemedyPolicy(models.Model):
+    """What a remedy may be worth, as a percentage of the failure's impact, per tier and severity (an empty
+    tier or severity is the default for all): suggested between `suggest_low_pct` and `suggest_high_pct`,
+    a manager approves above `approval_above_pct`, and nothing above `ceiling_pct` is offered."""
+
+    tier = models.CharField(max_length=10, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    suggest_low_pct = models.PositiveIntegerField(default=100)
+    suggest_high_pct = models.PositiveIntegerField(default=150)
+    approval_above_pct = models.PositiveIntegerField(default=150)
+    ceiling_pct = models.PositiveIntegerField(default=200)
+    follow_up_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Business days after a remedy is delivered to call the customer (3 to 7)."
+    )
+
+    class Meta:
+        verbose_name_plural = "remedy policies"
+        constraints = [models.UniqueConstraint(fields=["tier", "severity"], name="remedy_policy_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.tier or 'any tier'} / {self.severity or 'any severity'}"
+
+
+class Remedy(models.Model):
+    failure = models.ForeignKey(Failure, on_delete=models.CASCADE, related_name="remedies")
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="remedies")
+    kind = models.CharField(max_length=20, choices=RemedyKind.choices)
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    ratio_pct = models.PositiveIntegerField(null=True, blank=True, help_text="Amount as a percentage of the impact.")
+    state = models.CharField(max_length=20, choices=RemedyState.choices, default=RemedyState.PROPOSED)
+    proposed_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField()
+    approved_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=500, blank=True)
+    action = models.ForeignKey(
+        "desk.CustomerAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The customer-affecting action that delivers it (its notice tells the customer).",
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accounting = models.ForeignKey(
+        "core.Outbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The separate confirmation to accounting.",
+    )
+    follow_up = models.ForeignKey(
+        "desk.Promise", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The promise to call the customer a few days after it was delivered.",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name_plural = "remedies"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.account_id}"
+
+
+class CreditEntry(models.Model):
+    """One line of an account's credit ledger: positive is credit given, negative is credit used."""
+
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="credit_entries")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    memo = models.CharField(max_length=300)
+    remedy = models.ForeignKey(Remedy, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_entries")
+    created_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "credit entries"
+        indexes = [models.Index(fields=["account", "created_at"], name="credit_account_created")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount} {self.currency}"
