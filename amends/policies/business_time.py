@@ -220,3 +220,22 @@ def business_time_between(cal: CalendarSpec, start: datetime, end: datetime) -> 
             break
         total += min(finish, hi) - begin
     return total
+
+
+def add_business_days(cal: CalendarSpec, start: datetime, days: int) -> datetime:
+    """The close of the `days`-th business day after `start`'s local date (a day with opening hours that is
+    not a holiday or closure): "within 5 business days" of a Friday is by the close of the next Friday."""
+    start = _aware(start, "start")
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    _require_hours(cal)
+    zone = ZoneInfo(cal.tz)
+    day, counted = start.astimezone(zone).date(), 0
+    for _ in range(_HORIZON_DAYS):
+        day += _ONE_DAY
+        intervals = _day_intervals(cal, zone, day)
+        if intervals:
+            counted += 1
+            if counted == days:
+                return intervals[-1][1]
+    raise ValueError(f"no {days} business days within {_HORIZON_DAYS} days of {start.isoformat()}")

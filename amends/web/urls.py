@@ -1,6 +1,6 @@
 """The agent workspace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from amends.web.views import (
     account,
@@ -85,4 +85,9 @@ urlpatterns = [
     path("mail/<int:message_id>/", mail.mail_message, name="mail_message"),
     path("mail/<int:message_id>/raw/", mail.mail_raw, name="mail_raw"),
     path("mail/<int:message_id>/attachments/<int:attachment_id>/", mail.mail_attachment, name="mail_attachment"),
+    # Recovery and learning: failures (own it), remedies (make it right), learning, the weekly review and reports
+    path("", include("amends.web.failure_urls")),
+    path("", include("amends.web.remedy_urls")),
+    path("", include("amends.web.learning_urls")),
+    path("", include("amends.web.review_urls")),
 ]

@@ -1,0 +1,3 @@
+"""The workspace's failure pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The workspace's learning pages."""
+
+urlpatterns: list = []

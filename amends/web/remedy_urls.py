@@ -1,0 +1,3 @@
+"""The workspace's remedy pages."""
+
+urlpatterns: list = []

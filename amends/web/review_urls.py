@@ -1,0 +1,3 @@
+"""The workspace's review pages."""
+
+urlpatterns: list = []
