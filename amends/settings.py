@@ -271,6 +271,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("AMENDS_FROM_EMAIL", default="Amends <desk@amends.localhost>")
+# Where the confirmation of each remedy in money (credit, refund, a gift with a value) is sent, apart from the
+# customer's notice (story 002's separate confirmation from accounting): accounting books it and writes to them.
+AMENDS_ACCOUNTING_EMAIL = env.str("AMENDS_ACCOUNTING_EMAIL", default="accounting@amends.localhost")
 AMENDS_MESSAGE_ID_DOMAIN = env.str("AMENDS_MESSAGE_ID_DOMAIN", default="amends.localhost")
 
 # --- Background work ------------------------------------------------------------------------

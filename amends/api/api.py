@@ -22,6 +22,7 @@ from amends.api import (
     notifications,
     policies,
     promises,
+    remedies,
     replies,
     requests,
     rota,
@@ -62,5 +63,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks):
+               calendars, policies, accounts, webhooks, remedies):
     api.add_router("", module.router)

@@ -289,6 +289,11 @@ class ActionKind(models.TextChoices):
     REFUND = "refund", "Refund"
     VISIT = "visit", "Visit"
     CANCEL = "cancel", "Cancel"
+    # What a failure's remedy does for the customer (amends.recovery.remedies delivers it as an action).
+    GIFT = "gift", "Gift"
+    REDO = "redo", "Redo"
+    EXPEDITE = "expedite", "Expedite"
+    LETTER = "letter", "Apology letter"
 
 
 MONEY_KINDS = frozenset({ActionKind.CHARGE, ActionKind.CREDIT, ActionKind.REFUND})

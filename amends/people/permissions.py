@@ -170,3 +170,15 @@ def may_waive_notice(acting: Acting, *, owner_id: int | None, team_id: int) -> b
 def may_report_action_done(acting: Acting) -> bool:
     """Report an action done whatever its notice (a fact from elsewhere, flagged until the customer is told)."""
     return acting.agent is None or role_allows(acting.role, Role.LEAD)
+
+
+APPROVE_REMEDY_RULE = (
+    "Only a manager or an admin may approve or decline a remedy above the policy's approval line."
+)
+REMEDY_POLICY_RULE = "Only an admin may change remedy policies."
+
+
+def may_approve_remedy(acting: Acting) -> bool:
+    """Approve or decline compensation above the policy's limit: managers and admins (an integration: an admin
+    token; there are no manager tokens)."""
+    return role_allows(acting.role, Role.MANAGER)
