@@ -24,7 +24,9 @@ MAX_AMOUNT = Decimal("9999999999.99")
 def credit_balance(account: Account) -> dict[str, Decimal]:
     """What the account has to use, per currency (currencies with nothing left are left out; one query)."""
     rows = CreditEntry.objects.filter(account=account).values("currency").annotate(total=Sum("amount"))
-    return {r["currency"]: r["total"] for r in sorted(rows, key=lambda r: r["currency"]) if r["total"]}
+    cents = Decimal("0.01")  # SQLite's SUM drops the trailing zeros
+    return {r["currency"]: Decimal(r["total"]).quantize(cents) for r in sorted(rows, key=lambda r: r["currency"])
+            if r["total"]}
 
 
 def credit_lines(account: Account, *, limit: int = 200) -> list[CreditEntry]:
