@@ -13,18 +13,18 @@ from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.outputs import ref
 from amends.api.parser import query_known
 from amends.api.remedy_schemas import (
-    CancelIn,
     CreditOut,
     CreditUseIn,
-    DeclineIn,
-    DeliverIn,
-    PolicyIn,
-    PolicyList,
-    PolicyOut,
+    RemedyCancelIn,
+    RemedyDeclineIn,
+    RemedyDeliverIn,
     RemedyIn,
     RemedyList,
     RemedyOut,
-    SuggestionList,
+    RemedyPolicyIn,
+    RemedyPolicyList,
+    RemedyPolicyOut,
+    RemedySuggestionList,
 )
 from amends.core.clock import wall_now
 from amends.core.errors import NotFound
@@ -95,7 +95,7 @@ def remedies_list(request: HttpRequest, failure_id: int):
     return {"items": [remedy_out(r) for r in remedies_of(failure.pk)], "outstanding": remedies_outstanding(failure)}
 
 
-@router.get("/failures/{failure_id}/remedies/suggestion", response={200: SuggestionList, **READ_ERRORS},
+@router.get("/failures/{failure_id}/remedies/suggestion", response={200: RemedySuggestionList, **READ_ERRORS},
             summary="Suggest remedies for each affected account")
 def remedies_suggest(request: HttpRequest, failure_id: int):
     """The policy's range of money for each affected account (impact × the low and high percentages), where
@@ -132,7 +132,7 @@ def remedies_approve(request: TokenRequest, remedy_id: int):
 
 
 @router.post("/remedies/{remedy_id}/decline", response={200: RemedyOut, **WRITE_ERRORS}, summary="Decline a remedy")
-def remedies_decline(request: TokenRequest, remedy_id: int, payload: DeclineIn):
+def remedies_decline(request: TokenRequest, remedy_id: int, payload: RemedyDeclineIn):
     """Managers and admins only; the proposer is told the reason."""
     remedy = remedy_get(lookups.check_id(remedy_id, "remedy"))
     permit(may_approve_remedy(acting(request)), APPROVE_REMEDY_RULE)
@@ -141,14 +141,14 @@ def remedies_decline(request: TokenRequest, remedy_id: int, payload: DeclineIn):
 
 
 @router.post("/remedies/{remedy_id}/cancel", response={200: RemedyOut, **WRITE_ERRORS}, summary="Cancel a remedy")
-def remedies_cancel(request: TokenRequest, remedy_id: int, payload: CancelIn):
+def remedies_cancel(request: TokenRequest, remedy_id: int, payload: RemedyCancelIn):
     remedy = remedy_get(lookups.check_id(remedy_id, "remedy"))
     remedy_cancel(remedy, reason=payload.reason, now=wall_now(), actor=actor(request), token=request.auth)
     return _fresh(remedy)
 
 
 @router.post("/remedies/{remedy_id}/deliver", response={200: RemedyOut, **WRITE_ERRORS}, summary="Deliver a remedy")
-def remedies_deliver(request: TokenRequest, remedy_id: int, payload: DeliverIn):
+def remedies_deliver(request: TokenRequest, remedy_id: int, payload: RemedyDeliverIn):
     """In one transaction: the customer-affecting action on the account's request with its notice emailed to
     the customer, a credit's ledger line, the separate confirmation to accounting for money, and the
     follow-up call promise. Delivering it again answers the delivered remedy and sends nothing."""
@@ -184,15 +184,15 @@ def credit_post(request: TokenRequest, account_id: int, payload: CreditUseIn):
     return Status(201, _credit(account))
 
 
-@router.get("/remedy-policies", response={200: PolicyList, **READ_ERRORS}, summary="List the remedy policies")
+@router.get("/remedy-policies", response={200: RemedyPolicyList, **READ_ERRORS}, summary="List the remedy policies")
 def policies_list(request: HttpRequest):
     """Per tier and severity (empty: all); the most specific row applies, the defaults without one."""
     query_known(request)
     return {"items": [policy_out(p) for p in RemedyPolicy.objects.order_by("tier", "severity")]}
 
 
-@router.post("/remedy-policies", response={200: PolicyOut, **WRITE_ERRORS}, summary="Set a remedy policy")
-def policies_set(request: TokenRequest, payload: PolicyIn):
+@router.post("/remedy-policies", response={200: RemedyPolicyOut, **WRITE_ERRORS}, summary="Set a remedy policy")
+def policies_set(request: TokenRequest, payload: RemedyPolicyIn):
     """Create or replace the row of a tier and severity. Admins only."""
     permit(may_change_setup(acting(request)), REMEDY_POLICY_RULE)
     values = {n: getattr(payload, n) for n in POLICY_FIELDS}

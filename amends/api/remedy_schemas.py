@@ -30,15 +30,15 @@ class RemedyIn(In):
     currency: Currency | None = Field(None, description="The failure's currency (the default)")
 
 
-class DeclineIn(In):
+class RemedyDeclineIn(In):
     reason: RequiredReason
 
 
-class CancelIn(In):
+class RemedyCancelIn(In):
     reason: RequiredReason
 
 
-class DeliverIn(In):
+class RemedyDeliverIn(In):
     text: NoticeText = Field("", description="The customer's notice; empty: the default wording")
 
 
@@ -48,7 +48,7 @@ class CreditUseIn(In):
     memo: Memo
 
 
-class PolicyIn(In):
+class RemedyPolicyIn(In):
     """A remedy policy row for a tier and a severity (empty: all); the most specific row applies."""
 
     tier: Tier | None = None
@@ -60,7 +60,7 @@ class PolicyIn(In):
     follow_up_days: Annotated[int, Field(ge=3, le=7)] = 3
 
 
-class PolicyOut(Schema):
+class RemedyPolicyOut(Schema):
     id: int | None
     tier: str
     severity: str
@@ -71,11 +71,11 @@ class PolicyOut(Schema):
     follow_up_days: int
 
 
-class PolicyList(Schema):
-    items: list[PolicyOut]
+class RemedyPolicyList(Schema):
+    items: list[RemedyPolicyOut]
 
 
-class SuggestionOut(Schema):
+class RemedySuggestionOut(Schema):
     account: Ref
     apologised: bool
     low: str | None = Field(description="The policy's low end in money; null without an impact value")
@@ -85,11 +85,11 @@ class SuggestionOut(Schema):
     currency: str
     losses: list[str] = Field(description="What the customer lost: money, service, neglect")
     kinds: list[RemedyKind] = Field(description="The remedies that fit the loss, best first")
-    policy: PolicyOut
+    policy: RemedyPolicyOut
 
 
-class SuggestionList(Schema):
-    items: list[SuggestionOut]
+class RemedySuggestionList(Schema):
+    items: list[RemedySuggestionOut]
 
 
 class RemedyOut(Schema):

@@ -305,7 +305,7 @@ def remedy_deliver(remedy: Remedy, *, now: datetime, actor: Agent | None = None,
     with transaction.atomic():
         if ticket_id is not None:
             ticket_lock(ticket_id)  # every change locks a request first
-        remedy = Remedy.objects.select_for_update().select_related("failure", "account", "approved_by__user",
+        remedy = Remedy.objects.select_for_update(of=("self",)).select_related("failure", "account", "approved_by__user",
                                                                    "proposed_by__user").get(pk=remedy.pk)
         if remedy.state == RemedyState.DELIVERED:
             return remedy
