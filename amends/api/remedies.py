@@ -32,8 +32,10 @@ from amends.customers.models import Account
 from amends.people.permissions import (
     APPROVE_REMEDY_RULE,
     REMEDY_POLICY_RULE,
+    REPLY_RULE,
     may_approve_remedy,
     may_change_setup,
+    may_reply,
     permit,
 )
 from amends.recovery.credit import credit_balance, credit_lines, credit_use
@@ -47,6 +49,7 @@ from amends.recovery.remedies import (
     remedy_deliver,
     remedy_get,
     remedy_propose,
+    remedy_ticket,
 )
 from amends.recovery.remedy_policy import POLICY_FIELDS, remedy_policy_save, remedy_suggestion
 
@@ -153,6 +156,9 @@ def remedies_deliver(request: TokenRequest, remedy_id: int, payload: RemedyDeliv
     the customer, a credit's ledger line, the separate confirmation to accounting for money, and the
     follow-up call promise. Delivering it again answers the delivered remedy and sends nothing."""
     remedy = remedy_get(lookups.check_id(remedy_id, "remedy"))
+    ticket = remedy_ticket(remedy)
+    if ticket is not None:  # delivering emails the customer: as a reply on that request would
+        permit(may_reply(acting(request), owner_id=ticket.owner_id, team_id=ticket.team_id), REPLY_RULE)
     remedy_deliver(remedy, text=payload.text, now=wall_now(), actor=actor(request), token=request.auth)
     return _fresh(remedy)
 

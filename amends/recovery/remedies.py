@@ -368,6 +368,13 @@ def remedies_awaiting(*, team_id: int | None = None, limit: int = 100) -> list[R
     return list(rows.select_related("failure", "account", "proposed_by__user").order_by("proposed_at", "id")[:limit])
 
 
+def remedy_ticket(remedy: Remedy) -> Ticket | None:
+    """The request through which the remedy's account hears about the failure (its notice goes there)."""
+    ticket_id = FailureAccount.objects.filter(failure_id=remedy.failure_id, account_id=remedy.account_id).values_list(
+        "ticket_id", flat=True).first()
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None
+
+
 def remedy_get(remedy_id: int) -> Remedy:
     remedy = Remedy.objects.filter(pk=remedy_id).select_related("failure", "account").first()
     if remedy is None:

@@ -238,3 +238,15 @@ def test_remedy_write_endpoints_follow_the_role_rules(cast, who, endpoint):
     assert response.status_code in (200, 201), response.content
     assert written.exists() and {e.token_id for e in written} == {token.pk}
     assert {e.actor_id for e in written} <= {token.agent_id, None} and token.agent_id in {e.actor_id for e in written}
+
+
+def test_an_agent_of_another_team_cannot_deliver_to_this_teams_customer(cast, failure):
+    from amends.people.models import Team
+    from amends.people.permissions import REPLY_RULE
+    from tests.cast import make_agent
+
+    sam = make_agent("sam", "Sam", "Sales", Team.objects.create(name="Sales", calendar=cast.calendar))
+    remedy = _as(cast.alice).post(f"/failures/{failure.pk}/remedies", {
+        "account": cast.acme.pk, "kind": "redo", "description": "Reprint"}).json()
+    assert error_of(_as(sam).post(f"/remedies/{remedy['id']}/deliver", {}), 403)["message"] == REPLY_RULE
+    assert _as(cast.bob).post(f"/remedies/{remedy['id']}/deliver", {}).json()["state"] == "delivered"

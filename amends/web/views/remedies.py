@@ -19,7 +19,14 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.customers.models import Account
 from amends.people.models import Agent, Role
-from amends.people.permissions import APPROVE_REMEDY_RULE, Acting, may_approve_remedy, permit
+from amends.people.permissions import (
+    APPROVE_REMEDY_RULE,
+    REPLY_RULE,
+    Acting,
+    may_approve_remedy,
+    may_reply,
+    permit,
+)
 from amends.recovery.credit import credit_balance, credit_lines, credit_use
 from amends.recovery.models import Failure, FailureAccount, Remedy, RemedyKind, RemedyPolicy, RemedyState
 from amends.recovery.remedies import (
@@ -31,6 +38,7 @@ from amends.recovery.remedies import (
     remedy_decline,
     remedy_deliver,
     remedy_propose,
+    remedy_ticket,
 )
 from amends.recovery.remedy_policy import Suggestion, remedy_suggestion
 from amends.web.forms import capfirst_sentence
@@ -214,6 +222,10 @@ def remedy_give(request: AgentRequest, remedy_id: int) -> HttpResponse:
     def perform(remedy: Remedy, form: forms.Form, now: datetime) -> str:
         if remedy.state == RemedyState.DELIVERED:
             return "Already delivered; nothing was sent again."
+        ticket = remedy_ticket(remedy)
+        if ticket is not None:  # delivering emails the customer: as a reply on that request would
+            permit(may_reply(Acting.of_agent(request.agent), owner_id=ticket.owner_id, team_id=ticket.team_id),
+                   REPLY_RULE)
         done = remedy_deliver(remedy, text=form.cleaned_data["text"], now=now, actor=request.agent)
         sent = " and accounting's confirmation queued" if done.accounting_id else ""
         return f"Delivered: the customer's notice{sent}; the follow-up call is promised."
