@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
@@ -92,11 +93,17 @@ def action_add(
     return action
 
 
+def window_end(done_at: datetime, days: int) -> datetime:
+    """`days` calendar days after `done_at`, at the same local time (across a daylight-saving change too)."""
+    local = timezone.localtime(done_at)
+    return timezone.make_aware(local.replace(tzinfo=None) + timedelta(days=days), local.tzinfo)
+
+
 def _start_watching(action: CorrectiveAction) -> None:
-    """Done and approved: the check watches for `window_days` from when it was done."""
+    """Done and approved: the check watches for `window_days` calendar days from when it was done."""
     if action.done_at is not None and action.approved_at is not None:
         action.check_state = CheckState.WATCHING
-        action.check_due_at = action.done_at + timedelta(days=action.window_days)
+        action.check_due_at = window_end(action.done_at, action.window_days)
 
 
 def _lock(action: CorrectiveAction) -> CorrectiveAction:
