@@ -6,7 +6,14 @@ from datetime import datetime
 
 from amends.desk.intake import ticket_create
 from amends.desk.models import Channel, Kind
-from amends.recovery.models import Failure, FailureAccount, FailureCategory, FailureState, ProcessStep, Severity
+from amends.recovery.models import (
+    Failure,
+    FailureAccount,
+    FailureCategory,
+    FailureState,
+    ProcessStep,
+    Severity,
+)
 from tests.cast import Cast
 
 
