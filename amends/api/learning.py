@@ -158,25 +158,20 @@ def review_get(request: HttpRequest, failure_id: int):
 
 
 @router.post("/failures/{failure_id}/review", response={201: ReviewOut, 200: ReviewOut, **WRITE_ERRORS},
-             summary="Open a failure's review")
-def review_start(request: TokenRequest, failure_id: int):
-    """Opened by itself when the failure is made right; open it earlier by hand here (opening it again answers
-    the one there is)."""
+             summary="Open or write a failure's review")
+def review_write(request: TokenRequest, failure_id: int, payload: ReviewIn | None = None):
+    """Blameless: what happened, the contributing factors, up to five whys and the root cause (a part left
+    out stays as it is). The review opens by itself when the failure is made right; this opens it earlier
+    (201) when there is none yet."""
     failure = failure_at(failure_id)
     existed = Review.objects.filter(failure=failure).exists()
-    review = review_open(failure, now=wall_now(), actor=actor(request), token=request.auth)
+    now, who = wall_now(), actor(request)
+    review = review_open(failure, now=now, actor=who, token=request.auth)
+    if payload is not None:
+        review = review_update(review, now=now, actor=who, token=request.auth, summary=payload.summary,
+                               contributing_factors=payload.contributing_factors, whys=payload.whys,
+                               root_cause=payload.root_cause)
     return Status(200 if existed else 201, review_out(review))
-
-
-@router.patch("/failures/{failure_id}/review", response={200: ReviewOut, **WRITE_ERRORS},
-              summary="Write a failure's review")
-def review_change(request: TokenRequest, failure_id: int, payload: ReviewIn):
-    """Blameless: what happened, the contributing factors, up to five whys and the root cause."""
-    review = _review_of(failure_at(failure_id))
-    review = review_update(review, now=wall_now(), actor=actor(request), token=request.auth,
-                           summary=payload.summary, contributing_factors=payload.contributing_factors,
-                           whys=payload.whys, root_cause=payload.root_cause)
-    return review_out(review)
 
 
 @router.post("/failures/{failure_id}/review/complete", response={200: ReviewOut, **WRITE_ERRORS},
@@ -268,7 +263,7 @@ def suggestions_add(request: TokenRequest, failure_id: int, payload: SuggestionI
     if author is None:
         raise Forbidden(SUGGEST_RULE)
     return Status(201, suggestion_out(suggestion_add(failure_at(failure_id), author=author, text=payload.text,
-                                                     now=wall_now())))
+                                                     now=wall_now(), token=request.auth)))
 
 
 @router.post("/suggestions/{suggestion_id}/promote", response={201: CorrectiveActionOut, **WRITE_ERRORS},

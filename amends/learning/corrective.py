@@ -153,7 +153,9 @@ def actions_of_failure(failure_id: int) -> list[CorrectiveAction]:
 
 # --- Suggestions -------------------------------------------------------------------------------------
 
-def suggestion_add(failure: Failure, *, author: Agent, text: str, now: datetime) -> Suggestion:
+def suggestion_add(
+    failure: Failure, *, author: Agent, text: str, now: datetime, token: ApiToken | None = None,
+) -> Suggestion:
     """Any member of staff suggests what would stop it happening again."""
     text = (text or "").strip()
     if not text:
@@ -162,7 +164,7 @@ def suggestion_add(failure: Failure, *, author: Agent, text: str, now: datetime)
         raise DomainError("keep the suggestion under 2,000 characters", field="text")
     with transaction.atomic():
         suggestion = Suggestion.objects.create(failure=failure, author=author, text=text, created_at=now)
-        event_record(ticket=None, failure=failure, kind="suggestion_added", now=now, actor=author,
+        event_record(ticket=None, failure=failure, kind="suggestion_added", now=now, actor=author, token=token,
                      message=f"{author.name} suggested: {text[:300]}", data={"suggestion": suggestion.pk})
     return suggestion
 

@@ -95,10 +95,12 @@ def guard_add(
     with transaction.atomic():
         rule = GuardRule.objects.create(name=name, kind=kind, params=checked, team=team, from_action=from_action,
                                         created_by=actor, created_at=now)
-        if from_action is not None and from_action.failure_id:
-            events_record([event_new(ticket=None, failure=from_action.failure, kind="guard_added", now=now,
-                                     actor=actor, token=token, data={"rule": rule.pk, "action": from_action.pk},
-                                     message=f"Guard rule \u201c{name}\u201d added from \u201c{from_action.title}\u201d")])
+        source = f" from \u201c{from_action.title}\u201d" if from_action is not None else ""
+        events_record([event_new(
+            ticket=None, failure=from_action.failure if from_action is not None else None, kind="guard_added",
+            now=now, actor=actor, token=token, message=f"Guard rule \u201c{name}\u201d added{source}",
+            data={"rule": rule.pk, **({"action": from_action.pk} if from_action is not None else {})},
+        )])
     return rule
 
 

@@ -51,7 +51,7 @@ def test_story_002_learning_half(cast, apis):
 
     incomplete = alice.post(f"{path}/review/complete")
     assert incomplete.status_code == 422 and incomplete.json()["error"]["field"] == "root_cause"
-    written = alice.patch(f"{path}/review", {
+    written = alice.post(f"{path}/review", {
         "summary": "A phone order's short code matched two parts; the wrong one shipped.",
         "contributing_factors": "Short codes are reused across catalogues.",
         "whys": ["The wrong part shipped", "The short code matched two parts", "Codes are reused", "", ""],
@@ -59,7 +59,7 @@ def test_story_002_learning_half(cast, apis):
     })
     assert written.status_code == 200 and len(written.json()["whys"]) == 3 and written.json()["missing"] == []
     assert alice.post(f"{path}/review/complete").json()["done_at"] is not None
-    assert alice.patch(f"{path}/review", {"summary": "later"}).status_code == 409
+    assert alice.post(f"{path}/review", {"summary": "later"}).status_code == 409
 
     refused = lena.post(f"{path}/learn")
     assert refused.status_code == 409 and "at least one corrective" in refused.json()["error"]["message"]
@@ -123,7 +123,7 @@ def test_major_failure_needs_an_action_but_a_minor_one_does_not(cast, apis):
     minor = failure_made(cast, at=MADE_RIGHT, severity="minor")
     lena = apis["lena"]
     lena.post(f"/failures/{minor.pk}/review")
-    lena.patch(f"/failures/{minor.pk}/review", {"whys": ["Typo"], "root_cause": "Typo in the template"})
+    lena.post(f"/failures/{minor.pk}/review", {"whys": ["Typo"], "root_cause": "Typo in the template"})
     lena.post(f"/failures/{minor.pk}/review/complete")
     assert lena.post(f"/failures/{minor.pk}/learn").json()["state"] == "learned"
 
