@@ -24,11 +24,11 @@ from amends.people.models import Absence, Agent, Role, Team
 from amends.people.permissions import (
     ABSENCE_RULE,
     ASSIGN_RULE,
+    LEARN_RULE,
+    LEARNING_LEAD_RULE,
     NOTIFICATIONS_RULE,
     REPLY_RULE,
     REPORT_RULE,
-    LEARN_RULE,
-    LEARNING_LEAD_RULE,
     SUGGEST_RULE,
     WAIVE_RULE,
 )
