@@ -15,8 +15,8 @@ from amends.learning.corrective import action_add, suggestion_add
 from amends.learning.guards import guard_add
 from amends.learning.models import CheckState, CorrectiveAction, GuardRule, Review
 from amends.recovery.models import FailureState
-from amends.web.views.learning import learning_section
 from amends.watchdog.tick import tick
+from amends.web.views.learning import learning_section
 from tests.cast import at
 from tests.learning_support import failure_made
 from tests.web.support import NOW, client_for
