@@ -335,4 +335,5 @@ def replays_guard(request: TokenRequest, payload: GuardReplayIn):
     """When the proposed rule would have caught each request, beside what happened. Writes nothing; adopt it
     with POST /guard-rules."""
     team = lookups.team_named(payload.team) if payload.team is not None else None
-    return replay_out(replay_guard(kind=payload.kind, params=payload.params, now=wall_now(), team=team))
+    params = {"lead_hours": payload.lead_hours} if payload.lead_hours is not None else {}
+    return replay_out(replay_guard(kind=payload.kind, params=params, now=wall_now(), team=team))

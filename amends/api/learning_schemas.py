@@ -4,10 +4,11 @@ suggestions."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, StrictFloat, StrictInt
+from pydantic import AfterValidator, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+from pydantic.config import JsonDict
 
 from amends.api.fields import ANY_TEXT, NOT_BLANK, Flag, Id, When, _plain_text
 from amends.api.schemas import In, Ref
@@ -92,13 +93,46 @@ class LearnOut(Schema):
     next_step_due: datetime | None
 
 
+LeadHours = Annotated[float, Field(ge=0.25, le=40, strict=True)]
+RuleMinutes = Annotated[StrictInt, Field(ge=0, le=10080)]
+_NULL = {"type": "null"}
+# Each kind takes its own limit: lead hours for pending orders, minutes for the others (at least 1, except the
+# grace of an unowned promise, which may be 0).
+_LIMIT_OF_KIND = cast(JsonDict, {"oneOf": [
+    {"required": ["kind"], "properties": {"kind": {"enum": ["order_pending"]}, "minutes": _NULL}},
+    {"required": ["kind"], "properties": {"kind": {"enum": ["unowned", "complaint_unanswered"]}, "lead_hours": _NULL,
+                                          "minutes": {"anyOf": [{"type": "integer", "minimum": 1}, _NULL]}}},
+    {"required": ["kind"], "properties": {"kind": {"enum": ["promise_unowned"]}, "lead_hours": _NULL}},
+]})
+
+
 class GuardRuleIn(In):
+    """A standing rule; a limit left out takes the kind's default (4 business hours; 60, 0 or 240 minutes)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_LIMIT_OF_KIND)
+
     name: Name = ""
     kind: GuardKind
-    params: dict[str, Number] = Field(default_factory=dict, max_length=5,
-                                      description="order_pending: lead_hours; the others: minutes.")
+    lead_hours: LeadHours | None = Field(None, description="order_pending only: lead time in business hours")
+    minutes: RuleMinutes | None = Field(None, description="The other kinds: the limit in minutes")
     team: Id | None = None
     from_action: Id | None = None
+
+    @model_validator(mode="after")
+    def _limit(self) -> GuardRuleIn:
+        if self.kind == GuardKind.ORDER_PENDING_NEAR_NEED_BY and self.minutes is not None:
+            raise ValueError("a pending-order rule takes lead_hours, not minutes")
+        if self.kind != GuardKind.ORDER_PENDING_NEAR_NEED_BY and self.lead_hours is not None:
+            raise ValueError(f"a {self.kind} rule takes minutes, not lead_hours")
+        if self.kind in (GuardKind.UNOWNED_TOO_LONG, GuardKind.COMPLAINT_UNANSWERED) and self.minutes == 0:
+            raise ValueError("give at least 1 minute")
+        return self
+
+    @property
+    def params(self) -> dict[str, float]:
+        if self.lead_hours is not None:
+            return {"lead_hours": self.lead_hours}
+        return {"minutes": self.minutes} if self.minutes is not None else {}
 
 
 class GuardHitOut(Schema):
@@ -141,8 +175,10 @@ class PolicyReplayIn(In):
 
 
 class GuardReplayIn(In):
-    kind: GuardKind
-    params: dict[str, Number] = Field(default_factory=dict, max_length=5)
+    """Only the pending-order rule replays so far."""
+
+    kind: Literal["order_pending"] = "order_pending"
+    lead_hours: LeadHours | None = Field(None, description="Lead time in business hours (default 4)")
     team: Id | None = None
 
 

@@ -125,7 +125,7 @@ ENDPOINTS = {
     "mark failure learned": lambda w: (f"/failures/{_failure(w, review=True, done=True).pk}/learn", None),
     "suggest": lambda w: (f"/failures/{_failure(w).pk}/suggestions", {"text": "Read codes back"}),
     "promote suggestion": lambda w: (f"/suggestions/{_suggestion(w).pk}/promote", {"owner": w.cast.bob.pk}),
-    "add guard rule": lambda w: ("/guard-rules", {"kind": "unowned", "params": {"minutes": 30}}),
+    "add guard rule": lambda w: ("/guard-rules", {"kind": "unowned", "minutes": 30}),
     "replay policy": lambda w: ("/replays/policy", {"tier": "standard", "urgency": "normal", "resolution_minutes": 60}),
     "replay guard rule": lambda w: ("/replays/guard", {"kind": "order_pending"}),
 }

@@ -170,17 +170,17 @@ def test_story_004_guard_rule_from_the_action_and_the_replay(cast, apis):
     ticket_set_state(order, State.DISPATCHED, now=at("2026-03-09 11:30"), actor=order.owner)
 
     # Replayed a week later over the last 30 days: the rule would have caught it on Friday afternoon.
-    replay = apis["lena"].post("/replays/guard", {"kind": "order_pending", "params": {"lead_hours": 4}},
+    replay = apis["lena"].post("/replays/guard", {"kind": "order_pending", "lead_hours": 4},
                                at=at("2026-03-13 10:00"))
     assert replay.status_code == 200, replay.json()
     row = next(r for r in replay.json()["rows"] if r["request"] == order.pk)
     assert row["happened"]["word"] == "missed" and row["proposed"]["word"] == "met" and row["changed"]
     assert row["note"] == "caught Fri 06 Mar 15:05 while pending"
-    assert apis["lena"].post("/replays/guard", {"kind": "order_pending", "params": {"lead_hours": 99}},
-                             at=at("2026-03-13 10:00")).json()["error"]["field"] == "params.lead_hours"
+    assert apis["lena"].post("/replays/guard", {"kind": "order_pending", "lead_hours": 99},
+                             at=at("2026-03-13 10:00")).json()["error"]["field"] == "lead_hours"
 
     # Adopted from the action: only a lead may; the watchdog evaluates it on each tick.
-    body = {"kind": "order_pending", "params": {"lead_hours": 4}, "from_action": action["id"]}
+    body = {"kind": "order_pending", "lead_hours": 4, "from_action": action["id"]}
     assert apis["alice"].post("/guard-rules", body).status_code == 403
     rule = apis["lena"].post("/guard-rules", body, at=at("2026-03-13 10:05"))
     assert rule.status_code == 201 and rule.json()["from_action"] == action["id"]
