@@ -107,7 +107,7 @@ def _start_watching(action: CorrectiveAction) -> None:
 
 
 def _lock(action: CorrectiveAction) -> CorrectiveAction:
-    return CorrectiveAction.objects.select_for_update().select_related("failure", "owner").get(pk=action.pk)
+    return CorrectiveAction.objects.select_for_update(of=("self",)).select_related("failure", "owner").get(pk=action.pk)
 
 
 def action_done(
