@@ -7,10 +7,18 @@ from datetime import datetime
 from typing import Annotated, Literal, cast
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
-from amends.api.fields import ANY_TEXT, NOT_BLANK, Flag, Id, When, _plain_text
+from amends.api.fields import ANY_TEXT, NOT_BLANK, Flag, Id, When, _plain_text, whole
 from amends.api.schemas import In, Ref
 from amends.learning.models import ActionType, CheckState, GuardKind
 from amends.policies.models import Tier, Urgency
@@ -21,7 +29,7 @@ Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), A
 Name = Annotated[str, Field(max_length=200, pattern=ANY_TEXT), AfterValidator(_plain_text)]
 SuggestionText = Annotated[str, Field(min_length=1, max_length=2000, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 Number = StrictInt | StrictFloat
-Minutes = Annotated[StrictInt, Field(ge=1, le=60 * 24 * 365)]
+Minutes = Annotated[StrictInt, Field(ge=1, le=60 * 24 * 365), BeforeValidator(whole)]
 
 
 class ReviewIn(In):
@@ -49,7 +57,7 @@ class CorrectiveActionIn(In):
     type: ActionType = ActionType.CORRECTIVE
     detail: LongText = ""
     due_at: When | None = Field(default=None, description="Default: 15 days (critical) or 30 days from now.")
-    window_days: Annotated[StrictInt, Field(ge=1, le=730)] = 90
+    window_days: Annotated[StrictInt, Field(ge=1, le=730), BeforeValidator(whole)] = 90
     include_account: Flag = Field(default=False, description="Also match the failure's account in the signature.")
 
 
@@ -94,7 +102,7 @@ class LearnOut(Schema):
 
 
 LeadHours = Annotated[float, Field(ge=0.25, le=40, strict=True)]
-RuleMinutes = Annotated[StrictInt, Field(ge=0, le=10080)]
+RuleMinutes = Annotated[StrictInt, Field(ge=0, le=10080), BeforeValidator(whole)]
 _NULL = {"type": "null"}
 # Each kind takes its own limit: lead hours for pending orders, minutes for the others (at least 1, except the
 # grace of an unowned promise, which may be 0).
