@@ -19,6 +19,7 @@ from amends.api import (
     calendars,
     customer_actions,
     errors,
+    learning,
     notifications,
     policies,
     promises,
@@ -63,5 +64,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks, remedies):
+               calendars, policies, accounts, webhooks, remedies, learning):
     api.add_router("", module.router)

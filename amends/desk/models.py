@@ -257,6 +257,7 @@ class Situation(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     APOLOGY = "apology", "Apology"
     CHECK_IN = "check_in", "Check-in"
+    FIX_HELD = "fix_held", "The fix held"
 
 
 class ReplyTemplate(models.Model):

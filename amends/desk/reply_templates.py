@@ -101,6 +101,19 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "Guten Tag {{ contact_name }},\n\nwir möchten nachfragen, ob nach {{ reference }} alles in Ordnung ist. "
         "Falls nicht, antworten Sie einfach auf diese E-Mail.\n\nMit freundlichen Grüßen\n{{ agent }}\n{{ team }}",
     ),
+    (Situation.FIX_HELD, "en"): (
+        "The fix held",
+        "Dear {{ contact_name }},\n\nwhen we let you down on {{ reference }}, we promised to find out why and to "
+        "stop it happening again. We changed how we work, and we have watched since: it has not happened again, "
+        "to you or to anyone else. Thank you for your patience.\n\nBest regards,\n{{ agent }}\n{{ team }}",
+    ),
+    (Situation.FIX_HELD, "de"): (
+        "Die Korrektur hat gehalten",
+        "Guten Tag {{ contact_name }},\n\nals wir Sie bei {{ reference }} enttäuscht haben, haben wir versprochen, "
+        "die Ursache zu finden und dafür zu sorgen, dass es nicht wieder passiert. Wir haben unsere Abläufe geändert "
+        "und seitdem genau hingesehen: Es ist nicht wieder passiert, weder Ihnen noch anderen Kunden. Danke für Ihre "
+        "Geduld.\n\nMit freundlichen Grüßen\n{{ agent }}\n{{ team }}",
+    ),
 }
 
 _WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")}

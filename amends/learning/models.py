@@ -16,6 +16,15 @@ class Review(models.Model):
     root_cause = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    overdue_told_at = models.DateTimeField(null=True, blank=True, help_text="When its owner and lead were told it is late.")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(done_at__isnull=True, overdue_told_at__isnull=True),
+                name="review_overdue_untold",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Review of {self.failure_id}"
@@ -81,6 +90,16 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RecurrenceCursor(models.Model):
+    """How far the effectiveness checks have read new failures (one row): each tick reads only those after it."""
+
+    last_failure_id = models.PositiveBigIntegerField(default=0)
+    moved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"failures read up to {self.last_failure_id}"
 
 
 class GuardKind(models.TextChoices):

@@ -182,3 +182,29 @@ def may_approve_remedy(acting: Acting) -> bool:
     """Approve or decline compensation above the policy's limit: managers and admins (an integration: an admin
     token; there are no manager tokens)."""
     return role_allows(acting.role, Role.MANAGER)
+
+
+LEARNING_LEAD_RULE = (
+    "Only a lead of the failure's team, a manager or an admin may approve corrective actions, promote suggestions "
+    "to actions, or add guard rules (an integration: a lead or admin token)."
+)
+LEARN_RULE = (
+    "Only the failure's owner, a lead of its team, a manager or an admin may mark what was learned from it."
+)
+SUGGEST_RULE = "A suggestion is made by a member of staff, with their own sign-in or token."
+
+
+def may_lead_learning(acting: Acting, team_id: int | None) -> bool:
+    """Approve a corrective action, promote a suggestion, add a guard rule: a lead of the team (any lead when it
+    names no team), a manager or an admin."""
+    if role_allows(acting.role, Role.MANAGER) or (acting.agent is None and role_allows(acting.role, Role.LEAD)):
+        return True
+    if team_id is None:
+        return role_allows(acting.role, Role.LEAD)
+    return acting.leads_team(team_id)
+
+
+def may_learn(acting: Acting, *, owner_id: int | None, team_id: int | None) -> bool:
+    """Mark a failure learned from: its owner, or whoever may lead its learning."""
+    return (acting.agent is not None and owner_id == acting.agent.pk) or may_lead_learning(acting, team_id)
+
