@@ -166,10 +166,11 @@ def test_tick_cost_grows_with_what_is_due_not_with_how_many_requests_exist(cast)
     small, small_again, small_lines = _measure(cast, 200)
     large, large_again, large_lines = _measure(cast, 2000)
     assert large == small, (small, large)
-    assert small <= 20 * 4 + 20, small  # a few writes per due item, plus a fixed overhead
+    assert small <= 20 * 4 + 20 + 3, small  # a few writes per due item, plus a fixed overhead (3: recovery's reads)
     assert [line.split(" ", 2)[2] for line in large_lines] == [line.split(" ", 2)[2] for line in small_lines]
-    # Nothing due: the absences check and one indexed read of the timers.
-    assert len(small_again) <= 3, small_again
+    # Nothing due: the absences check, one indexed read of the timers, and recovery's three indexed reads
+    # (chased requests, silent actions, late failure steps).
+    assert len(small_again) <= 6, small_again
     assert len(large_again) == len(small_again)
 
 
@@ -177,7 +178,7 @@ def test_idle_tick_reads_only_the_due_timers(cast):
     _background(cast, 300)
     with CaptureQueriesContext(connection) as idle:
         assert tick(at("2026-03-10 12:00")) == []
-    assert len(_no_savepoints(idle.captured_queries)) <= 3
+    assert len(_no_savepoints(idle.captured_queries)) <= 6  # 3 of them recovery's indexed reads
 
 
 def test_one_failing_timer_does_not_hold_up_the_others(cast, monkeypatch):
