@@ -19,6 +19,7 @@ from amends.api import (
     calendars,
     customer_actions,
     errors,
+    failures,
     notifications,
     policies,
     promises,
@@ -62,5 +63,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks):
+               calendars, policies, accounts, webhooks, failures):
     api.add_router("", module.router)

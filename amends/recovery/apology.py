@@ -26,7 +26,9 @@ from amends.recovery.next_step import next_step_compute, next_step_set
 from amends.recovery.queries import failure_calendar
 
 
-def recovery_ticket(failure: Failure, fa: FailureAccount, *, now: datetime, actor: Agent | None) -> Ticket:
+def recovery_ticket(
+    failure: Failure, fa: FailureAccount, *, now: datetime, actor: Agent | None, token: ApiToken | None = None,
+) -> Ticket:
     """The account's affected open request, else one opened for the recovery through the desk's intake."""
     affected = (Ticket.objects.filter(failure_links__failure=failure, account_id=fa.account_id, live=True)
                 .select_related("team", "contact").order_by("id").first())
@@ -36,7 +38,7 @@ def recovery_ticket(failure: Failure, fa: FailureAccount, *, now: datetime, acto
     contact = account.contacts.exclude(email="").order_by("id").first()
     return ticket_create(
         account=account, contact=contact, team=failure.team or account.team, kind=Kind.COMPLAINT,
-        channel=Channel.EMAIL, now=now, actor=actor, subject=f"Putting right: {failure.title}"[:200],
+        channel=Channel.EMAIL, now=now, actor=actor, token=token, subject=f"Putting right: {failure.title}"[:200],
         body=f"Opened to own {failure.reference} to {account.name}: {failure.what_happened}".strip()[:5000],
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from amends.core.errors import DomainError
+from amends.core.models import Event
 from amends.people.models import Team
 from amends.people.queries import calendar_spec
 from amends.policies.business_time import CalendarSpec
@@ -107,3 +108,8 @@ def process_steps() -> QuerySet[ProcessStep]:
 
 def sweep_unmarked(failure: Failure) -> int:
     return failure.sweep.filter(verdict=SweepVerdict.UNCHECKED).count()
+
+
+def failure_timeline(failure: Failure) -> list[Event]:
+    """The failure's own timeline, oldest first."""
+    return list(Event.objects.filter(failure=failure).select_related("actor__user").order_by("created_at", "id"))

@@ -116,11 +116,11 @@ def failure_record(
 def _own_it_begin(failure: Failure, *, now: datetime, actor: Agent | None, token: ApiToken | None = None) -> None:
     """On opening: a repeat raises the severity first (the apology's due time depends on it), then for each
     affected account a request, the apology promise and the sweep; and the next step's due time."""
-    if double_deviation_apply(failure, now=now, actor=actor):
+    if double_deviation_apply(failure, now=now, actor=actor, token=token):
         failure.save(update_fields=["severity", "severity_raised_from", "repeat_of"])
     for fa in failure.accounts.select_related("account").order_by("id"):
         if fa.ticket_id is None:
-            fa.ticket = recovery_ticket(failure, fa, now=now, actor=actor)
+            fa.ticket = recovery_ticket(failure, fa, now=now, actor=actor, token=token)
             fa.save(update_fields=["ticket"])
         if fa.apology_id is None:
             fa.apology = apology_promise(failure, fa, now=now, actor=actor, token=token)

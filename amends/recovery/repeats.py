@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from amends.core.events import event_record
+from amends.core.models import ApiToken
 from amends.core.notifications import staff_notify_many
 from amends.people.models import Agent
 from amends.recovery.models import SEVERITY_ORDER, Failure, FailureAccount, FailureState, Severity
@@ -31,7 +32,9 @@ def earlier_failure(failure: Failure) -> Failure | None:
     )
 
 
-def double_deviation_apply(failure: Failure, *, now: datetime, actor: Agent | None = None) -> bool:
+def double_deviation_apply(
+    failure: Failure, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None,
+) -> bool:
     """Raise the severity when it repeats an earlier failure of an account (the caller saves). Once only."""
     if failure.repeat_of_id is not None:
         return False
@@ -46,7 +49,7 @@ def double_deviation_apply(failure: Failure, *, now: datetime, actor: Agent | No
     raised = (f"severity raised from {before} to {failure.severity}" if failure.severity != before
               else "already critical")
     message = f"Double deviation: {names} already had {earlier.reference} ({earlier.title}) within 12 months; {raised}"
-    event_record(ticket=None, failure=failure, kind="failure_repeat", now=now, actor=actor, message=message,
+    event_record(ticket=None, failure=failure, kind="failure_repeat", now=now, actor=actor, token=token, message=message,
                  data={"repeat_of": earlier.pk, "from": before, "to": failure.severity})
     team = failure.team
     if team is not None:
