@@ -3,6 +3,7 @@ own timeline in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,15 @@ from amends.core.models import ApiToken
 from amends.core.timefmt import when
 from amends.desk.promises import promise_withdraw
 from amends.people.models import Agent
-from amends.recovery.models import ENDED_STATES, Failure, FailureState, Severity, SweepVerdict
+from amends.recovery.models import (
+    ENDED_STATES,
+    Failure,
+    FailureAccount,
+    FailureState,
+    Severity,
+    SweepItem,
+    SweepVerdict,
+)
 from amends.recovery.names import category_named, impact_parse, process_step_named
 from amends.recovery.next_step import next_step_compute
 from amends.recovery.remedies import remedies_outstanding
@@ -62,12 +71,18 @@ def _lock(failure: Failure, *states: str) -> Failure:
 
 def own_missing(failure: Failure) -> list[str]:
     """What still stands between the failure and *owned*, one sentence each."""
+    return own_missing_of(list(failure.accounts.select_related("account")),
+                          list(failure.sweep.filter(verdict=SweepVerdict.UNCHECKED).only("account_id")))
+
+
+def own_missing_of(accounts: Sequence[FailureAccount], unchecked: Sequence[SweepItem]) -> list[str]:
+    """`own_missing` from the failure's accounts (with their account) and its sweep items (any verdict)."""
     missing = []
-    for fa in failure.accounts.select_related("account").order_by("account__name"):
+    for fa in sorted(accounts, key=lambda fa: fa.account.name):
         if fa.apologised_at is None:
             missing.append(f"apologise to {fa.account.name}")
         if fa.swept_at is None:
-            left = failure.sweep.filter(account_id=fa.account_id, verdict=SweepVerdict.UNCHECKED).count()
+            left = sum(1 for i in unchecked if i.account_id == fa.account_id and i.verdict == SweepVerdict.UNCHECKED)
             missing.append(f"mark {left} sweep item(s) of {fa.account.name} checked or affected" if left
                            else f"sweep {fa.account.name}'s account")
     return missing

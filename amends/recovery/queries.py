@@ -45,13 +45,16 @@ def failures_list(*, state: str = "", severity: str = "", limit: int = 200) -> l
     return list(rows.annotate(proposal_first=proposal_first).order_by("proposal_first", "-detected_at", "-id")[:limit])
 
 
-def failures_due(limit: int = 50) -> list[Failure]:
+def failures_due(limit: int = 50, *, owner_id: int | None = None, team_id: int | None = None) -> list[Failure]:
     """Failures with a step due, soonest first (proposals awaiting a lead among them): the board's rows, read
-    through the partial index of due steps."""
-    return list(
-        Failure.objects.filter(next_step_due__isnull=False).select_related("owner__user")
-        .order_by("next_step_due", "id")[:limit]
-    )
+    through the partial index of due steps; one query. `owner_id`: those they own (and proposals are not
+    theirs); `team_id`: the team's."""
+    rows = Failure.objects.filter(next_step_due__isnull=False)
+    if owner_id is not None:
+        rows = rows.filter(owner_id=owner_id)
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    return list(rows.select_related("owner__user").order_by("next_step_due", "id")[:limit])
 
 
 def failure_accounts(failure: Failure) -> list[FailureAccount]:

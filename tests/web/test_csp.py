@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, reverse
 
 from amends.desk.intake import ticket_create
 from amends.desk.models import Promise
@@ -50,16 +50,27 @@ def workspace_urls(cast) -> dict[str, str]:
     ids = {"ticket_id": ticket.pk, "team_id": cast.team.pk, "promise_id": promise.pk if promise else 999,
            "agent_id": cast.bob.pk}
     urls = {}
-    for pattern in web_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern)
+    for pattern in workspace_patterns():
         kwargs = {name: ids.get(name, 999) for name in pattern.pattern.regex.groupindex}
         urls[str(pattern.name)] = reverse(str(pattern.name), kwargs=kwargs)
     return urls
 
 
+def workspace_patterns() -> list[URLPattern]:
+    """The workspace's URL patterns, with those of the included slots (failures, remedies, learning, review)."""
+    found: list[URLPattern] = []
+    for pattern in web_urls.urlpatterns:
+        if isinstance(pattern, URLResolver):
+            assert str(pattern.pattern) == "", pattern  # the slots add their own full paths
+            found += [p for p in pattern.url_patterns if isinstance(p, URLPattern)]
+        else:
+            found.append(pattern)
+    return found
+
+
 def test_every_workspace_url_sends_the_strict_policy(cast, clock):
     urls = workspace_urls(cast)
-    assert len(urls) == len(web_urls.urlpatterns) >= 30
+    assert len(urls) == len(workspace_patterns()) >= 30
     lena = client_for(cast.lena)
     statuses = {}
     for name, url in urls.items():
