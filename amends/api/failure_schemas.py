@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from amends.api.action_schemas import Amount, Currency
 from amends.api.fields import ANY_TEXT, NOT_BLANK, Flag, Id, ReplySubject, ReplyText, When, _plain_text
@@ -21,36 +22,65 @@ Why = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK), Aft
 SweepNote = Annotated[str, Field(max_length=500, pattern=ANY_TEXT), AfterValidator(_plain_text)]
 Ids = Annotated[list[Id], Field(max_length=50)]
 
+# At least one affected account or request.
+_SOMEONE_AFFECTED = cast(JsonDict, {"anyOf": [
+    {"required": ["accounts"], "properties": {"accounts": {"minItems": 1}}},
+    {"required": ["requests"], "properties": {"requests": {"minItems": 1}}},
+]})
+# "affected" says how, in a note with some text in it.
+_AFFECTED_SAYS_HOW = cast(JsonDict, {"oneOf": [
+    {"properties": {"verdict": {"enum": ["checked"]}}},
+    {"required": ["note"], "properties": {"verdict": {"enum": ["affected"]},
+                                          "note": {"minLength": 1, "pattern": NOT_BLANK}}},
+]})
+
+
+class ImpactIn(In):
+    """What the failure cost the customer."""
+
+    value: Amount
+    currency: Currency
+
 
 class FailureIn(In):
     """A failure staff or a customer found. Accounts are those named and those of the requests named (at least
-    one of either); the recurrence signature (team, kind, channel) comes from the first request."""
+    one of either); the recurrence signature (team, kind, channel) comes from the first request. Times are not
+    in the future, and it occurred before it was detected."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SOMEONE_AFFECTED)
 
     title: Title
     what_happened: Story = ""
-    detected_by: DetectedBy = DetectedBy.STAFF
+    detected_by: Literal["staff", "customer"] = "staff"
     detected_at: When | None = None
     occurred_at: When | None = None
     requests: Ids = []
     accounts: Ids = []
-    impact_value: Amount | None = None
-    currency: Currency | None = None
+    impact: ImpactIn | None = None
     severity: Severity = Severity.MINOR
     category: NameText = Field("", description="By name; a lead may name a new one")
     process_step: NameText = Field("", description="By name; a lead may name a new one")
     owner: Id | None = Field(None, description="An agent's id; default: who records it")
 
+    @model_validator(mode="after")
+    def _someone(self) -> FailureIn:
+        if not self.accounts and not self.requests:
+            raise ValueError("name at least one affected account or request")
+        return self
+
 
 class FailureUpdateIn(In):
-    """Only the fields given change."""
+    """Only the fields given change (at least one); `impact` null clears it, `owner` null leaves it to nobody.
+    An occurred time is before it was detected."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     title: Title | None = None
     what_happened: Story | None = None
     severity: Severity | None = None
     category: NameText | None = None
     process_step: NameText | None = None
-    impact_value: Amount | None = None
-    currency: Currency | None = None
+    impact: ImpactIn | None = None
     occurred_at: When | None = None
     owner: Id | None = None
 
@@ -71,9 +101,17 @@ class ApologyIn(In):
 
 
 class SweepMarkIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_AFFECTED_SAYS_HOW)
+
     verdict: SweepVerdict = Field(description="checked or affected")
     note: SweepNote = Field("", description="How it is affected (required for affected)")
     link: Flag = Field(False, description="Affected: add its request to the failure's requests")
+
+    @model_validator(mode="after")
+    def _says_how(self) -> SweepMarkIn:
+        if self.verdict == SweepVerdict.AFFECTED and not self.note.strip():
+            raise ValueError("say how it is affected, in the note")
+        return self
 
 
 class OwnIn(In):
@@ -136,11 +174,15 @@ class FailureSummary(Schema):
     next_step_due: datetime | None
 
 
+class ImpactOut(Schema):
+    value: str
+    currency: str
+
+
 class FailureOut(FailureSummary):
     what_happened: str
     occurred_at: datetime | None
-    impact_value: str | None
-    currency: str
+    impact: ImpactOut | None
     severity_raised_from: str
     repeat_of: int | None
     team: int | None

@@ -81,8 +81,8 @@ def failure_out(failure: Failure) -> dict:
     return {
         **summary_out(failure),
         "what_happened": failure.what_happened, "occurred_at": failure.occurred_at,
-        "impact_value": None if failure.impact_value is None else f"{failure.impact_value:.2f}",
-        "currency": failure.currency, "severity_raised_from": failure.severity_raised_from,
+        "impact": None if failure.impact_value is None else {"value": f"{failure.impact_value:.2f}",
+                                                              "currency": failure.currency}, "severity_raised_from": failure.severity_raised_from,
         "repeat_of": failure.repeat_of_id, "team": failure.team_id, "ticket_kind": failure.ticket_kind,
         "channel": failure.channel, "requests": sorted(failure.tickets.values_list("ticket_id", flat=True)),
         "accounts": [{
@@ -122,7 +122,8 @@ def failures_create(request: TokenRequest, payload: FailureIn):
     failure = failure_record(
         title=payload.title, what_happened=payload.what_happened, detected_by=payload.detected_by,
         detected_at=payload.detected_at, occurred_at=payload.occurred_at, ticket_ids=payload.requests,
-        account_ids=payload.accounts, impact_value=payload.impact_value, currency=payload.currency or "",
+        account_ids=payload.accounts, impact_value=payload.impact.value if payload.impact else None,
+        currency=payload.impact.currency if payload.impact else "",
         severity=payload.severity, category=payload.category, process_step=payload.process_step, owner=owner,
         may_add_names=may_add_failure_names(acting(request)), now=wall_now(), actor=actor(request), token=request.auth,
     )
@@ -139,6 +140,10 @@ def failures_get(request: HttpRequest, failure_id: int):
 def failures_update(request: TokenRequest, failure_id: int, payload: FailureUpdateIn):
     failure = _get(failure_id)
     changes = payload.model_dump(exclude_unset=True)
+    if "impact" in changes:
+        impact = changes.pop("impact")
+        changes["impact_value"] = impact["value"] if impact else None
+        changes["currency"] = impact["currency"] if impact else ""
     if "owner" in changes:
         changes["owner"] = lookups.agent_named(changes["owner"], "owner") if changes["owner"] is not None else None
     if not changes:

@@ -98,7 +98,7 @@ def failure_own(
         failure = _lock(failure, FailureState.OPEN)
         missing = own_missing(failure)
         if missing:
-            raise DomainError("before owning it: " + "; ".join(missing), field="own")
+            raise DomainError("before owning it: " + "; ".join(missing), field="own", status=409)
         who = owner or failure.owner or actor
         failure.state = FailureState.OWNED  # next_step_compute reads the state it enters
         due = next_step_compute(failure, now)
@@ -117,7 +117,7 @@ def failure_make_right(
         failure = _lock(failure, FailureState.OWNED)
         outstanding = remedies_outstanding(failure)
         if outstanding:
-            raise DomainError("before it is made right: " + "; ".join(outstanding), field="remedies")
+            raise DomainError("before it is made right: " + "; ".join(outstanding), field="remedies", status=409)
         failure.state = FailureState.MADE_RIGHT
         due = next_step_compute(failure, now)
         return failure_move(failure, FailureState.MADE_RIGHT, now=now, actor=actor, token=token,
@@ -199,8 +199,11 @@ def failure_update(
                 said.append(f"impact: {amount} {currency}" if amount is not None else "impact: none")
         if "occurred_at" in changes and changes["occurred_at"] != failure.occurred_at:
             occurred = changes["occurred_at"]
-            if occurred is not None and (timezone.is_naive(occurred) or occurred > failure.detected_at):
-                raise DomainError("give a time, with its zone, before it was detected", field="occurred_at")
+            if occurred is not None and (timezone.is_naive(occurred) or occurred > now):
+                raise DomainError("give a time, with its zone, that is not in the future", field="occurred_at")
+            if occurred is not None and occurred > failure.detected_at:
+                raise DomainError(f"it was detected {when(failure.detected_at)}; it cannot have occurred after that",
+                                  field="occurred_at", status=409)
             failure.occurred_at = occurred
             said.append(f"occurred {when(occurred)}" if occurred else "occurred: unknown")
         if "owner" in changes and changes["owner"] != failure.owner:

@@ -36,7 +36,7 @@ def test_story_002_own_it_through_the_api(cast):
     lena = Api.with_new_token("lena-laptop", agent=cast.lena)
     created = alice.post("/failures", {
         "title": "Wrong short code sent to the printer", "what_happened": "<b>Posters</b> printed with our old code",
-        "requests": [wrong.pk], "severity": "major", "impact_value": "400.00", "currency": "GBP",
+        "requests": [wrong.pk], "severity": "major", "impact": {"value": "400.00", "currency": "GBP"},
     })
     assert created.status_code == 201, created.content
     body = created.json()
@@ -51,7 +51,7 @@ def test_story_002_own_it_through_the_api(cast):
     failure_id = body["id"]
 
     refused = alice.post(f"/failures/{failure_id}/own", {}, at=LATER)
-    error = error_of(refused, 422, field="own")
+    error = error_of(refused, 409, field="own")
     assert "apologise to Acme Dental" in error["message"] and "sweep item" in error["message"]
 
     # An agent may not add categories; a lead may.
@@ -75,8 +75,8 @@ def test_story_002_own_it_through_the_api(cast):
     for item in sweep[:-1]:
         marked = alice.post(f"/failures/{failure_id}/sweep/{item['id']}", {"verdict": "checked"})
         assert marked.status_code == 200, marked.content
-    error_of(alice.post(f"/failures/{failure_id}/sweep/{sweep[-1]['id']}", {"verdict": "affected"}), 422, field="note")
-    error_of(alice.post(f"/failures/{failure_id}/own", {}), 422, field="own")
+    error_of(alice.post(f"/failures/{failure_id}/sweep/{sweep[-1]['id']}", {"verdict": "affected"}), 422)
+    error_of(alice.post(f"/failures/{failure_id}/own", {}), 409, field="own")
     alice.post(f"/failures/{failure_id}/sweep/{sweep[-1]['id']}",
                {"verdict": "affected", "note": "the reorder has the same code", "link": True})
     owned = alice.post(f"/failures/{failure_id}/own", {}, at=FRIDAY + timedelta(hours=2))
@@ -118,7 +118,10 @@ def test_only_leads_decide_proposals_and_the_list_shows_them_first(cast):
 def test_unknown_failures_and_bad_bodies_answer_the_one_error_shape(cast):
     api = Api.with_new_token()
     error_of(api.get("/failures/999"), 404, code="unknown_reference")
-    error_of(api.post("/failures", {"title": "x"}), 422, field="accounts")
+    error_of(api.post("/failures", {"title": "x"}), 422)
+    error_of(api.post("/failures", {"title": "x", "accounts": [cast.acme.pk], "impact": {"value": "5"}}), 422)
+    future = {"title": "x", "accounts": [cast.acme.pk], "detected_at": "2026-03-07T10:00:00Z"}
+    error_of(api.post("/failures", future), 422, field="detected_at")
     error_of(api.post("/failures", {"title": "x", "requests": [999]}), 404)
     error_of(api.post("/failures", {"title": "", "accounts": [cast.acme.pk]}), 422)
     error_of(api.post("/failures", {"title": "x", "accounts": [cast.acme.pk], "severity": "huge"}), 422)

@@ -176,8 +176,8 @@ class Step:
 def stepper(failure: Failure) -> list[Step]:
     states = list(STEPPER) if failure.detected_by == DetectedBy.SYSTEM else list(STEPPER[1:])
     if failure.state in (FailureState.CLOSED, FailureState.DISMISSED):
-        reached = {FailureState.CLOSED: "open", FailureState.DISMISSED: "proposed"}[failure.state]
-        at = states.index(FailureState(reached)) if reached in states else 0
+        reached = FailureState.OPEN if failure.state == FailureState.CLOSED else FailureState.PROPOSED
+        at = states.index(reached) if reached in states else 0
         steps = [Step(s, FailureState(s).label, "done") for s in states[: at + 1]]
         return [*steps, Step(failure.state, failure.get_state_display(), "current")]
     at = states.index(FailureState(failure.state))
