@@ -181,3 +181,17 @@ def test_late_steps_are_told_once(cast):
     assert set(told.values_list("recipient", flat=True)) == {cast.alice.pk, cast.lena.pk}
     tick(late + timedelta(hours=1))
     assert told.count() == 2
+
+
+def test_a_broken_promise_on_a_complaint_proposes_a_failure_once(cast):
+    complaint = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Your courier was rude",
+                              kind=Kind.COMPLAINT, now=FRIDAY)
+    question = ticket_create(account=cast.acme, contact=cast.acme_ceo, subject="Opening hours?", now=FRIDAY)
+    promise_make(complaint, kind=PromiseKind.CALLBACK, due_at=FRIDAY + timedelta(hours=1), now=FRIDAY)
+    promise_make(question, kind=PromiseKind.CALLBACK, due_at=FRIDAY + timedelta(hours=1), now=FRIDAY)
+    tick(FRIDAY + timedelta(hours=1, minutes=1))
+    proposal = Failure.objects.get(detection=Detection.COMPLAINT_PROMISE_BROKEN)
+    assert proposal.source_ticket == complaint and proposal.state == FailureState.PROPOSED
+    assert (proposal.team_id, proposal.ticket_kind) == (cast.team.pk, "complaint")
+    tick(FRIDAY + timedelta(hours=3))
+    assert Failure.objects.count() == 1  # nothing for the question; the complaint's promise proposed once
