@@ -19,6 +19,7 @@ from amends.api import (
     calendars,
     customer_actions,
     errors,
+    failures,
     learning,
     notifications,
     policies,
@@ -64,5 +65,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks, remedies, learning):
+               calendars, policies, accounts, webhooks, remedies, learning, failures):
     api.add_router("", module.router)

@@ -147,6 +147,7 @@ class PromiseKind(models.TextChoices):
     DELIVER = "deliver", "Deliver"
     INFORM = "inform", "Inform"
     CHECK_IN = "check_in", "Check in with the customer"
+    APOLOGY = "apology", "Apologise for a failure"
 
 
 class PromiseState(models.TextChoices):

@@ -81,14 +81,15 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     (Situation.APOLOGY, "en"): (
         "We are sorry",
-        "Dear {{ contact_name }},\n\nwe let you down on {{ reference }}, and we are sorry. Here is what went "
-        "wrong and what we are doing about it:\n\n\n\n{{ owner }} will keep you posted.\n\n"
-        "Best regards,\n{{ agent }}\n{{ team }}",
+        "Dear {{ contact_name }},\n\nwe let you down on {{ reference }}. It was our mistake, and we are sorry.\n\n"
+        "What went wrong: \n\nWhat happens next: \n\n{{ owner }} is looking after this personally and will "
+        "keep you posted until it is put right.\n\nBest regards,\n{{ agent }}\n{{ team }}",
     ),
     (Situation.APOLOGY, "de"): (
         "Es tut uns leid",
-        "Guten Tag {{ contact_name }},\n\nbei {{ reference }} haben wir Sie enttäuscht, und das tut uns leid. "
-        "Was schiefging und was wir jetzt tun:\n\n\n\n{{ owner }} hält Sie auf dem Laufenden.\n\n"
+        "Guten Tag {{ contact_name }},\n\nbei {{ reference }} haben wir Sie enttäuscht. Der Fehler lag bei uns, "
+        "und das tut uns leid.\n\nWas schiefging: \n\nWie es weitergeht: \n\n{{ owner }} kümmert sich "
+        "persönlich darum und hält Sie auf dem Laufenden, bis alles wieder in Ordnung ist.\n\n"
         "Mit freundlichen Grüßen\n{{ agent }}\n{{ team }}",
     ),
     (Situation.CHECK_IN, "en"): (

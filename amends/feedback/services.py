@@ -17,6 +17,7 @@ from amends.desk.models import Channel, CheckIn, CheckInAnswer, Kind, Ticket
 from amends.desk.services import ticket_assign, ticket_lock
 from amends.feedback.models import Rating, SurveyAnswer
 from amends.policies.models import Urgency
+from amends.recovery.detection import bad_checkin_propose
 
 MAX_COMMENT = 5000
 
@@ -48,6 +49,7 @@ def checkin_answer(checkin: CheckIn, *, answer: str, comment: str, now: datetime
                      data={"checkin": checkin.pk, "answer": answer})
         if answer != CheckInAnswer.FINE:
             checkin.complaint = _complaint_open(ticket, label, comment, now)
+            bad_checkin_propose(checkin, ticket, now)
         checkin.save(update_fields=["answer", "comment", "answered_at", "complaint"])
     return checkin
 

@@ -208,3 +208,24 @@ def may_learn(acting: Acting, *, owner_id: int | None, team_id: int | None) -> b
     """Mark a failure learned from: its owner, or whoever may lead its learning."""
     return (acting.agent is not None and owner_id == acting.agent.pk) or may_lead_learning(acting, team_id)
 
+
+
+FAILURE_DECIDE_RULE = (
+    "Only a lead of the failure's team, a manager or an admin may accept or dismiss a proposed failure, or close "
+    "one as minor (an integration: a lead or admin token)."
+)
+FAILURE_NAMES_RULE = "Only a lead, manager or admin may add a failure category or process step."
+
+
+def may_decide_failure(acting: Acting, team_id: int | None) -> bool:
+    """Accept or dismiss a proposed failure, or close one as minor: a lead of its team, a manager, an admin."""
+    if role_allows(acting.role, Role.MANAGER):
+        return True
+    if team_id is None:
+        return role_allows(acting.role, Role.LEAD)
+    return acting.leads_team(team_id)
+
+
+def may_add_failure_names(acting: Acting) -> bool:
+    """Add failure categories and process steps (agents choose among them)."""
+    return role_allows(acting.role, Role.LEAD)

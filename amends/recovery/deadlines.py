@@ -7,7 +7,7 @@ days (major, and minor when one is held); corrective actions within 15 (critical
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from amends.policies.business_time import CalendarSpec, add_business_days, add_business_time
 from amends.recovery.models import Severity
@@ -22,7 +22,7 @@ ACTION_DAYS = {Severity.CRITICAL: 15, Severity.MAJOR: 30, Severity.MINOR: 30}
 def apology_due(severity: str, cal: CalendarSpec, detected: datetime) -> datetime:
     """By when each affected customer hears an apology."""
     if severity == Severity.CRITICAL:
-        return detected + APOLOGY_CRITICAL
+        return detected.astimezone(UTC) + APOLOGY_CRITICAL  # an hour of elapsed time, across a DST change too
     return min(add_business_time(cal, detected, APOLOGY_BUSINESS), add_business_days(cal, detected, 1))
 
 

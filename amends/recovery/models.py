@@ -123,6 +123,9 @@ class Failure(models.Model):
     close_reason = models.CharField(max_length=500, blank=True)
     # The next step's due time while one is due (the board's order; the watchdog reminds at it).
     next_step_due = models.DateTimeField(null=True, blank=True)
+    # When the watchdog tells the owner and the lead that the step is late: the step's due time, cleared once
+    # told (a partial index keeps the watchdog's read to what is due).
+    remind_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -130,6 +133,7 @@ class Failure(models.Model):
         ordering = ["-detected_at", "-id"]
         indexes = [
             models.Index(fields=["next_step_due"], condition=Q(next_step_due__isnull=False), name="failure_step_due"),
+            models.Index(fields=["remind_at"], condition=Q(remind_at__isnull=False), name="failure_remind"),
             models.Index(fields=["detected_at"], name="failure_detected"),
             models.Index(fields=["category", "detected_at"], name="failure_category_detected"),
         ]

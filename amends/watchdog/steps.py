@@ -26,6 +26,7 @@ from amends.desk.rules import rules_for
 from amends.desk.services import assign_within_transaction, flag_at_risk_within_transaction
 from amends.desk.timers import timers_schedule
 from amends.people.models import Agent
+from amends.recovery.detection import broken_complaint_promise_propose
 
 REPEAT_UNOWNED = timedelta(minutes=15)
 
@@ -147,6 +148,7 @@ def on_promise_due(timer: Due, ticket: Ticket, batch: Batch) -> None:
     promise = timer.promise
     promise.ticket = ticket  # type: ignore[union-attr]
     if promise_mark_broken(promise, now=batch.now):  # type: ignore[arg-type]
+        broken_complaint_promise_propose(promise, ticket, batch.now)  # type: ignore[arg-type]
         batch.say(ticket, f"broken: {promise.get_kind_display().lower()} due {hm(promise.due_at)}; "  # type: ignore[union-attr]
                   f"told lead {who(ticket.team.lead)}")
 

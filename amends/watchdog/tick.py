@@ -24,6 +24,7 @@ from amends.desk.services import ticket_save
 from amends.learning.checks import learning_check
 from amends.people.models import Agent, Team
 from amends.people.queries import absences_due_for_handover
+from amends.recovery.detection import recovery_watch
 from amends.watchdog.steps import STEPS, Batch, Due
 
 RETRY_FAILED = timedelta(minutes=5)
@@ -110,6 +111,10 @@ def tick(now: datetime, *, batch_size: int = BATCH) -> list[str]:
         lines.extend(actions_check(now))  # customer-affecting actions done without a notice that went out
     except Exception:
         log.exception("watchdog: checking customer-affecting actions failed at %s", now.isoformat())
+    try:
+        lines.extend(recovery_watch(now))  # failures proposed from chased requests and silent actions; late steps
+    except Exception:
+        log.exception("watchdog: the recovery check failed at %s", now.isoformat())
     lines.extend(learning_check(now))  # effectiveness checks, late reviews, guard rules (each part guarded)
     while True:
         try:

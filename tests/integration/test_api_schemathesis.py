@@ -119,6 +119,12 @@ def _breaks_a_rule_between_fields(case) -> bool:
     starts_at, ends_at = _instant(body.get("starts_at")), _instant(body.get("ends_at"))
     if starts_at and ends_at and starts_at.tzinfo and ends_at.tzinfo and (ends_at <= starts_at or ends_at <= FRIDAY):
         return True
+    # A failure: detected and occurred no later than now, and it occurred before it was detected.
+    detected_at, occurred_at = _instant(body.get("detected_at")), _instant(body.get("occurred_at"))
+    if detected_at and detected_at.tzinfo and detected_at > FRIDAY:
+        return True
+    if occurred_at and occurred_at.tzinfo and (occurred_at > FRIDAY or (detected_at and occurred_at > detected_at)):
+        return True
     agent_id = (case.path_parameters or {}).get("agent_id")
     return agent_id is not None and body.get("backup") == agent_id
 

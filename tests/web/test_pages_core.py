@@ -176,7 +176,7 @@ def test_needs_attention_query_count_is_fixed(cast, clock):
     assert len(client.get("/?scope=all").content.decode().split("<tr")) > 50
     assert count_queries(client, "/?scope=all") == five
     assert count_queries(client, "/?scope=all", HTTP_HX_REQUEST="true") == partial
-    assert five <= 12  # 10, and for a lead: actions done without a notice, and notices waived this week
+    assert five <= 13  # 10, and for a lead: actions done without a notice, notices waived this week; failures due
 
 
 # --- Log a call --------------------------------------------------------------------------------

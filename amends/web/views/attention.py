@@ -13,6 +13,8 @@ from amends.desk.actions import actions_needing_attention
 from amends.desk.models import CustomerAction
 from amends.desk.queries import attention_rows
 from amends.people.models import Agent, Role
+from amends.recovery.models import Failure
+from amends.recovery.queries import failures_due
 from amends.web.htmx import render_page_or_partial
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
@@ -24,6 +26,7 @@ ROWS = 50  # the most pressing first; a person works from the top, and the page 
 MORE_ROWS = 200
 ESCALATION_KINDS = ("escalation", "promise_broken", "target_missed")
 WAIVERS_SHOWN = timedelta(days=7)
+FAILURES_SHOWN = 20
 
 
 @dataclass
@@ -34,6 +37,7 @@ class AttentionPage:
     more: bool = False  # there are more rows than shown
     unnoticed: list[CustomerAction] = field(default_factory=list)  # done, the customer not told: flagged
     waivers: list[CustomerAction] = field(default_factory=list)  # notices waived this past week (leads see them)
+    failures: list[Failure] = field(default_factory=list)  # failures with a step due, proposals among them
 
 
 def default_scope(agent: Agent) -> str:
@@ -53,8 +57,9 @@ def attention_page(agent: Agent, scope: str, now: datetime, rows: int = ROWS) ->
         team_id=None if scope == "all" or agent.role == Role.ADMIN else agent.team_id, waived_since=now - WAIVERS_SHOWN,
         leads=agent.role != Role.AGENT,
     )
+    failures = failures_due(limit=FAILURES_SHOWN, owner_id=owner_id, team_id=team_id)
     return AttentionPage(scope, board_rows(items[:rows], Times(now)), escalations, more=len(items) > rows,
-                         unnoticed=unnoticed, waivers=waivers)
+                         unnoticed=unnoticed, waivers=waivers, failures=failures)
 
 
 @agent_required
