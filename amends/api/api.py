@@ -24,6 +24,7 @@ from amends.api import (
     promises,
     replies,
     requests,
+    reviews,
     rota,
     teams,
     webhooks,
@@ -62,5 +63,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks):
+               calendars, policies, accounts, webhooks, reviews):
     api.add_router("", module.router)

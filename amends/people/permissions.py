@@ -170,3 +170,20 @@ def may_waive_notice(acting: Acting, *, owner_id: int | None, team_id: int) -> b
 def may_report_action_done(acting: Acting) -> bool:
     """Report an action done whatever its notice (a fact from elsewhere, flagged until the customer is told)."""
     return acting.agent is None or role_allows(acting.role, Role.LEAD)
+
+
+REVIEW_RULE = (
+    "Only a lead, manager or admin may see the weekly review pack and the reports, record the review's notes and "
+    "decisions, or add a process audit (an integration: a lead or admin token)."
+)
+AUDIT_RUN_RULE = "Only the audit's owner, a lead, a manager or an admin may record its results."
+
+
+def may_hold_review(acting: Acting) -> bool:
+    """Record the weekly review's notes and decisions, add audit templates: leads, managers, admins."""
+    return role_allows(acting.role, Role.LEAD)
+
+
+def may_record_audit(acting: Acting, owner_id: int) -> bool:
+    """Record an audit run's results: its owner, or a lead, manager or admin (an integration: lead or admin)."""
+    return (acting.agent is not None and acting.agent.pk == owner_id) or role_allows(acting.role, Role.LEAD)
