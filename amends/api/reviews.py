@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
@@ -110,12 +110,12 @@ def pack_get(request: TokenRequest, week: date):
     }
 
 
-@router.put("/reviews/weeks/{week}/notes", response={200: WeeklyReviewOut, **WRITE_ERRORS},
-            summary="Record the weekly review's notes")
-def notes_put(request: TokenRequest, week: date, payload: NotesIn):
+@router.patch("/reviews/weeks/{week}", response={200: WeeklyReviewOut, **WRITE_ERRORS},
+              summary="Record the weekly review's notes")
+def notes_patch(request: TokenRequest, week: date, payload: NotesIn):
     """Replace the notes of the week's review meeting (the review counts as held from the first notes)."""
     permit(may_hold_review(acting(request)), REVIEW_RULE)
-    review = weekly_review_note(_monday(week), notes=payload.notes, now=wall_now(), actor=actor(request))
+    review = weekly_review_note(_monday(week), notes=payload.notes, now=wall_now(), actor=actor(request), token=request.auth)
     return _review(review)
 
 
@@ -127,8 +127,8 @@ def decision_post(request: TokenRequest, week: date, payload: DecisionIn):
     monday = _monday(week)
     owner = lookups.agent_named(payload.owner, "owner")
     decision = decision_record(monday, text=payload.text, owner=owner, due_at=payload.due_at, now=wall_now(),
-                               actor=actor(request))
-    return 201, _decision(decision, decision.review.week_start)
+                               actor=actor(request), token=request.auth)
+    return Status(201, _decision(decision, decision.review.week_start))
 
 
 @router.get("/reviews/reports", response={200: ReportsOut, **READ_ERRORS}, summary="Get the recovery reports")
@@ -196,8 +196,8 @@ def audit_template_post(request: TokenRequest, payload: AuditTemplateIn):
     permit(may_hold_review(acting(request)), REVIEW_RULE)
     owner = lookups.agent_named(payload.owner, "owner")
     template = audit_template_add(name=payload.name, items=payload.items, owner=owner, every_days=payload.every_days,
-                                  first_due_at=payload.first_due_at, now=wall_now(), actor=actor(request))
-    return 201, _template(template)
+                                  first_due_at=payload.first_due_at, now=wall_now(), actor=actor(request), token=request.auth)
+    return Status(201, _template(template))
 
 
 @router.get("/audits/runs", response={200: list[AuditRunOut], **READ_ERRORS}, summary="List process audit runs")
@@ -233,5 +233,5 @@ def audit_run_findings(request: TokenRequest, run_id: int, payload: RunResultsIn
     permit(may_record_audit(acting(request), run.template.owner_id), AUDIT_RUN_RULE)
     now: datetime = wall_now()
     findings = audit_run_record(run, [ItemResult(r.item, r.passed, r.note) for r in payload.results], now=now,
-                                actor=actor(request))
-    return 201, _run(run, findings)
+                                actor=actor(request), token=request.auth)
+    return Status(201, _run(run, findings))

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from amends.core.errors import Conflict, DomainError, NotFound
 from amends.core.events import event_record
+from amends.core.models import ApiToken
 from amends.core.notifications import staff_notify
 from amends.learning.models import ActionType, AuditFinding, AuditRun, AuditTemplate, CorrectiveAction
 from amends.people.models import Agent
@@ -30,7 +31,7 @@ class ItemResult:
 
 def audit_template_add(
     *, name: str, items: list[str], owner: Agent | None, every_days: int, first_due_at: datetime, now: datetime,
-    actor: Agent | None = None,
+    actor: Agent | None = None, token: ApiToken | None = None,
 ) -> AuditTemplate:
     """A new checklist: its name, items in order, owner, and how often it is run (first on `first_due_at`)."""
     name = " ".join(name.split())
@@ -54,7 +55,7 @@ def audit_template_add(
         template = AuditTemplate.objects.create(
             name=name, checklist=cleaned, owner=owner, every_days=every_days, next_due_at=first_due_at,
         )
-        event_record(ticket=None, kind="audit_template_added", now=now, actor=actor,
+        event_record(ticket=None, kind="audit_template_added", now=now, actor=actor, token=token,
                      message=f"Process audit “{name}” added, every {every_days} days, run by {owner.name}",
                      data={"template": template.pk})
     return template
@@ -84,7 +85,9 @@ def audits_open(now: datetime) -> list[str]:
     return lines
 
 
-def audit_run_record(run: AuditRun, results: list[ItemResult], *, now: datetime, actor: Agent | None) -> list[AuditFinding]:
+def audit_run_record(
+    run: AuditRun, results: list[ItemResult], *, now: datetime, actor: Agent | None, token: ApiToken | None = None,
+) -> list[AuditFinding]:
     """Record the run's results, one for every checklist item; each failed item becomes a corrective action
     for the template's owner, due in 30 days. The run is then done."""
     template = run.template
@@ -122,7 +125,7 @@ def audit_run_record(run: AuditRun, results: list[ItemResult], *, now: datetime,
         locked.done_at, locked.done_by = now, actor
         locked.save(update_fields=["started_at", "done_at", "done_by"])
         failed = sum(1 for f in findings if not f.passed)
-        event_record(ticket=None, kind="audit_done", now=now, actor=actor,
+        event_record(ticket=None, kind="audit_done", now=now, actor=actor, token=token,
                      message=f"Process audit “{template.name}” done: {len(findings) - failed} passed, {failed} failed"
                              + (f", {failed} corrective action(s) opened" if failed else ""),
                      data={"run": locked.pk, "failed": failed})

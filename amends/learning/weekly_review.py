@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from amends.core.errors import DomainError
 from amends.core.events import event_record
-from amends.core.models import Audience
+from amends.core.models import ApiToken, Audience
 from amends.core.outbox import outbox_enqueue
 from amends.learning.models import Decision, WeeklyReview
 from amends.learning.pack_pdf import pack_pdf
@@ -35,7 +35,9 @@ def weekly_review_for(monday: date) -> WeeklyReview:
     return review
 
 
-def weekly_review_note(monday: date, *, notes: str, now: datetime, actor: Agent | None = None) -> WeeklyReview:
+def weekly_review_note(
+    monday: date, *, notes: str, now: datetime, actor: Agent | None = None, token: ApiToken | None = None,
+) -> WeeklyReview:
     """Record the meeting's notes (replacing the earlier text): the review counts as held then."""
     notes = notes.strip()
     if len(notes) > NOTES_MAX:
@@ -46,7 +48,7 @@ def weekly_review_note(monday: date, *, notes: str, now: datetime, actor: Agent 
         review.held_at = review.held_at or now
         review.held_by = review.held_by or actor
         review.save(update_fields=["notes", "held_at", "held_by"])
-        event_record(ticket=None, kind="weekly_review_notes", now=now, actor=actor,
+        event_record(ticket=None, kind="weekly_review_notes", now=now, actor=actor, token=token,
                      message=f"Notes of the weekly review of {review.week_start:%d %b %Y} recorded",
                      data={"week_start": review.week_start.isoformat()})
     return review
@@ -54,7 +56,7 @@ def weekly_review_note(monday: date, *, notes: str, now: datetime, actor: Agent 
 
 def decision_record(
     monday: date, *, text: str, owner: Agent | None, now: datetime, due_at: datetime | None = None,
-    actor: Agent | None = None,
+    actor: Agent | None = None, token: ApiToken | None = None,
 ) -> Decision:
     """Record a decision of the week's review with who owns it, and when it is due if it is work."""
     text = " ".join(text.split())
@@ -69,7 +71,7 @@ def decision_record(
     with transaction.atomic():
         review = weekly_review_for(monday)
         decision = Decision.objects.create(review=review, text=text, owner=owner, due_at=due_at, created_at=now)
-        event_record(ticket=None, kind="weekly_review_decision", now=now, actor=actor,
+        event_record(ticket=None, kind="weekly_review_decision", now=now, actor=actor, token=token,
                      message=f"Decision of the weekly review of {review.week_start:%d %b %Y}: {text} "
                              f"(owner {owner.name})",
                      data={"week_start": review.week_start.isoformat(), "decision": decision.pk, "owner": owner.pk})
