@@ -6,11 +6,14 @@ from datetime import date, datetime
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from amends.api.fields import ANY_TEXT, NOT_BLANK, Id, When, _plain_text
 from amends.api.schemas import In, Ref
 
+# A day of the years 2001 to 2099 (as instants are: see `amends.api.fields`): a week is named by any of its days.
+DAY_PATTERN = r"^20(0[1-9]|[1-9][0-9])-[0-9]{2}-[0-9]{2}$"
+Day = Annotated[date, WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN})]
 Notes = Annotated[str, Field(max_length=20_000, pattern=ANY_TEXT), AfterValidator(_plain_text)]
 DecisionText = Annotated[str, Field(min_length=1, max_length=500, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 AuditName = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), AfterValidator(_plain_text)]
@@ -49,8 +52,8 @@ class RunResultsIn(In):
 
 
 class ReportFilters(Schema):
-    start: date | None = Field(None, description="First day of the period (default: 13 weeks before `end`)")
-    end: date | None = Field(None, description="Last day of the period, inclusive (default: now)")
+    start: Day | None = Field(None, description="First day of the period (default: 13 weeks before `end`)")
+    end: Day | None = Field(None, description="Last day of the period, inclusive (default: now)")
 
 
 class RunFilters(Schema):

@@ -18,6 +18,7 @@ from amends.api.review_schemas import (
     AuditRunOut,
     AuditTemplateIn,
     AuditTemplateOut,
+    Day,
     DecisionIn,
     DecisionOut,
     NotesIn,
@@ -51,7 +52,7 @@ def _ref(agent: Agent | None) -> dict | None:
     return {"id": agent.pk, "name": agent.name} if agent is not None else None
 
 
-def _monday(week: date) -> date:
+def _monday(week: Day) -> date:
     if not 2001 <= week.year <= 2099:
         raise DomainError("give a week in the years 2001 to 2099, as one of its days (yyyy-mm-dd)", field="week")
     return week
@@ -74,7 +75,7 @@ def _review(r: WeeklyReview) -> dict:
 
 
 @router.get("/reviews/weeks/{week}", response={200: PackOut, **READ_ERRORS}, summary="Get a week's review pack")
-def pack_get(request: TokenRequest, week: date):
+def pack_get(request: TokenRequest, week: Day):
     """The weekly review pack of the week (Monday to Sunday in the team calendar's time zone) that `week` falls
     in: new failures by severity and category, broken promises, overdue corrective actions, effectiveness
     checks, repeats, trends over 4 and 13 weeks, suggestions, and the meeting's notes and decisions."""
@@ -112,7 +113,7 @@ def pack_get(request: TokenRequest, week: date):
 
 @router.patch("/reviews/weeks/{week}", response={200: WeeklyReviewOut, **WRITE_ERRORS},
               summary="Record the weekly review's notes")
-def notes_patch(request: TokenRequest, week: date, payload: NotesIn):
+def notes_patch(request: TokenRequest, week: Day, payload: NotesIn):
     """Replace the notes of the week's review meeting (the review counts as held from the first notes)."""
     permit(may_hold_review(acting(request)), REVIEW_RULE)
     review = weekly_review_note(_monday(week), notes=payload.notes, now=wall_now(), actor=actor(request), token=request.auth)
@@ -121,7 +122,7 @@ def notes_patch(request: TokenRequest, week: date, payload: NotesIn):
 
 @router.post("/reviews/weeks/{week}/decisions", response={201: DecisionOut, **WRITE_ERRORS},
              summary="Record a decision of the weekly review")
-def decision_post(request: TokenRequest, week: date, payload: DecisionIn):
+def decision_post(request: TokenRequest, week: Day, payload: DecisionIn):
     """A decision with its owner, and its due time when it is work."""
     permit(may_hold_review(acting(request)), REVIEW_RULE)
     monday = _monday(week)
