@@ -1,5 +1,6 @@
-"""What the watchdog asks of the weekly review and the process audits each tick: open the audits that fell
-due (telling their owners), and email the weekly pack once when it is due. Two cheap queries when idle."""
+"""What the watchdog asks of the weekly review and the process audits with each tick: open the audits that
+fell due (telling their owners), and email the weekly pack once when it is due. The worker runs it after the
+tick (not inside it, so the tick keeps its own query budget); four cheap queries when there is nothing to do."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The weekly review's changes: the meeting's notes, its decisions with owners (and due dates), and the pack
-emailed as a PDF to each team's lead and manager once a week (Monday 08:00 in the review's time zone, for the
-week just ended), never twice: the WeeklyReview row's `emailed_at`, stamped under its row lock in the same
-transaction as the outbox rows."""
+emailed as a PDF to each team's lead and manager once a week (from Monday 08:00 in the review's time zone, for
+the week just ended), never twice: the WeeklyReview row's `emailed_at`, stamped under its row lock in the same
+transaction as the outbox rows. A pack is sent for each week that has its WeeklyReview row: the worker makes
+the row of the week it is running in, so a new desk starts with its first week, not with a pack of the week
+before it existed."""
 
 from __future__ import annotations
 
@@ -94,11 +96,14 @@ def pack_send_due(now: datetime, tz: ZoneInfo) -> date | None:
 
 
 def weekly_pack_send(now: datetime) -> list[str]:
-    """Email the pack of the week just ended to the leads and managers, once: the watchdog calls this each
-    tick; after the first send it costs one query. Returns a line when it sent."""
+    """Email the pack of the week just ended to the leads and managers, once: the worker calls this with each
+    tick; two queries when there is nothing to send. Returns a line when it sent."""
     tz = review_zone()
-    monday = pack_send_due(now, tz)
-    if monday is None or WeeklyReview.objects.filter(week_start=monday, emailed_at__isnull=False).exists():
+    current, monday = week_monday(now, tz), pack_send_due(now, tz)
+    rows = dict(WeeklyReview.objects.filter(week_start__in=[current, monday]).values_list("week_start", "emailed_at"))
+    if current not in rows:
+        weekly_review_for(current)  # once a week: this week's pack will be due next Monday
+    if monday is None or monday not in rows or rows[monday] is not None:
         return []
     recipients = pack_recipients()
     weekly_review_for(monday)

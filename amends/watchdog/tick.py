@@ -21,7 +21,6 @@ from amends.desk.actions import actions_check
 from amends.desk.handover import absence_hand_over
 from amends.desk.models import Promise, Ticket, Timer
 from amends.desk.services import ticket_save
-from amends.learning.review_schedule import review_schedule_check
 from amends.people.models import Agent, Team
 from amends.people.queries import absences_due_for_handover
 from amends.watchdog.steps import STEPS, Batch, Due
@@ -110,7 +109,6 @@ def tick(now: datetime, *, batch_size: int = BATCH) -> list[str]:
         lines.extend(actions_check(now))  # customer-affecting actions done without a notice that went out
     except Exception:
         log.exception("watchdog: checking customer-affecting actions failed at %s", now.isoformat())
-    lines.extend(review_schedule_check(now))  # process audits due; the weekly review pack's email
     while True:
         try:
             handled, batch_lines = _run_batch(now, batch_size)

@@ -17,7 +17,7 @@ from amends.learning.review_pack import review_pack
 from amends.learning.weekly_review import decision_record, pack_send_due, weekly_pack_send, weekly_review_note
 from amends.learning.weeks import review_zone
 from amends.recovery.models import FailureState
-from amends.watchdog.tick import tick
+from amends.watchdog.worker import watchdog_maybe_tick
 from tests.cast import at
 from tests.integration.review_rows import action, broken_promise, failure, suggestion
 
@@ -139,24 +139,27 @@ def test_the_pack_is_due_from_monday_0800_local(cast):
 def test_the_weekly_email_goes_once_with_the_pdf_even_when_the_tick_runs_twice(cast, week, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     WeeklyReview.objects.all().delete()
+    during = at("2026-04-01 10:00")  # the worker runs during the Easter week: the week gets its review row
+    with time_machine.travel(during, tick=False):
+        assert not any("review pack" in line for line in watchdog_maybe_tick(during) or [])
+    assert list(WeeklyReview.objects.values_list("week_start", "emailed_at")) == [(EASTER_WEEK, None)]
     monday_early = at("2026-04-06 07:59")  # Easter Monday, before 08:00
     with time_machine.travel(monday_early, tick=False):
-        tick(monday_early)
+        watchdog_maybe_tick(monday_early)
     assert not Outbox.objects.filter(subject__startswith="Weekly failure review").exists()
-    # Stamp the week before as sent, as last Monday's tick would have.
-    WeeklyReview.objects.create(week_start=date(2026, 3, 23), emailed_at=at("2026-03-30 08:00"))
 
     monday = at("2026-04-06 08:00")
     with time_machine.travel(monday, tick=False):
-        first = tick(monday)
-        second = tick(monday + timedelta(seconds=30))
+        first = watchdog_maybe_tick(monday) or []
+        second = watchdog_maybe_tick(monday + timedelta(minutes=1)) or []
     assert any("review pack of 2026-03-30 emailed to 2" in line for line in first)
-    assert not any("review pack" in line for line in second)
+    assert second is not None and not any("review pack" in line for line in second)
     sent = list(Outbox.objects.filter(subject__startswith="Weekly failure review").order_by("to"))
     assert [m.to for m in sent] == ["lena@amends.test", "marcus@amends.test"]
     assert {m.audience for m in sent} == {Audience.STAFF}
     assert sent[0].subject == "Weekly failure review: week of 30 Mar 2026"
-    assert "New failures: 3" in sent[0].body and "Broken promises: 1" in sent[0].body
+    assert "New failures: 3" in sent[0].body and "Repeats: 2" in sent[0].body
+    assert "Broken promises: " in sent[0].body  # the seeded one, and any the ticks that week broke
     files = sent[0].files()
     assert [(name, kind) for name, _, kind in files] == [("review-pack-2026-03-30.pdf", "application/pdf")]
     assert files[0][1].startswith(b"%PDF-")
@@ -176,23 +179,30 @@ def test_the_weekly_email_goes_once_with_the_pdf_even_when_the_tick_runs_twice(c
 
 
 def test_a_worker_that_lost_the_race_sends_nothing(cast, settings, tmp_path):
-    """The second worker finds the week stamped under the row lock (as if it had rendered while the first sent)."""
+    """The second worker read the week as unsent, then finds it stamped under the row lock: it sends nothing."""
+    from unittest import mock
+
     settings.MEDIA_ROOT = tmp_path
     monday = at("2026-04-06 08:00")
     WeeklyReview.objects.create(week_start=EASTER_WEEK)
     assert weekly_pack_send(monday)
-    WeeklyReview.objects.filter(week_start=EASTER_WEEK).update(emailed_at=None)  # as read before the first stamped
-    from unittest import mock
-
     real_filter = WeeklyReview.objects.filter
 
-    def stale(*args, **kwargs):  # the cheap pre-check still sees it unsent; the locked read sees it sent
-        qs = real_filter(*args, **kwargs)
-        if "emailed_at__isnull" in kwargs:
-            return real_filter(pk=-1)
-        return qs
+    class Unsent:  # what the cheap read before the lock saw, had it run before the first worker stamped
+        def values_list(self, *fields):
+            return [(EASTER_WEEK, None), (date(2026, 4, 6), None)]
 
-    WeeklyReview.objects.filter(week_start=EASTER_WEEK).update(emailed_at=monday)
+    def stale(*args, **kwargs):
+        return Unsent() if "week_start__in" in kwargs else real_filter(*args, **kwargs)
+
     with mock.patch.object(WeeklyReview.objects, "filter", side_effect=stale):
         assert weekly_pack_send(monday + timedelta(seconds=1)) == []
     assert Outbox.objects.filter(subject__startswith="Weekly failure review").count() == 2
+
+
+def test_a_new_desk_sends_no_pack_of_the_week_before_it_ran(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    assert weekly_pack_send(at("2026-04-07 10:00")) == []
+    assert list(WeeklyReview.objects.values_list("week_start", flat=True)) == [date(2026, 4, 6)]
+    assert not Outbox.objects.exists()
+    assert weekly_pack_send(at("2026-04-13 08:00"))  # its first week's pack, the Monday after
