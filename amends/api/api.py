@@ -27,6 +27,7 @@ from amends.api import (
     remedies,
     replies,
     requests,
+    reviews,
     rota,
     teams,
     webhooks,
@@ -65,5 +66,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks, remedies, learning, failures):
+               calendars, policies, accounts, webhooks, remedies, learning, failures, reviews):
     api.add_router("", module.router)

@@ -209,7 +209,6 @@ def may_learn(acting: Acting, *, owner_id: int | None, team_id: int | None) -> b
     return (acting.agent is not None and owner_id == acting.agent.pk) or may_lead_learning(acting, team_id)
 
 
-
 FAILURE_DECIDE_RULE = (
     "Only a lead of the failure's team, a manager or an admin may accept or dismiss a proposed failure, or close "
     "one as minor (an integration: a lead or admin token)."
@@ -229,3 +228,20 @@ def may_decide_failure(acting: Acting, team_id: int | None) -> bool:
 def may_add_failure_names(acting: Acting) -> bool:
     """Add failure categories and process steps (agents choose among them)."""
     return role_allows(acting.role, Role.LEAD)
+
+
+REVIEW_RULE = (
+    "Only a lead, manager or admin may see the weekly review pack and the reports, record the review's notes and "
+    "decisions, or add a process audit (an integration: a lead or admin token)."
+)
+AUDIT_RUN_RULE = "Only the audit's owner, a lead, a manager or an admin may record its results."
+
+
+def may_hold_review(acting: Acting) -> bool:
+    """Record the weekly review's notes and decisions, add audit templates: leads, managers, admins."""
+    return role_allows(acting.role, Role.LEAD)
+
+
+def may_record_audit(acting: Acting, owner_id: int) -> bool:
+    """Record an audit run's results: its owner, or a lead, manager or admin (an integration: lead or admin)."""
+    return (acting.agent is not None and acting.agent.pk == owner_id) or role_allows(acting.role, Role.LEAD)

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
 from amends.core.retention import idempotency_keys_prune, webhook_deliveries_prune
+from amends.learning.review_schedule import review_schedule_check
 from amends.mail.imap import mailboxes_poll
 from amends.watchdog.models import Schedule
 from amends.watchdog.queries import next_timer_at
@@ -126,6 +127,7 @@ def watchdog_maybe_tick(
     try:
         lines = tick(now)
         idempotency_keys_prune(now)
+        lines += review_schedule_check(now)  # process audits due; the weekly review pack's email
     except Exception:
         watchdog_release(now)
         raise

@@ -247,16 +247,19 @@ NO_EVENT = {"add failure category", "add process step"}  # reference names, not 
 
 def test_every_write_endpoint_is_in_the_matrix():
     """Here, or in the set-up endpoints' matrices (tests/integration/test_api_setup.py), the webhooks'
-    (tests/integration/test_api_webhooks.py) and the remedies' (tests/integration/test_api_remedies.py)."""
+    (tests/integration/test_api_webhooks.py), the remedies' (tests/integration/test_api_remedies.py) and the review's
+    (tests/integration/test_review_api.py)."""
     from amends.api.api import api
     from tests.integration.test_api_remedies import REMEDY_ENDPOINTS
     from tests.integration.test_api_setup import ROTA_ENDPOINTS, SETUP_ENDPOINTS
     from tests.integration.test_api_webhooks import WEBHOOK_ENDPOINTS
+    from tests.integration.test_review_api import REVIEW_ENDPOINTS
 
     schema = api.get_openapi_schema()
     writes = {(path, method) for path, ops in schema["paths"].items() for method in ops if method != "get"}
     matrices = len(ENDPOINTS) - len(SAME_OPERATION) + len(SETUP_ENDPOINTS) + len(ROTA_ENDPOINTS) + len(WEBHOOK_ENDPOINTS)
     matrices += len(REMEDY_ENDPOINTS)
+    matrices += len(REVIEW_ENDPOINTS)
     assert len(writes) == matrices, sorted(writes)
 
 

@@ -103,7 +103,11 @@ def _breaks_a_rule_between_fields(case) -> bool:
     clock), which JSON Schema cannot state; the API refuses it with a 422 naming the field, as the
     integration tests check: opening intervals in order and not overlapping, a holiday region of the
     chosen country (without one: of the cast calendar's, GB), a shift or span that ends after it
-    starts and is not over, an agent who is not their own backup."""
+    starts and is not over, an agent who is not their own backup, a report period that starts before it ends."""
+    query = case.query if isinstance(case.query, dict) else {}
+    start, end = query.get("start"), query.get("end")  # the report period: it must start before it ends
+    if isinstance(start, str) and start > (end if isinstance(end, str) else FRIDAY.date().isoformat()):
+        return True
     body = case.body
     if not isinstance(body, dict):
         return False

@@ -102,7 +102,7 @@ def test_a_portal_session_gets_no_staff_page(two):
     rob, ticket = two["rob@acme.test"][0], two["rob@acme.test"][1]
     public = {"login", "logout", "login_code"}
     for pattern in workspace_patterns():
-        url = "/" + re.sub(r"<slug:\w+>", "en", re.sub(r"<int:\w+>", str(ticket.pk), str(pattern.pattern)))
+        url = "/" + re.sub(r"<str:\w+>", "2026-03-02", re.sub(r"<slug:\w+>", "en", re.sub(r"<int:\w+>", str(ticket.pk), str(pattern.pattern))))
         for method in ("get", "post"):
             response = getattr(rob, method)(url)
             if pattern.name in public:
