@@ -197,7 +197,7 @@ SUGGEST_RULE = "A suggestion is made by a member of staff, with their own sign-i
 def may_lead_learning(acting: Acting, team_id: int | None) -> bool:
     """Approve a corrective action, promote a suggestion, add a guard rule: a lead of the team (any lead when it
     names no team), a manager or an admin."""
-    if role_allows(acting.role, Role.MANAGER) or (acting.agent is None and role_allows(acting.role, Role.LEAD)):
+    if role_allows(acting.role, Role.MANAGER):
         return True
     if team_id is None:
         return role_allows(acting.role, Role.LEAD)
@@ -217,12 +217,8 @@ FAILURE_NAMES_RULE = "Only a lead, manager or admin may add a failure category o
 
 
 def may_decide_failure(acting: Acting, team_id: int | None) -> bool:
-    """Accept or dismiss a proposed failure, or close one as minor: a lead of its team, a manager, an admin."""
-    if role_allows(acting.role, Role.MANAGER):
-        return True
-    if team_id is None:
-        return role_allows(acting.role, Role.LEAD)
-    return acting.leads_team(team_id)
+    """Accept or dismiss a proposed failure, or close one as minor: whoever may lead its learning."""
+    return may_lead_learning(acting, team_id)
 
 
 def may_add_failure_names(acting: Acting) -> bool:
