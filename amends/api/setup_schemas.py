@@ -4,6 +4,7 @@ chains, accounts and contacts. A change (PATCH) takes only the fields it gives; 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated
@@ -44,12 +45,21 @@ def holiday_countries() -> list[str]:
     return ["", *sorted(holidays.list_supported_countries())]
 
 
-def _one_of(values: list[str], field_label: str):
+def _one_of(values: Callable[[], list[str]], field_label: str):
+    """Checks a value against a list made on first use: listing the holidays library's countries imports every
+    country's module (about 9 MB in each process that loads the API), so it waits for the first calendar
+    written or the first look at the schema."""
     def check(value: str) -> str:
-        if value not in values:
+        if value not in values():
             raise PydanticCustomError("not_listed", f"not a known {field_label}; see the API schema's list")
         return value
     return check
+
+
+def _enum_of(values: Callable[[], list[str]]):
+    def extra(schema: dict) -> None:
+        schema["enum"] = values()
+    return extra
 
 
 DAY_PATTERN = YEAR_PATTERN + r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
@@ -71,13 +81,13 @@ Day = Annotated[
 Label = Annotated[str, Field(min_length=1, max_length=100, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 Required = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), AfterValidator(_plain_text)]
 TimeZone = Annotated[
-    str, Field(max_length=64, json_schema_extra={"enum": time_zones()}, description="An IANA time zone name"),
-    AfterValidator(_one_of(time_zones(), "time zone")),
+    str, Field(max_length=64, json_schema_extra=_enum_of(time_zones), description="An IANA time zone name"),
+    AfterValidator(_one_of(time_zones, "time zone")),
 ]
 HolidayCountry = Annotated[
-    str, Field(max_length=8, json_schema_extra={"enum": holiday_countries()},
+    str, Field(max_length=8, json_schema_extra=_enum_of(holiday_countries),
                description="ISO country code of the public holidays (empty: none)"),
-    AfterValidator(_one_of(holiday_countries(), "country of the holidays library")),
+    AfterValidator(_one_of(holiday_countries, "country of the holidays library")),
 ]
 Subdivision = Annotated[
     str, Field(max_length=16, pattern=r"^[A-Za-z0-9-]*$", description="A region of the country, e.g. ENG (empty: all)"),

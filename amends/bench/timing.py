@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from amends.core.clock import wall_now
 from amends.core.models import Event, Notification, Outbox
 from amends.desk.models import Promise, Timer, TimerKind
 from amends.watchdog.tick import tick
+
+PROPOSED = re.compile(r" proposed F-\d+: chased$")
 
 
 def due_set_restore(scenario: Scenario) -> None:
@@ -60,8 +63,13 @@ def tick_time(scenario: Scenario, runs: int, say: Callable[[str], None]) -> tupl
         lines = tick(scenario.now)
         walls.append((time.perf_counter() - started) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
-        note = "" if len(lines) == scenario.due else f" (expected {scenario.due} actions!)"
-        say(f"  tick {run}/{runs}: {walls[-1]:.1f} ms (cpu {cpus[-1]:.1f} ms), {len(lines)} actions{note}")
+        # The built data has requests chased two or three times: the first tick proposes a failure for each
+        # (once, as it would have the minute they were chased again); the due set is the timers' work.
+        proposed = sum(1 for line in lines if PROPOSED.search(line))
+        acted = len(lines) - proposed
+        note = "" if acted == scenario.due else f" (expected {scenario.due} actions!)"
+        also = f" (and {proposed} failures proposed from chased requests)" if proposed else ""
+        say(f"  tick {run}/{runs}: {walls[-1]:.1f} ms (cpu {cpus[-1]:.1f} ms), {acted} actions{note}{also}")
         due_set_restore(scenario)
     return statistics.median(walls), statistics.median(cpus)
 

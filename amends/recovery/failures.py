@@ -160,8 +160,8 @@ def failure_update(
     if unknown:
         raise DomainError(f"cannot change {sorted(unknown)[0]}", field=sorted(unknown)[0])
     with transaction.atomic():
-        failure = Failure.objects.select_for_update().select_related("category", "process_step", "owner__user").get(
-            pk=failure.pk)
+        failure = Failure.objects.select_for_update(of=("self",)).select_related(
+            "category", "process_step", "owner__user").get(pk=failure.pk)
         if failure.state in ENDED_STATES:
             raise DomainError(f"{failure.reference} is {failure.get_state_display().lower()}", field="state",
                               status=409)

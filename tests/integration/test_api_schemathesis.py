@@ -21,6 +21,7 @@ from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from amends.api.idempotency import HEADER as IDEMPOTENCY_KEY
+from amends.api.remedy_schemas import RemedyPolicyIn
 from amends.api.setup_schemas import CLOCK
 from amends.core.models import ApiToken
 from amends.core.tokens import key_hash
@@ -29,6 +30,7 @@ from amends.desk.actions import action_decide
 from amends.desk.intake import ticket_create
 from amends.desk.promises import promise_make
 from amends.people.services import absence_add
+from amends.recovery.remedy_policy import POLICY_FIELDS
 from amends.wsgi import application
 from tests.cast import T0
 from tests.integration.api_support import FRIDAY
@@ -98,12 +100,23 @@ def _instant(text: object) -> datetime | None:
         return None
 
 
+def _remedy_percentages_out_of_order(body: dict) -> bool:
+    """A remedy policy whose suggested range does not run low to high up to its ceiling, or whose approval
+    line is above the ceiling (fields left out take the schema's defaults)."""
+    pct = {name: body.get(name, field.default) for name, field in RemedyPolicyIn.model_fields.items()}
+    if not all(isinstance(pct[n], int) for n in POLICY_FIELDS[:4]):
+        return False
+    return not (pct["suggest_low_pct"] <= pct["suggest_high_pct"] <= pct["ceiling_pct"]
+                and pct["approval_above_pct"] <= pct["ceiling_pct"])
+
+
 def _breaks_a_rule_between_fields(case) -> bool:
     """A body that fits the schema but breaks a rule between its fields (or between a field and the
     clock), which JSON Schema cannot state; the API refuses it with a 422 naming the field, as the
     integration tests check: opening intervals in order and not overlapping, a holiday region of the
     chosen country (without one: of the cast calendar's, GB), a shift or span that ends after it
-    starts and is not over, an agent who is not their own backup, a report period that starts before it ends."""
+    starts and is not over, an agent who is not their own backup, a report period that starts before it ends,
+    a remedy policy's percentages in order."""
     query = case.query if isinstance(case.query, dict) else {}
     start, end = query.get("start"), query.get("end")  # the report period: it must start before it ends
     if isinstance(start, str) and start > (end if isinstance(end, str) else FRIDAY.date().isoformat()):
@@ -128,6 +141,8 @@ def _breaks_a_rule_between_fields(case) -> bool:
     if detected_at and detected_at.tzinfo and detected_at > FRIDAY:
         return True
     if occurred_at and occurred_at.tzinfo and (occurred_at > FRIDAY or (detected_at and occurred_at > detected_at)):
+        return True
+    if case.path.endswith("/remedy-policies") and _remedy_percentages_out_of_order(body):
         return True
     agent_id = (case.path_parameters or {}).get("agent_id")
     return agent_id is not None and body.get("backup") == agent_id
