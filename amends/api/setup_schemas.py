@@ -4,7 +4,7 @@ chains, accounts and contacts. A change (PATCH) takes only the fields it gives; 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated
@@ -45,12 +45,14 @@ def holiday_countries() -> list[str]:
     return ["", *sorted(holidays.list_supported_countries())]
 
 
-def _one_of(values: Callable[[], list[str]], field_label: str):
-    """Checks a value against a list made on first use: listing the holidays library's countries imports every
-    country's module (about 9 MB in each process that loads the API), so it waits for the first calendar
-    written or the first look at the schema."""
+def _one_of(values: Collection[str] | Callable[[], Collection[str]], field_label: str):
+    """Checks a value against a list, or against a list made on first use: listing the holidays library's
+    countries imports every country's module (about 9 MB in each process that loads the API), so it waits for
+    the first calendar written or the first look at the schema."""
+    listed = values if callable(values) else lambda: values
+
     def check(value: str) -> str:
-        if value not in values():
+        if value not in listed():
             raise PydanticCustomError("not_listed", f"not a known {field_label}; see the API schema's list")
         return value
     return check

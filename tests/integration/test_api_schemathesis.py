@@ -104,7 +104,7 @@ def _remedy_percentages_out_of_order(body: dict) -> bool:
     """A remedy policy whose suggested range does not run low to high up to its ceiling, or whose approval
     line is above the ceiling (fields left out take the schema's defaults)."""
     pct = {name: body.get(name, field.default) for name, field in RemedyPolicyIn.model_fields.items()}
-    if not all(isinstance(pct[n], int) for n in POLICY_FIELDS[:4]):
+    if not all(isinstance(pct[n], int | float) for n in POLICY_FIELDS[:4]):  # JSON's 69.0 is an integer
         return False
     return not (pct["suggest_low_pct"] <= pct["suggest_high_pct"] <= pct["ceiling_pct"]
                 and pct["approval_above_pct"] <= pct["ceiling_pct"])
