@@ -1,10 +1,11 @@
 """Effectiveness checks, evaluated by the watchdog: did the corrective action stop it happening again?
 
-Each tick reads only the failures recorded since a stored cursor (`RecurrenceCursor`) and, for each, the
-watching actions whose signature it matches (every part that is set), through the partial index of watching
-checks; then the checks whose clean window has ended (the same index). A recurrence fails the check and
-reopens the action; a clean window passes it; a failure whose every action passed is verified (and its
-customers told that the fix held). Work grows with what is new or due, never with all failures."""
+Each tick reads only the failures not compared yet that count (recorded, or a proposal a lead accepted: the
+partial index `failure_recurrence_unchecked`) and, for each, the watching actions whose signature it matches
+(every part that is set), through the partial index of watching checks; each failure is compared once. Then
+it reads the checks whose clean window has ended (the same index). A recurrence fails the check and reopens
+the action; a clean window passes it; a failure whose every action passed is verified (and its customers told
+that the fix held). Work grows with what is new or due, never with all failures."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from amends.core.events import event_new, events_record
 from amends.core.models import Notification
 from amends.core.notifications import notification_new
 from amends.learning.guards import guards_check
-from amends.learning.models import CheckState, CorrectiveAction, RecurrenceCursor
+from amends.learning.models import CheckState, CorrectiveAction
 from amends.learning.reviews import reviews_overdue_tell
 from amends.learning.transitions import failure_verify, next_check_due
 from amends.recovery.deadlines import action_due
@@ -59,11 +60,6 @@ def signature_matches(action: CorrectiveAction, failure: Failure, account_ids: s
     ))
 
 
-def _cursor() -> RecurrenceCursor:
-    cursor = RecurrenceCursor.objects.select_for_update().order_by("pk").first()
-    return cursor or RecurrenceCursor.objects.create()
-
-
 def recurrence_record(action: CorrectiveAction, new: Failure, *, now: datetime) -> str:
     """The check failed: reopen the action (done date cleared, due again by severity), tell its owner and the
     team lead, and write it on both failures' timelines. The caller holds the transaction."""
@@ -91,35 +87,25 @@ def recurrence_record(action: CorrectiveAction, new: Failure, *, now: datetime) 
 
 
 def recurrences_check(now: datetime, limit: int = SCAN) -> list[str]:
-    """Read the failures recorded since the cursor; each that counts fails the checks it matches."""
+    """Compare each failure that counts and was not compared yet with the watched actions; each match fails its
+    check. A proposal is compared when a lead accepts it (until then it is not in the index), and a dismissed
+    one never. Two workers may read the same failures: an action is locked, and re-read as still watching,
+    before it is reopened, and a failure is marked compared only by the first."""
     lines: list[str] = []
     with transaction.atomic():
-        cursor = _cursor()
-        new = list(Failure.objects.filter(pk__gt=cursor.last_failure_id).order_by("pk")[:limit])
+        new = list(Failure.objects.filter(recurrence_checked_at__isnull=True).exclude(state__in=NOT_COUNTED)
+                   .order_by("pk")[:limit])
         if not new:
             return lines
         for failure in new:
-            if failure.state in NOT_COUNTED:
-                continue
             matched = (CorrectiveAction.objects.filter(check_state=CheckState.WATCHING)
                        .filter(matching_q(failure)).filter(done_at__lt=failure.detected_at)
                        .exclude(failure=failure).select_for_update(of=("self",))
                        .select_related("failure__team__lead__user", "owner__user"))
             lines += [recurrence_record(action, failure, now=now) for action in matched]
-        cursor.last_failure_id, cursor.moved_at = new[-1].pk, now
-        cursor.save()
+        Failure.objects.filter(pk__in=[f.pk for f in new], recurrence_checked_at__isnull=True).update(
+            recurrence_checked_at=now)
     return lines
-
-
-def failure_recurrence_check(failure: Failure, *, now: datetime) -> list[str]:
-    """For a failure the cursor passed while it was only proposed: check it when a lead accepts it."""
-    if failure.state in NOT_COUNTED:
-        return []
-    with transaction.atomic():
-        matched = (CorrectiveAction.objects.filter(check_state=CheckState.WATCHING).filter(matching_q(failure))
-                   .filter(done_at__lt=failure.detected_at).exclude(failure=failure).select_for_update(of=("self",))
-                   .select_related("failure__team__lead__user", "owner__user"))
-        return [recurrence_record(action, failure, now=now) for action in matched]
 
 
 def checks_pass(now: datetime, limit: int = SCAN) -> list[str]:

@@ -92,16 +92,6 @@ class CorrectiveAction(models.Model):
         return self.title
 
 
-class RecurrenceCursor(models.Model):
-    """How far the effectiveness checks have read new failures (one row): each tick reads only those after it."""
-
-    last_failure_id = models.PositiveBigIntegerField(default=0)
-    moved_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"failures read up to {self.last_failure_id}"
-
-
 class GuardKind(models.TextChoices):
     """The standing rules the watchdog can check continuously; each takes its own parameters."""
 

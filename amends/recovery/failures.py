@@ -166,6 +166,7 @@ def failure_update(
             raise DomainError(f"{failure.reference} is {failure.get_state_display().lower()}", field="state",
                               status=409)
         said: list[str] = []
+        before_category, before_step = failure.category, failure.process_step
         if "title" in changes:
             title = " ".join((changes["title"] or "").split())
             if not title:
@@ -211,6 +212,8 @@ def failure_update(
             said.append(f"owner: {failure.owner.name if failure.owner else 'nobody'}")
         if not said:
             return failure
+        if failure.category != before_category or failure.process_step != before_step:
+            failure.recurrence_checked_at = None  # its signature changed: the effectiveness checks compare it again
         failure.updated_at = now
         failure.save()
         event_record(ticket=None, failure=failure, kind="failure_updated", now=now, actor=actor, token=token,

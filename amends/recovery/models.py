@@ -126,12 +126,18 @@ class Failure(models.Model):
     # When the watchdog tells the owner and the lead that the step is late: the step's due time, cleared once
     # told (a partial index keeps the watchdog's read to what is due).
     remind_at = models.DateTimeField(null=True, blank=True)
+    # When the effectiveness checks compared this failure with the watched corrective actions: once, as soon as
+    # it counts (recorded, or a proposal accepted; never while only proposed or once dismissed). A partial index
+    # keeps the watchdog's read to the failures not compared yet.
+    recurrence_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-detected_at", "-id"]
         indexes = [
+            models.Index(fields=["id"], name="failure_recurrence_unchecked",
+                         condition=Q(recurrence_checked_at__isnull=True) & ~Q(state__in=["proposed", "dismissed"])),
             models.Index(fields=["next_step_due"], condition=Q(next_step_due__isnull=False), name="failure_step_due"),
             models.Index(fields=["remind_at"], condition=Q(remind_at__isnull=False), name="failure_remind"),
             models.Index(fields=["detected_at"], name="failure_detected"),

@@ -15,6 +15,7 @@ from amends.desk.models import Kind, State
 from amends.desk.services import ticket_set_state
 from amends.learning.models import CheckState, CorrectiveAction, GuardHit
 from amends.recovery.models import Failure, FailureState
+from amends.recovery.record import failure_propose
 from amends.watchdog.tick import tick
 from tests.cast import at
 from tests.integration.api_support import Api
@@ -224,3 +225,37 @@ def test_unknown_things_answer_404(cast, apis):
     assert apis["lena"].get("/failures/999/review").status_code == 404
     assert apis["lena"].post("/corrective-actions/999/done").status_code == 404
     assert apis["lena"].get("/guard-rules/999/hits").status_code == 404
+
+
+def test_a_proposal_counts_as_a_recurrence_once_a_lead_accepts_it_and_a_dismissed_one_never(cast, apis):
+    """The watchdog proposes a failure from a chased request; the check fails only once a lead accepts it (and
+    gives it the action's category), however many ticks ran while it waited; a dismissed proposal never counts."""
+    failure = failure_made(cast, at=MADE_RIGHT, kind=Kind.QUESTION, channel="email")
+    lena = apis["lena"]
+    action = lena.post(f"/failures/{failure.pk}/corrective-actions",
+                       {"title": "Read every chase the same day", "owner": cast.lena.pk}).json()
+    lena.post(f"/corrective-actions/{action['id']}/done", at=at("2026-03-03 10:00"))
+    lena.post(f"/corrective-actions/{action['id']}/approve", at=at("2026-03-03 10:00"))
+
+    chased = [ticket_create(account=cast.globex, contact=cast.globex_buyer, subject=f"Where is my answer {i}",
+                            channel="email", now=at("2026-03-10 09:00")) for i in range(2)]
+    proposals = [failure_propose(source_key=f"chased:{t.pk}", detection="chased_twice", title=f"{t.reference} chased",
+                                 ticket=t, now=at("2026-03-10 09:30")) for t in chased]
+    assert not [line for line in tick(at("2026-03-10 09:31")) if "reopened" in line]  # only proposed so far
+    assert not [line for line in tick(at("2026-03-11 09:00")) if "reopened" in line]
+    lena.post(f"/failures/{proposals[1].pk}/dismiss", {"reason": "Answered on the phone"}, at=at("2026-03-11 09:05"))
+    tick(at("2026-03-11 09:06"))
+    assert CorrectiveAction.objects.get(pk=action["id"]).check_state == CheckState.WATCHING
+
+    accepted = lena.post(f"/failures/{proposals[0].pk}/accept", {"severity": "major"}, at=at("2026-03-11 10:00"))
+    assert accepted.status_code == 200, accepted.content
+    assert not [line for line in tick(at("2026-03-11 10:00")) if "reopened" in line]  # no category yet
+    named = lena.patch(f"/failures/{proposals[0].pk}", {"category": failure.category.name,
+                                                       "process_step": failure.process_step.name},
+                       at=at("2026-03-11 10:01"))
+    assert named.status_code == 200, named.content
+    lines = tick(at("2026-03-11 10:05"))
+    assert [line for line in lines if "reopened" in line] == [
+        f"2026-03-11T10:05+00:00 action {action['id']} reopened: F-{proposals[0].pk} happened again"]
+    assert CorrectiveAction.objects.get(pk=action["id"]).recurrence_id == proposals[0].pk
+    assert tick(at("2026-03-11 10:10")) == []  # compared once
