@@ -4,11 +4,12 @@ process steps they are filed under."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
+from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.failure_schemas import (
     AcceptIn,
@@ -24,6 +25,7 @@ from amends.api.failure_schemas import (
     ReasonIn,
     SweepMarkIn,
 )
+from amends.api.idempotency import create_once
 from amends.api.outputs import ref
 from amends.api.parser import query_known
 from amends.core.clock import wall_now
@@ -114,20 +116,26 @@ def failures_index(request: HttpRequest, filters: Query[FailureFilters]):
 
 
 @router.post("/failures", response={201: FailureOut, **WRITE_ERRORS}, summary="Record a failure")
-def failures_create(request: TokenRequest, payload: FailureIn):
+def failures_create(request: TokenRequest, payload: FailureIn, response: HttpResponse,
+                    idempotency_key: IdempotencyKey = None):
     """It opens at once: each affected customer is promised an apology by its due time (critical: 1 hour; others
     4 business hours, never beyond the next business day), and their accounts' other open work is listed for the
     sweep."""
     owner = lookups.agent_named(payload.owner, "owner") if payload.owner is not None else None
-    failure = failure_record(
-        title=payload.title, what_happened=payload.what_happened, detected_by=payload.detected_by,
-        detected_at=payload.detected_at, occurred_at=payload.occurred_at, ticket_ids=payload.requests,
-        account_ids=payload.accounts, impact_value=payload.impact.value if payload.impact else None,
-        currency=payload.impact.currency if payload.impact else "",
-        severity=payload.severity, category=payload.category, process_step=payload.process_step, owner=owner,
-        may_add_names=may_add_failure_names(acting(request)), now=wall_now(), actor=actor(request), token=request.auth,
-    )
-    return Status(201, failure_out(failure))
+    now = wall_now()
+
+    def make() -> dict:
+        return failure_out(failure_record(
+            title=payload.title, what_happened=payload.what_happened, detected_by=payload.detected_by,
+            detected_at=payload.detected_at, occurred_at=payload.occurred_at, ticket_ids=payload.requests,
+            account_ids=payload.accounts, impact_value=payload.impact.value if payload.impact else None,
+            currency=payload.impact.currency if payload.impact else "",
+            severity=payload.severity, category=payload.category, process_step=payload.process_step, owner=owner,
+            may_add_names=may_add_failure_names(acting(request)), now=now, actor=actor(request), token=request.auth,
+        ))
+
+    return create_once(request, response, key=idempotency_key, operation="POST /failures", payload=payload, now=now,
+                       make=make)
 
 
 @router.get("/failures/{failure_id}", response={200: FailureOut, **READ_ERRORS}, summary="Get a failure")

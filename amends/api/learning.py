@@ -4,12 +4,14 @@ proposed change against the last 30 days."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
+from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.idempotency import create_once
 from amends.api.learning_schemas import (
     CorrectiveActionIn,
     CorrectiveActionList,
@@ -195,15 +197,19 @@ def corrective_list(request: HttpRequest, failure_id: int):
 
 @router.post("/failures/{failure_id}/corrective-actions", response={201: CorrectiveActionOut, **WRITE_ERRORS},
              summary="Add a corrective or preventive action")
-def corrective_add(request: TokenRequest, failure_id: int, payload: CorrectiveActionIn):
+def corrective_add(request: TokenRequest, failure_id: int, payload: CorrectiveActionIn, response: HttpResponse,
+                   idempotency_key: IdempotencyKey = None):
     """Its recurrence signature is the failure's category, process step, team, kind and channel (and account,
     when asked); its check watches `window_days` after it is done and approved."""
     failure = failure_at(failure_id)
     owner = lookups.agent_named(payload.owner, "owner")
-    action = action_add(failure, title=payload.title, owner=owner, now=wall_now(), actor=actor(request),
-                        token=request.auth, type=payload.type, detail=payload.detail, due_at=payload.due_at,
-                        window_days=payload.window_days, include_account=payload.include_account)
-    return Status(201, _fresh(action))
+    now = wall_now()
+    return create_once(
+        request, response, key=idempotency_key, operation=f"POST /failures/{failure.pk}/corrective-actions",
+        payload=payload, now=now, make=lambda: _fresh(action_add(
+            failure, title=payload.title, owner=owner, now=now, actor=actor(request), token=request.auth,
+            type=payload.type, detail=payload.detail, due_at=payload.due_at, window_days=payload.window_days,
+            include_account=payload.include_account)))
 
 
 @router.post("/corrective-actions/{action_id}/done", response={200: CorrectiveActionOut, **WRITE_ERRORS},
@@ -258,12 +264,16 @@ def suggestions_list(request: HttpRequest, failure_id: int):
 
 @router.post("/failures/{failure_id}/suggestions", response={201: SuggestionOut, **WRITE_ERRORS},
              summary="Suggest how to stop it happening again")
-def suggestions_add(request: TokenRequest, failure_id: int, payload: SuggestionIn):
+def suggestions_add(request: TokenRequest, failure_id: int, payload: SuggestionIn, response: HttpResponse,
+                    idempotency_key: IdempotencyKey = None):
     author = actor(request)
     if author is None:
         raise Forbidden(SUGGEST_RULE)
-    return Status(201, suggestion_out(suggestion_add(failure_at(failure_id), author=author, text=payload.text,
-                                                     now=wall_now(), token=request.auth)))
+    failure, now = failure_at(failure_id), wall_now()
+    return create_once(
+        request, response, key=idempotency_key, operation=f"POST /failures/{failure.pk}/suggestions", payload=payload,
+        now=now, make=lambda: suggestion_out(suggestion_add(failure, author=author, text=payload.text, now=now,
+                                                            token=request.auth)))
 
 
 @router.post("/suggestions/{suggestion_id}/promote", response={201: CorrectiveActionOut, **WRITE_ERRORS},
@@ -290,7 +300,8 @@ def guards_list(request: HttpRequest):
 
 
 @router.post("/guard-rules", response={201: GuardRuleOut, **WRITE_ERRORS}, summary="Add a guard rule")
-def guards_add(request: TokenRequest, payload: GuardRuleIn):
+def guards_add(request: TokenRequest, payload: GuardRuleIn, response: HttpResponse,
+               idempotency_key: IdempotencyKey = None):
     """A standing rule the watchdog checks on every tick (from a corrective action, or on its own)."""
     team = lookups.team_named(payload.team) if payload.team is not None else None
     from_action = None
@@ -300,9 +311,12 @@ def guards_add(request: TokenRequest, payload: GuardRuleIn):
             raise DomainError(f"no corrective action {payload.from_action}", field="from_action",
                               code="unknown_reference", status=404)
     permit(may_lead_learning(acting(request), team.pk if team else None), LEARNING_LEAD_RULE)
-    rule = guard_add(name=payload.name, kind=payload.kind, params=payload.params, team=team, from_action=from_action,
-                     now=wall_now(), actor=actor(request), token=request.auth)
-    return Status(201, rule_out(rule, []))
+    now = wall_now()
+    return create_once(
+        request, response, key=idempotency_key, operation="POST /guard-rules", payload=payload, now=now,
+        make=lambda: rule_out(guard_add(name=payload.name, kind=payload.kind, params=payload.params, team=team,
+                                        from_action=from_action, now=now, actor=actor(request), token=request.auth),
+                              []))
 
 
 @router.get("/guard-rules/{rule_id}/hits", response={200: GuardHitList, **READ_ERRORS},

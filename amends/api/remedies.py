@@ -4,12 +4,14 @@ the follow-up call), an account's credit ledger and using its credit, and the re
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
+from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.idempotency import create_once
 from amends.api.outputs import ref
 from amends.api.parser import query_known
 from amends.api.remedy_schemas import (
@@ -113,16 +115,19 @@ def remedies_suggest(request: HttpRequest, failure_id: int):
 
 
 @router.post("/failures/{failure_id}/remedies", response={201: RemedyOut, **WRITE_ERRORS}, summary="Propose a remedy")
-def remedies_create(request: TokenRequest, failure_id: int, payload: RemedyIn):
+def remedies_create(request: TokenRequest, failure_id: int, payload: RemedyIn, response: HttpResponse,
+                    idempotency_key: IdempotencyKey = None):
     """Within the policy it is approved at once; above its approval line (default 150% of the loss) it waits for
     a manager, who is told; above its ceiling (default 200%) it is refused (422, code above_ceiling), as is
     money before the account's apology (code apology_first)."""
     failure = _failure_at(failure_id)
     account = lookups.account_named(payload.account)
-    remedy = remedy_propose(failure, account, kind=payload.kind, description=payload.description,
-                            amount=payload.amount, currency=payload.currency or "", now=wall_now(),
-                            actor=actor(request), token=request.auth)
-    return Status(201, _fresh(remedy))
+    now = wall_now()
+    return create_once(
+        request, response, key=idempotency_key, operation=f"POST /failures/{failure.pk}/remedies", payload=payload,
+        now=now, make=lambda: _fresh(remedy_propose(
+            failure, account, kind=payload.kind, description=payload.description, amount=payload.amount,
+            currency=payload.currency or "", now=now, actor=actor(request), token=request.auth)))
 
 
 @router.post("/remedies/{remedy_id}/approve", response={200: RemedyOut, **WRITE_ERRORS}, summary="Approve a remedy")

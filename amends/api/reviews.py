@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from amends.api import lookups
 from amends.api.auth import TokenRequest, acting, actor
+from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
+from amends.api.idempotency import create_once
 from amends.api.parser import query_known
 from amends.api.review_schemas import (
     AuditRunOut,
@@ -122,14 +124,21 @@ def notes_patch(request: TokenRequest, week: Day, payload: NotesIn):
 
 @router.post("/reviews/weeks/{week}/decisions", response={201: DecisionOut, **WRITE_ERRORS},
              summary="Record a decision of the weekly review")
-def decision_post(request: TokenRequest, week: Day, payload: DecisionIn):
+def decision_post(request: TokenRequest, week: Day, payload: DecisionIn, response: HttpResponse,
+                  idempotency_key: IdempotencyKey = None):
     """A decision with its owner, and its due time when it is work."""
     permit(may_hold_review(acting(request)), REVIEW_RULE)
     monday = _monday(week)
     owner = lookups.agent_named(payload.owner, "owner")
-    decision = decision_record(monday, text=payload.text, owner=owner, due_at=payload.due_at, now=wall_now(),
-                               actor=actor(request), token=request.auth)
-    return Status(201, _decision(decision, decision.review.week_start))
+    now = wall_now()
+
+    def make() -> dict:
+        decision = decision_record(monday, text=payload.text, owner=owner, due_at=payload.due_at, now=now,
+                                   actor=actor(request), token=request.auth)
+        return _decision(decision, decision.review.week_start)
+
+    return create_once(request, response, key=idempotency_key, operation=f"POST /reviews/weeks/{monday}/decisions",
+                       payload=payload, now=now, make=make)
 
 
 @router.get("/reviews/reports", response={200: ReportsOut, **READ_ERRORS}, summary="Get the recovery reports")

@@ -15,7 +15,7 @@ from amends.core.outbox import outbox_deliver_due
 from amends.core.tokens import token_create
 from amends.desk.models import CustomerAction, Promise
 from amends.people.permissions import APPROVE_REMEDY_RULE, REMEDY_POLICY_RULE
-from amends.recovery.models import CreditEntry, FailureAccount
+from amends.recovery.models import CreditEntry, FailureAccount, Remedy
 from tests.cast import T0, at
 from tests.integration.api_support import FRIDAY, Api, error_of
 from tests.remedy_support import failure_for
@@ -250,3 +250,17 @@ def test_an_agent_of_another_team_cannot_deliver_to_this_teams_customer(cast, fa
         "account": cast.acme.pk, "kind": "redo", "description": "Reprint"}).json()
     assert error_of(_as(sam).post(f"/remedies/{remedy['id']}/deliver", {}), 403)["message"] == REPLY_RULE
     assert _as(cast.bob).post(f"/remedies/{remedy['id']}/deliver", {}).json()["state"] == "delivered"
+
+
+def test_a_retried_proposal_with_its_idempotency_key_offers_the_money_once(cast, failure):
+    """A client that lost the answer retries with the same key: the first remedy is answered again, not a second
+    credit; the same key with another body is refused."""
+    alice = _as(cast.alice)
+    path, key = f"/failures/{failure.pk}/remedies", {"Idempotency-Key": "credit-acme-1"}
+    body = {"account": cast.acme.pk, "kind": "credit", "description": "Credit", "amount": "400"}
+    first = alice.post(path, body, headers=key)
+    again = alice.post(path, body, headers=key)
+    assert first.status_code == again.status_code == 201, (first.content, again.content)
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert Remedy.objects.filter(failure=failure).count() == 1
+    error_of(alice.post(path, {**body, "amount": "500"}, headers=key), 422)
