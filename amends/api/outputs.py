@@ -114,6 +114,6 @@ def notification_out(notification: Notification) -> dict:
         "request": None if ticket is None else {
             "id": ticket.pk, "reference": ticket.reference, "owner": ref(ticket.owner),
         },
-        "recipient": ref(notification.recipient), "created_at": notification.created_at,
-        "read_at": notification.read_at,
+        "failure": notification.failure_id, "recipient": ref(notification.recipient),
+        "created_at": notification.created_at, "read_at": notification.read_at,
     }

@@ -375,6 +375,7 @@ class NotificationOut(Schema):
     kind: str
     message: str
     request: RequestRef | None
+    failure: int | None = Field(description="The failure it is about (its id), when it is about one")
     recipient: Ref
     created_at: datetime
     read_at: datetime | None

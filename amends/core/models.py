@@ -169,6 +169,10 @@ class Notification(Delivery):
     ticket = models.ForeignKey(
         "desk.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    # A notice about a failure's recovery (a step due, an approval, a reopened action) links to the failure.
+    failure = models.ForeignKey(
+        "recovery.Failure", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=30)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField()
@@ -195,7 +199,10 @@ class Notification(Delivery):
 
     def email(self) -> tuple[str, str, dict[str, str]]:
         # A notice about several requests (a hand-over, reminders) lists them; the notifications page links each.
-        path = f"/requests/{self.ticket_id}/" if self.ticket_id else "/notifications/"
+        if self.ticket_id:
+            path = f"/requests/{self.ticket_id}/"
+        else:
+            path = f"/failures/{self.failure_id}/" if self.failure_id else "/notifications/"
         link = f"{settings.AMENDS_BASE_URL}{path}"
         return f"[Amends] {self.message}"[:300], f"{self.message}\n\n{link}\n", {}
 

@@ -15,6 +15,7 @@ from amends.core.outbox import new_message_id
 if TYPE_CHECKING:
     from amends.desk.models import Ticket
     from amends.people.models import Agent
+    from amends.recovery.models import Failure
 
 MAX_PAGE = 200
 
@@ -22,13 +23,15 @@ MAX_PAGE = 200
 # --- Telling people -------------------------------------------------------------------------------
 
 def notification_new(
-    recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True
+    recipient: Agent, *, kind: str, message: str, now: datetime, ticket: Ticket | None = None, email: bool = True,
+    failure: Failure | None = None,
 ) -> Notification:
     """The notice, not yet written (for a caller writing many with `Notification.objects.bulk_create`).
     Emailed at once when the recipient has an address and `email` is on; else in-app only."""
     to = recipient.user.email if email else ""
     mail = {"to": to, "message_id": new_message_id(now), "next_attempt_at": now} if to else {}
-    return Notification(recipient=recipient, ticket=ticket, kind=kind, message=message[:500], created_at=now, **mail)
+    return Notification(recipient=recipient, ticket=ticket, failure=failure, kind=kind, message=message[:500],
+                        created_at=now, **mail)
 
 
 def staff_notify(recipient: Agent, **details) -> Notification:

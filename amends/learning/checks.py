@@ -81,7 +81,7 @@ def recurrence_record(action: CorrectiveAction, new: Failure, *, now: datetime) 
     events_record(events)
     lead = old.team.lead if old is not None and old.team is not None else None
     told = {p.pk: p for p in (action.owner, lead) if p is not None}
-    Notification.objects.bulk_create([notification_new(p, kind="action_reopened", message=text, now=now)
+    Notification.objects.bulk_create([notification_new(p, kind="action_reopened", message=text, now=now, failure=old)
                                       for p in told.values()])
     return f"{now.isoformat(timespec='minutes')} action {action.pk} reopened: F-{new.pk} happened again"
 

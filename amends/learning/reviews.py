@@ -147,7 +147,8 @@ def reviews_overdue_tell(now: datetime, limit: int = 500) -> list[str]:
                     f"{review.due_at:%Y-%m-%d %H:%M} and is not complete")
             lead = failure.team.lead if failure.team is not None else None
             told = {p.pk: p for p in (failure.owner, lead) if p is not None}
-            notices += [notification_new(p, kind="review_overdue", message=text, now=now) for p in told.values()]
+            notices += [notification_new(p, kind="review_overdue", message=text, now=now, failure=failure)
+                        for p in told.values()]
             events.append(event_new(ticket=None, failure=failure, kind="review_overdue", now=now, message=text))
             lines.append(f"{stamp} F-{failure.pk} review overdue: told {len(told)}")
         events_record(events)

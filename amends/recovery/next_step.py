@@ -81,7 +81,8 @@ def failures_check(now: datetime, limit: int = 200) -> list[str]:
             was = failure.next_step_due or failure.remind_at
             text = f"{failure.reference} ({failure.title}): {step} was due {when(was)}" if was else failure.title
             lead = failure.team.lead if failure.team is not None else None
-            told = staff_notify_many([failure.owner, lead], kind="failure_step_due", now=now, message=text)
+            told = staff_notify_many([failure.owner, lead], kind="failure_step_due", now=now, message=text,
+                                      failure=failure)
             event_record(ticket=None, failure=failure, kind="failure_step_late", now=now,
                          message=f"Late: {step} was due {when(was)}" if was else "Late",
                          data={"told": [n.recipient_id for n in told]})

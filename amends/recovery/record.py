@@ -159,7 +159,7 @@ def failure_propose(
     next_step_set(failure, next_step_compute(failure, now))
     failure.save(update_fields=["next_step_due", "remind_at"])
     team = Team.objects.select_related("lead__user", "manager__user").get(pk=ticket.team_id)
-    staff_notify_many([team.lead or team.manager], kind="failure_proposed", now=now, ticket=ticket,
+    staff_notify_many([team.lead or team.manager], kind="failure_proposed", now=now, ticket=ticket, failure=failure,
                       message=f"Failure proposed, accept or dismiss: {failure.reference} {failure.title}")
     return failure
 

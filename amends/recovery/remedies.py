@@ -155,7 +155,7 @@ def remedy_propose(
         if state == RemedyState.AWAITING_APPROVAL:
             message = f"Proposed for {account.name}: {remedy_label(remedy)}; waits for a manager's approval{limits}"
             staff_notify_many(
-                _managers(failure, account), kind="remedy_approval", now=now,
+                _managers(failure, account), kind="remedy_approval", now=now, failure=failure,
                 message=f"{failure.reference} ({account.name}): approve or decline {remedy_label(remedy)}{limits}",
             )
         else:
@@ -218,7 +218,7 @@ def remedy_decline(remedy: Remedy, *, reason: str, now: datetime, actor: Agent |
                      message=f"Declined for {_account_name(remedy)}: {remedy_label(remedy)}: {reason}",
                      data={"remedy": remedy.pk})
         if remedy.proposed_by_id and (actor is None or actor.pk != remedy.proposed_by_id):
-            staff_notify_many([remedy.proposed_by], kind="remedy_declined", now=now,
+            staff_notify_many([remedy.proposed_by], kind="remedy_declined", now=now, failure=remedy.failure,
                               message=f"{remedy.failure.reference}: {remedy_label(remedy)} was declined: {reason}")
     return remedy
 

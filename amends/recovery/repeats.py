@@ -54,5 +54,6 @@ def double_deviation_apply(
     team = failure.team
     if team is not None:
         team = type(team).objects.select_related("manager__user").get(pk=team.pk)
-        staff_notify_many([team.manager], kind="failure_repeat", now=now, message=f"{failure.reference}: {message}")
+        staff_notify_many([team.manager], kind="failure_repeat", now=now, failure=failure,
+                          message=f"{failure.reference}: {message}")
     return True

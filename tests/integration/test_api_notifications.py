@@ -58,7 +58,7 @@ def test_everyone_newest_first_with_the_request_and_recipient(cast, api, notes):
         "id": notes["lena_new"].pk, "kind": "promise_broken", "message": "promise_broken for Lena Lead",
         "request": {"id": notes["ticket_id"], "reference": f"AM-{notes['ticket_id']}",
                     "owner": {"id": cast.alice.pk, "name": "Alice Agent"}},
-        "recipient": {"id": cast.lena.pk, "name": "Lena Lead"},
+        "failure": None, "recipient": {"id": cast.lena.pk, "name": "Lena Lead"},
         "created_at": "2026-03-06T12:30:00Z", "read_at": "2026-03-06T12:35:00Z",
     }
     assert oldest["request"] is None and oldest["read_at"] is None

@@ -47,6 +47,9 @@ def test_story_002_double_credit_waits_for_the_manager_then_is_delivered_with_ac
     remedy = proposed.json()
     assert remedy["state"] == "awaiting_approval" and remedy["ratio_pct"] == 200 and remedy["currency"] == "GBP"
     assert Notification.objects.filter(recipient=cast.marcus, kind="remedy_approval").count() == 1
+    asked = marcus.get("/notifications").json()["items"][0]
+    assert asked["kind"] == "remedy_approval" and asked["failure"] == failure.pk  # the notice leads to the failure
+    assert f"/failures/{failure.pk}/" in Notification.objects.get(recipient=cast.marcus).email()[1]
     error_of(alice.post(f"/remedies/{remedy['id']}/deliver", {}), 409, field="remedy")
 
     refused = error_of(alice.post(f"/remedies/{remedy['id']}/approve"), 403, code="forbidden")
