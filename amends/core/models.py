@@ -120,6 +120,9 @@ class Outbox(Delivery):
                 fields=["next_attempt_at"], condition=Q(sent_at__isnull=True, failed_at__isnull=True),
                 name="outbox_pending",
             ),
+            # Messages that gave up: the needs-attention board's failed remedy confirmations.
+            models.Index(fields=["failed_at"], condition=Q(failed_at__isnull=False, sent_at__isnull=True),
+                         name="outbox_gave_up"),
         ]
 
     def __str__(self) -> str:

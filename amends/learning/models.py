@@ -24,6 +24,7 @@ class Review(models.Model):
                 fields=["due_at"], condition=Q(done_at__isnull=True, overdue_told_at__isnull=True),
                 name="review_overdue_untold",
             ),
+            models.Index(fields=["due_at"], condition=Q(done_at__isnull=True), name="review_open_due"),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +133,7 @@ class GuardHit(models.Model):
 
     class Meta:
         ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["found_at"], condition=Q(cleared_at__isnull=True), name="guard_hit_open")]
         constraints = [
             models.UniqueConstraint(
                 fields=["rule", "ticket"], condition=Q(cleared_at__isnull=True), name="guard_hit_open_unique"
@@ -221,6 +223,7 @@ class AuditRun(models.Model):
 
     class Meta:
         ordering = ["-due_at", "-id"]
+        indexes = [models.Index(fields=["due_at"], condition=Q(done_at__isnull=True), name="audit_run_open")]
 
     def __str__(self) -> str:
         return f"{self.template_id} due {self.due_at:%Y-%m-%d}"

@@ -302,6 +302,9 @@ class Remedy(models.Model):
     class Meta:
         ordering = ["proposed_at", "id"]
         verbose_name_plural = "remedies"
+        indexes = [  # the managers' approvals: few rows, whatever the number of remedies
+            models.Index(fields=["proposed_at"], condition=Q(state="awaiting_approval"), name="remedy_awaiting"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.account_id}"

@@ -1,14 +1,16 @@
 """Reads of failure records: one failure with what its page needs, the list, similar failures, the board's
-failures, and the calendar a failure's deadlines are counted on."""
+failures and remedy messages that failed to go out, and the calendar a failure's deadlines are counted on."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from amends.core.errors import DomainError
 from amends.core.models import Event
+from amends.desk.models import ActionNotice
 from amends.people.models import Team
 from amends.people.queries import calendar_spec
 from amends.policies.business_time import CalendarSpec
@@ -18,6 +20,7 @@ from amends.recovery.models import (
     FailureCategory,
     FailureState,
     ProcessStep,
+    Remedy,
     Severity,
     SweepItem,
     SweepVerdict,
@@ -55,6 +58,48 @@ def failures_due(limit: int = 50, *, owner_id: int | None = None, team_id: int |
     if team_id is not None:
         rows = rows.filter(team_id=team_id)
     return list(rows.select_related("owner__user").order_by("next_step_due", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class RemedyMessageFailed:
+    """A delivered remedy whose confirmation to accounting, or whose notice to the customer, gave up."""
+
+    remedy: Remedy
+    to_accounting: bool  # else the customer's notice
+    error: str
+    failed_at: datetime
+
+
+def remedy_team_q(team_id: int) -> Q:
+    """A remedy is the team's when its failure is, or (a failure of no team) when its account is."""
+    return Q(failure__team_id=team_id) | Q(failure__team__isnull=True, account__team_id=team_id)
+
+
+def remedy_messages_failed(*, owner_id: int | None = None, team_id: int | None = None,
+                           limit: int = 20) -> list[RemedyMessageFailed]:
+    """Delivered remedies whose message gave up after its last retry, the oldest failure first: accounting's
+    confirmation (read through the index of failed outbox rows) and the customer's notice while the customer
+    was still not told (through the index of unsettled actions): two queries. `owner_id`: of the failures
+    they own; `team_id`: of the team's."""
+    def scoped(rows: QuerySet[Remedy]) -> QuerySet[Remedy]:
+        if owner_id is not None:
+            rows = rows.filter(failure__owner_id=owner_id)
+        if team_id is not None:
+            rows = rows.filter(remedy_team_q(team_id))
+        return rows.select_related("failure", "account")
+
+    accounting = scoped(Remedy.objects.filter(accounting__failed_at__isnull=False, accounting__sent_at__isnull=True))
+    failed = [RemedyMessageFailed(r, True, r.accounting.last_error, r.accounting.failed_at)  # type: ignore[union-attr,arg-type]
+              for r in accounting.select_related("accounting").order_by("accounting__failed_at", "id")[:limit]]
+    gave_up = ActionNotice.objects.filter(action_id=OuterRef("action_id"), outbox__failed_at__isnull=False,
+                                          outbox__sent_at__isnull=True).order_by("-outbox__failed_at", "-id")
+    notices = scoped(Remedy.objects.filter(Exists(gave_up), action__unsettled=True)).annotate(
+        notice_failed_at=Subquery(gave_up.values("outbox__failed_at")[:1]),
+        notice_error=Subquery(gave_up.values("outbox__last_error")[:1]),
+    )
+    failed += [RemedyMessageFailed(r, False, r.notice_error, r.notice_failed_at)
+               for r in notices.order_by("notice_failed_at", "id")[:limit]]
+    return sorted(failed, key=lambda m: (m.failed_at, m.remedy.pk))[:limit]
 
 
 def failure_accounts(failure: Failure) -> list[FailureAccount]:

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from amends.core.errors import Conflict, DomainError, NotFound
 from amends.core.events import event_record
@@ -40,6 +39,7 @@ from amends.recovery.models import (
     RemedyKind,
     RemedyState,
 )
+from amends.recovery.queries import remedy_team_q
 from amends.recovery.remedy_policy import policy_for, ratio_pct
 
 LIVE = (RemedyState.PROPOSED, RemedyState.AWAITING_APPROVAL, RemedyState.APPROVED)
@@ -364,7 +364,7 @@ def remedies_awaiting(*, team_id: int | None = None, limit: int = 100) -> list[R
     """Remedies waiting for a manager's approval, oldest first (of one team's failures or accounts)."""
     rows = Remedy.objects.filter(state=RemedyState.AWAITING_APPROVAL)
     if team_id is not None:
-        rows = rows.filter(Q(failure__team_id=team_id) | Q(failure__team__isnull=True, account__team_id=team_id))
+        rows = rows.filter(remedy_team_q(team_id))
     return list(rows.select_related("failure", "account", "proposed_by__user").order_by("proposed_at", "id")[:limit])
 
 
