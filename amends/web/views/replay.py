@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.learning.models import GuardKind
-from amends.learning.replay import Replay, replay_adopt, replay_guard, replay_policy
+from amends.learning.replay import Replay, replay_adopt, replay_policy
+from amends.learning.replay_guards import replay_guard
 from amends.people.models import Team
 from amends.people.permissions import (
     LEARNING_LEAD_RULE,
