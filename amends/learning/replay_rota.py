@@ -21,12 +21,13 @@ from django.db import transaction
 
 from amends.core.errors import DomainError
 from amends.core.models import ApiToken
+from amends.core.reference import reference_snapshot
 from amends.desk.models import Promise, PromiseKind, Ticket
 from amends.learning.replay import MAX_ROWS, WINDOW, Outcome, Replay, Row, outcome
 from amends.learning.replay_guards import short_when, timeline_events
-from amends.people.models import END_OF_DAY, Agent, RotaShift, Team
+from amends.people.models import END_OF_DAY, Agent, RotaOverride, RotaShift, Team
 from amends.people.queries import calendar_spec
-from amends.people.rota import DAY_NAMES, NEXT_WITHIN, Duty, clock, duty_timeline, rota_rows
+from amends.people.rota import DAY_NAMES, NEXT_WITHIN, Duty, clock, duty_timeline
 from amends.people.rota_services import rota_shift_add, rota_shift_remove
 from amends.policies.business_time import is_open, next_open
 from amends.policies.cover import covered_out_of_hours
@@ -63,6 +64,7 @@ class RotaProposal:
     team: Team
     add: tuple[ShiftChange, ...]
     remove: tuple[RotaShift, ...]
+    current: tuple[RotaShift, ...]  # the team's shifts as they stand, with their agents
 
     def describe(self) -> str:
         parts = [f"add {s.text()}" for s in self.add]
@@ -145,7 +147,7 @@ def rota_proposal(team: Team, *, add: Sequence[Mapping[str, Any]], remove: Itera
                               field=f"add.{i}.starts")
         kept.append((weekday, a, b, "another proposed shift"))
         adding.append(ShiftChange(weekday, starts, ends, agent))
-    return RotaProposal(team, tuple(adding), tuple(removing))
+    return RotaProposal(team, tuple(adding), tuple(removing), tuple(current.values()))
 
 
 # --- Replaying ------------------------------------------------------------------------------------
@@ -179,16 +181,17 @@ def _name(duty: Duty | None) -> str:
 
 def replay_rota(proposal: RotaProposal, *, now: datetime) -> Replay:
     """Who was on duty when each of the team's requests of the last 30 days arrived, and what happened, beside
-    who would have been under the proposal and whether its promises would have been kept. Five queries (the
-    team comes with its calendar and fallback person)."""
+    who would have been under the proposal and whether its promises would have been kept. Five queries
+    (overrides, requests, their owners, promises, the reference stamp; the team comes with its calendar and
+    fallback person, the proposal with the team's shifts)."""
     team, since = proposal.team, now - WINDOW
-    shifts, overrides = rota_rows([team.pk], since, now + NEXT_WITHIN)
-    actual = list(shifts[team.pk])
+    mine = list(RotaOverride.objects.filter(team=team, starts_at__lt=now + NEXT_WITHIN, ends_at__gt=since)
+                .select_related("agent__user").order_by("starts_at", "pk"))
+    actual = list(proposal.current)
     removed = {s.pk for s in proposal.remove}
     proposed = [s for s in actual if s.pk not in removed] + [
         RotaShift(team=team, weekday=c.weekday, starts=c.starts, ends=c.ends, agent=c.agent) for c in proposal.add]
     tz, fallback = team.calendar.time_zone, team.on_duty
-    mine = overrides[team.pk]
     was = _Timeline(duty_timeline(tz, fallback, actual, mine, since, now + NEXT_WITHIN))
     would = _Timeline(duty_timeline(tz, fallback, proposed, mine, since, now + NEXT_WITHIN))
     tickets = list(Ticket.objects.filter(team=team, created_at__gte=since, created_at__lte=now)
@@ -198,10 +201,11 @@ def replay_rota(proposal: RotaProposal, *, now: datetime) -> Replay:
     for p in Promise.objects.filter(ticket__in=tickets, kind__in=PROMISE_KINDS).order_by("created_at", "id"):
         promises.setdefault(p.ticket_id, []).append(p)
     replay = Replay("rota", proposal.describe(), since, now, params=proposal.params())
-    cal = calendar_spec(team.calendar_id)
+    ref = reference_snapshot()
+    cal = calendar_spec(team.calendar_id, ref)
     for t in tickets:
         then, under = was.at(t.created_at), would.at(t.created_at)
-        if (is_open(cal, t.created_at) or not covered_out_of_hours(policy_for(t.account.tier, t.urgency))
+        if (is_open(cal, t.created_at) or not covered_out_of_hours(policy_for(t.account.tier, t.urgency, ref))
                 or _name(then) == _name(under)):
             replay.unchanged += 1
             continue
