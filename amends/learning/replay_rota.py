@@ -97,9 +97,12 @@ def _whole(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise DomainError("give a number", field=field)
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         raise DomainError("give a number", field=field) from None
+    if not 0 <= number < 2**31:  # beyond any id: refused here, not by the database
+        raise DomainError("no such number here", field=field)
+    return number
 
 
 def _minutes(t: time, *, end: bool = False) -> int:

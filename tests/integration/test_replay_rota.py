@@ -109,7 +109,9 @@ def test_adopting_goes_through_the_rota_services(cast):
     ([{"weekday": 9, "starts": "18:00", "ends": "24:00", "agent": 0}], [], "add.0.weekday"),
     ([{"weekday": 6, "starts": "6pm", "ends": "24:00", "agent": 0}], [], "add.0.starts"),
     ([{"weekday": 6, "starts": "19:00", "ends": "20:00", "agent": 0}], [], "add.0.starts"),  # overlaps Bob's
+    ([{"weekday": 6, "starts": "18:00", "ends": "24:00", "agent": "9" * 30}], [], "add.0.agent"),
     ([], [999999], "remove.0"),
+    ([], ["x"], "remove.0"),
     ([], [], "add"),
 ])
 def test_a_proposal_is_checked_field_by_field(cast, add, remove, field):

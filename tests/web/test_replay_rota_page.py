@@ -56,6 +56,8 @@ def test_the_rota_replay_page_and_its_query_count(cast, django_assert_num_querie
             more = lena.get("/replay/", _query(cast)).content.decode()
         assert "3 requests as they were" in more
 
+        assert lena.get("/replay/", _query(cast, team="9" * 30)).status_code == 422
+        assert lena.get("/replay/", _query(cast, agent="9" * 30)).status_code == 422
         bad = lena.get("/replay/", _query(cast, ends="17:00"))
         assert bad.status_code == 422 and "The shift must end after it starts" in bad.content.decode()
         refused = client_for(cast.alice).post("/replay/adopt/", _query(cast), follow=True).content.decode()

@@ -37,7 +37,7 @@ def _rota_of(data: QueryDict) -> RotaProposal:
     """The proposal of the page's rota form: a team, at most one shift to add, any of its shifts to remove."""
     team_id = data.get("team", "")
     team = (Team.objects.select_related("calendar", "on_duty__user").filter(pk=int(team_id)).first()
-            if team_id.isdigit() else None)
+            if team_id.isdigit() and len(team_id) < 10 else None)
     if team is None:
         raise DomainError("choose a team", field="team")
     shift = {name: (data.get(name) or "").strip() for name in ("weekday", "starts", "ends", "agent")}
@@ -55,7 +55,7 @@ def _replay_of(data: QueryDict, now: datetime) -> Replay | None:
         value = (data.get("value") or "").strip()
         name = "lead_hours" if kind == GuardKind.ORDER_PENDING_NEAR_NEED_BY else "minutes"
         team_id = data.get("team", "")
-        team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
+        team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() and len(team_id) < 10 else None
         return replay_guard(kind=kind, params={name: value} if value else {}, now=now, team=team)
     if change == "rota":
         return replay_rota(_rota_of(data), now=now)
