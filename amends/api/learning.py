@@ -27,12 +27,15 @@ from amends.api.learning_schemas import (
     ReplayOut,
     ReviewIn,
     ReviewOut,
+    RotaAdoptedOut,
+    RotaReplayIn,
     SuggestionIn,
     SuggestionList,
     SuggestionOut,
 )
 from amends.api.outputs import ref
 from amends.api.parser import query_known
+from amends.api.setup_outputs import named, shift_out
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError, Forbidden, NotFound
 from amends.learning.corrective import (
@@ -46,13 +49,17 @@ from amends.learning.corrective import (
 )
 from amends.learning.guards import guard_add, guard_describe, guard_rules_with_hits
 from amends.learning.models import CheckState, CorrectiveAction, GuardHit, GuardRule, Review, Suggestion
-from amends.learning.replay import Replay, replay_guard, replay_policy
+from amends.learning.replay import Replay, replay_policy
+from amends.learning.replay_guards import replay_guard
+from amends.learning.replay_rota import RotaProposal, replay_rota, replay_rota_adopt, rota_proposal
 from amends.learning.reviews import review_complete, review_open, review_refusals, review_update
 from amends.learning.transitions import failure_learn
 from amends.people.permissions import (
     LEARN_RULE,
     LEARNING_LEAD_RULE,
+    ROTA_RULE,
     SUGGEST_RULE,
+    may_edit_rota,
     may_lead_learning,
     may_learn,
     permit,
@@ -141,7 +148,8 @@ def replay_out(replay: Replay) -> dict:
         "change": replay.change, "description": replay.description, "since": replay.since, "now": replay.now,
         "summary": replay.summary,
         "rows": [{"request": r.ticket_id, "reference": r.reference, "account": r.account, "what": r.what,
-                  "happened": side(r.happened), "proposed": side(r.proposed), "changed": r.changed, "note": r.note}
+                  "happened": side(r.happened), "proposed": side(r.proposed), "changed": r.changed, "note": r.note,
+                  "happened_note": r.happened_note}
                  for r in replay.rows],
     }
 
@@ -349,5 +357,31 @@ def replays_guard(request: TokenRequest, payload: GuardReplayIn):
     """When the proposed rule would have caught each request, beside what happened. Writes nothing; adopt it
     with POST /guard-rules."""
     team = lookups.team_named(payload.team) if payload.team is not None else None
-    params = {"lead_hours": payload.lead_hours} if payload.lead_hours is not None else {}
-    return replay_out(replay_guard(kind=payload.kind, params=params, now=wall_now(), team=team))
+    return replay_out(replay_guard(kind=payload.kind, params=payload.params, now=wall_now(), team=team))
+
+
+def _rota_proposal(payload: RotaReplayIn) -> RotaProposal:
+    team = lookups.team_named(payload.team)
+    return rota_proposal(team, add=[s.model_dump() for s in payload.add], remove=payload.remove)
+
+
+@router.post("/replays/rota", response={200: ReplayOut, **WRITE_ERRORS},
+             summary="Replay a duty-rota change over the last 30 days")
+def replays_rota(request: TokenRequest, payload: RotaReplayIn):
+    """Who was on duty when each of the team's requests arrived, what happened, and who would have been on
+    duty under the proposed shifts, with whether its promises would have been kept (the rule is in
+    `learning.replay_rota.RULES`; requests the change leaves as they were are counted in `summary.unchanged`).
+    Writes nothing; adopt it with POST /replays/rota/adopt."""
+    return replay_out(replay_rota(_rota_proposal(payload), now=wall_now()))
+
+
+@router.post("/replays/rota/adopt", response={201: RotaAdoptedOut, **WRITE_ERRORS},
+             summary="Adopt a replayed duty-rota change")
+def replays_rota_adopt(request: TokenRequest, payload: RotaReplayIn):
+    """Removes and adds the shifts in one transaction through the rota's services: by whoever may change the
+    team's rota (its lead, a manager or an admin)."""
+    proposal = _rota_proposal(payload)
+    permit(may_edit_rota(acting(request), proposal.team.pk), ROTA_RULE)
+    added = replay_rota_adopt(proposal, now=wall_now(), actor=actor(request), token=request.auth)
+    return Status(201, {"team": named(proposal.team), "description": proposal.describe(),
+                        "added": [shift_out(s) for s in added], "removed": [s.pk for s in proposal.remove]})

@@ -4,7 +4,7 @@ suggestions."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, cast
 
 from ninja import Schema
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic.config import JsonDict
 
 from amends.api.fields import ANY_TEXT, NOT_BLANK, Flag, Id, When, _plain_text, whole
 from amends.api.schemas import In, Ref
+from amends.api.setup_schemas import ShiftIn, ShiftOut
 from amends.learning.models import ActionType, CheckState, GuardKind
 from amends.policies.models import Tier, Urgency
 
@@ -114,20 +115,18 @@ _LIMIT_OF_KIND = cast(JsonDict, {"oneOf": [
 ]})
 
 
-class GuardRuleIn(In):
-    """A standing rule; a limit left out takes the kind's default (4 business hours; 60, 0 or 240 minutes)."""
+class GuardLimitIn(In):
+    """A rule's kind and its limit; a limit left out takes the kind's default (4 business hours; 60, 0 or 240
+    minutes)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_LIMIT_OF_KIND)
 
-    name: Name = ""
     kind: GuardKind
     lead_hours: LeadHours | None = Field(None, description="order_pending only: lead time in business hours")
     minutes: RuleMinutes | None = Field(None, description="The other kinds: the limit in minutes")
-    team: Id | None = None
-    from_action: Id | None = None
 
     @model_validator(mode="after")
-    def _limit(self) -> GuardRuleIn:
+    def _limit(self) -> GuardLimitIn:
         if self.kind == GuardKind.ORDER_PENDING_NEAR_NEED_BY and self.minutes is not None:
             raise ValueError("a pending-order rule takes lead_hours, not minutes")
         if self.kind != GuardKind.ORDER_PENDING_NEAR_NEED_BY and self.lead_hours is not None:
@@ -141,6 +140,14 @@ class GuardRuleIn(In):
         if self.lead_hours is not None:
             return {"lead_hours": self.lead_hours}
         return {"minutes": self.minutes} if self.minutes is not None else {}
+
+
+class GuardRuleIn(GuardLimitIn):
+    """A standing rule; a limit left out takes the kind's default (4 business hours; 60, 0 or 240 minutes)."""
+
+    name: Name = ""
+    team: Id | None = None
+    from_action: Id | None = None
 
 
 class GuardHitOut(Schema):
@@ -182,12 +189,27 @@ class PolicyReplayIn(In):
     resolution_minutes: Minutes | None = None
 
 
-class GuardReplayIn(In):
-    """Only the pending-order rule replays so far."""
+class GuardReplayIn(GuardLimitIn):
+    """Any kind of rule; a limit left out takes the kind's default."""
 
-    kind: Literal["order_pending"] = "order_pending"
-    lead_hours: LeadHours | None = Field(None, description="Lead time in business hours (default 4)")
+    kind: GuardKind = GuardKind.ORDER_PENDING_NEAR_NEED_BY
     team: Id | None = None
+
+
+class RotaReplayIn(In):
+    """A proposed change to a team's weekly duty rota: shifts to add (local times of the team's calendar) and
+    shifts of that team to remove."""
+
+    team: Id
+    add: list[ShiftIn] = Field(default_factory=list, max_length=50)
+    remove: list[Id] = Field(default_factory=list, max_length=50, description="Ids of the team's shifts")
+
+
+class RotaAdoptedOut(Schema):
+    team: Ref
+    description: str
+    added: list[ShiftOut]
+    removed: list[int]
 
 
 class OutcomeOut(Schema):
@@ -205,7 +227,8 @@ class ReplayRowOut(Schema):
     happened: OutcomeOut
     proposed: OutcomeOut
     changed: bool
-    note: str
+    note: str = Field(description="About the proposed side (when a rule would have caught it, who was on duty)")
+    happened_note: str = Field(description="About what happened (who was on duty, who took it, when)")
 
 
 class ReplayOut(Schema):

@@ -2,28 +2,25 @@
 promises would have been met or missed under it, side by side with what happened (read from the requests'
 timestamps, promises and events). Reads only; `now` is a parameter.
 
-Two kinds of change replay: a policy's targets (first response and resolution, for one tier and urgency),
-and a guard rule (when would it have caught each request; for orders: "would the Friday order sitting in the
-pending folder have been caught before its need-by time?"). Adopting goes through the set-up services."""
+Three kinds of change replay: a policy's targets (first response and resolution, for one tier and urgency),
+a guard rule of any kind (`replay_guards`: when would it have caught each request; for orders: "would the
+Friday order sitting in the pending folder have been caught before its need-by time?"), and a duty rota
+(`replay_rota`). Adopting goes through the set-up services."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
-
 from amends.core.errors import DomainError
-from amends.core.models import ApiToken, Event
-from amends.desk.models import FULFILMENT_STATES, Kind, Promise, PromiseKind, State, Ticket
-from amends.learning.guards import guard_add, guard_describe, guard_params
-from amends.learning.models import GuardKind, GuardRule
+from amends.core.models import ApiToken
+from amends.desk.models import Promise, PromiseKind, Ticket
+from amends.learning.guards import guard_add
+from amends.learning.models import GuardRule
 from amends.people.models import Agent, Team
 from amends.people.queries import calendar_spec
-from amends.policies.business_time import subtract_business_time
 from amends.policies.deadlines import deadline_after, policy_for
 from amends.policies.models import Policy, Tier, Urgency
 from amends.policies.services import policy_change, policy_create
@@ -63,7 +60,8 @@ class Row:
     what: str  # the deadline or promise compared
     happened: Outcome
     proposed: Outcome
-    note: str = ""
+    note: str = ""  # about the proposed side
+    happened_note: str = ""
 
     @property
     def changed(self) -> bool:
@@ -78,6 +76,7 @@ class Replay:
     now: datetime
     rows: list[Row] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    unchanged: int = 0  # requests the change leaves exactly as they were, counted rather than listed
 
     def count(self, side: str, met: bool | None) -> int:
         return sum(1 for r in self.rows if getattr(r, side).met is met)
@@ -88,6 +87,7 @@ class Replay:
             "rows": len(self.rows), "happened_met": self.count("happened", True),
             "happened_missed": self.count("happened", False), "proposed_met": self.count("proposed", True),
             "proposed_missed": self.count("proposed", False), "changed": sum(1 for r in self.rows if r.changed),
+            "unchanged": self.unchanged,
         }
 
 
@@ -147,62 +147,6 @@ def replay_policy(
 
 def _first_responses(tickets: list[Ticket]) -> list[Promise]:
     return list(Promise.objects.filter(ticket__in=tickets, kind=PromiseKind.FIRST_RESPONSE).order_by("created_at", "id"))
-
-
-# --- A guard rule ------------------------------------------------------------------------------------
-
-def _state_history(tickets: list[Ticket]) -> dict[int, list[tuple[datetime, str, str]]]:
-    history: dict[int, list[tuple[datetime, str, str]]] = defaultdict(list)
-    for e in (Event.objects.filter(ticket__in=tickets, kind="state_changed").order_by("created_at", "id")
-              .only("ticket_id", "created_at", "data")):
-        history[e.ticket_id].append((e.created_at, str(e.data.get("from", "")), str(e.data.get("to", ""))))  # type: ignore[index]
-    return history
-
-
-def _pending_spans(ticket: Ticket, changes: list[tuple[datetime, str, str]], now: datetime) -> list[tuple[datetime, datetime]]:
-    spans, start = [], ticket.created_at if ticket.state == State.PENDING and not changes else None
-    for at, old, new in changes:
-        if new == State.PENDING and start is None:
-            start = at
-        elif old == State.PENDING and start is not None:
-            spans.append((start, at))
-            start = None
-    if start is not None:
-        spans.append((start, now))
-    return spans
-
-
-def replay_guard(*, kind: str, params: Mapping[str, Any] | None, now: datetime, team: Team | None = None) -> Replay:
-    """When the proposed rule would have caught each request of the last 30 days, beside what happened."""
-    checked = guard_params(kind, params)
-    if kind != GuardKind.ORDER_PENDING_NEAR_NEED_BY:
-        raise DomainError("only the pending-order rule can be replayed so far; add this kind and watch its hits",
-                          field="kind")
-    since = now - WINDOW
-    lead = timedelta(hours=float(checked["lead_hours"]))
-    query = Ticket.objects.filter(kind=Kind.ORDER, need_by__isnull=False, created_at__gte=since, created_at__lte=now)
-    if team is not None:
-        query = query.filter(team=team)
-    tickets = list(query.select_related("account", "team").defer("body").order_by("created_at", "id")[:MAX_ROWS])
-    history = _state_history(tickets)
-    replay = Replay("guard", guard_describe(kind, checked), since, now,
-                    params={"kind": kind, "params": checked, "team": team.pk if team else None})
-    for t in tickets:
-        assert t.need_by is not None
-        changes = history.get(t.pk, [])
-        fulfilled = next((at for at, _, new in changes if new in FULFILMENT_STATES), None)
-        happened = outcome(t.need_by, fulfilled, now)
-        cal = calendar_spec(t.team.calendar_id)
-        threshold = subtract_business_time(cal, t.need_by, lead)
-        caught = next((max(s, threshold) for s, e in _pending_spans(t, changes, now) if max(s, threshold) < e), None)
-        if caught is None:
-            proposed, note = happened, "the rule would not have fired"
-        else:
-            # Caught in time when the lead time still left room to act before the need-by time.
-            proposed = Outcome(t.need_by, caught, caught < t.need_by)
-            note = f"caught {timezone.localtime(caught):%a %d %b %H:%M} while pending"
-        replay.rows.append(Row(t.pk, t.reference, t.subject, t.account.name, "need-by", happened, proposed, note))
-    return replay
 
 
 # --- Adopting ------------------------------------------------------------------------------------

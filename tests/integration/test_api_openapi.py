@@ -173,6 +173,8 @@ def test_paths(schema):
         "POST /api/v1/remedy-policies",
         "POST /api/v1/replays/guard",
         "POST /api/v1/replays/policy",
+        "POST /api/v1/replays/rota",
+        "POST /api/v1/replays/rota/adopt",
         "POST /api/v1/requests",
         "POST /api/v1/requests/{ticket_id}/actions",
         "POST /api/v1/requests/{ticket_id}/assign",

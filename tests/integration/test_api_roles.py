@@ -130,6 +130,8 @@ ENDPOINTS = {
     "add guard rule": lambda w: ("/guard-rules", {"kind": "unowned", "minutes": 30}),
     "replay policy": lambda w: ("/replays/policy", {"tier": "standard", "urgency": "normal", "resolution_minutes": 60}),
     "replay guard rule": lambda w: ("/replays/guard", {"kind": "order_pending"}),
+    "replay rota": lambda w: ("/replays/rota", {"team": w.cast.team.pk, "add": [
+        {"weekday": 6, "starts": "18:00", "ends": "24:00", "agent": w.cast.oscar.pk}]}),
     "record failure": lambda w: ("/failures", {"title": "Wrong code", "requests": [w.bob_ticket.pk]}),
     "update failure": lambda w: ("patch", f"/failures/{_failure(w).pk}", {"severity": "major"}),
     "accept proposed failure": lambda w: (f"/failures/{_proposal(w).pk}/accept", {}),
@@ -241,7 +243,7 @@ REFUSED = {
 }
 SAME_OPERATION = {"report action done"}  # another case of an operation already in the matrix ("mark action done")
 NO_TIMELINE = {"mark another's notifications read"}  # reading a notice is not a change of any request
-READS = {"replay policy", "replay guard rule"}  # a replay computes a comparison and writes nothing
+READS = {"replay policy", "replay guard rule", "replay rota"}  # a replay computes a comparison and writes nothing
 NO_EVENT = {"add failure category", "add process step"}  # reference names, not a change of a request or failure
 
 

@@ -420,6 +420,8 @@ ROTA_ENDPOINTS = {
     "add override": lambda w: ("post", f"/teams/{w['cast'].team.pk}/rota/overrides", {
         "starts_at": "2026-03-07T08:00:00Z", "ends_at": "2026-03-07T20:00:00Z", "agent": w["cast"].bob.pk}),
     "remove override": lambda w: ("delete", f"/teams/{w['cast'].team.pk}/rota/overrides/{w['override'].pk}", None),
+    "adopt replayed rota": lambda w: ("post", "/replays/rota/adopt", {"team": w["cast"].team.pk, "add": [
+        {"weekday": 6, "starts": "18:00", "ends": "24:00", "agent": w["cast"].oscar.pk}]}),
 }
 ROTA_EDITORS = {"integration lead", "integration admin", "lena (lead)", "marcus (manager)", "ada (admin)"}
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_event_failure'),
+        ('core', '0011_notification_failure'),
         ('desk', '0014_promise_kind_apology'),
     ]
 

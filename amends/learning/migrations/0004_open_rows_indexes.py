@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0002_reviews_overdue_and_recurrence_cursor'),
+        ('learning', '0003_recurrence_checked'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recovery', '0002_failure_remind_at'),
+        ('recovery', '0003_recurrence_checked'),
     ]
 
     operations = [
