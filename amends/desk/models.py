@@ -202,6 +202,8 @@ class Promise(models.Model):
         indexes = [
             models.Index(fields=["owner", "due_at"], condition=LIVE_PROMISE_Q, name="promise_live_owner_due"),
             models.Index(fields=["due_at"], condition=LIVE_PROMISE_Q, name="promise_live_due"),
+            # The weekly review pack's broken promises of a week: a few rows among millions.
+            models.Index(fields=["broken_at"], condition=Q(broken_at__isnull=False), name="promise_broken"),
         ]
 
     def __str__(self) -> str:
