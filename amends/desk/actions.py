@@ -35,6 +35,7 @@ from amends.desk.models import (
     CustomerAction,
     Ticket,
 )
+from amends.desk.reply_templates import PHRASES, language_of
 from amends.desk.services import ticket_lock
 from amends.people.models import Agent
 
@@ -188,9 +189,10 @@ def notice_send(
         if len(named) != len({a.pk for a in actions}):
             raise DomainError("an action named is not on this request", field="actions", status=404)
         listed = "\n".join(f"- {a.label}" for a in named)
-        body = f"{text}\n\nWhat we are doing about your request {ticket.reference}:\n{listed}"
+        say = PHRASES[language_of(contact.language)]
+        body = f"{text}\n\n{say['actions_header'].format(reference=ticket.reference)}\n{listed}"
         if letter:
-            body = f"Dear {contact.name},\n\n{body}\n\nIf anything here is unexpected, just reply to this email."
+            body = f"{say['greeting'].format(name=contact.name)}\n\n{body}\n\n{say['unexpected']}"
         sent = reply_send(ticket, now=now, body=body, subject=subject, situation=situation, attachments=attachments,
                           actor=actor, token=token)
         notice_record(ticket, named, now=now, outbox=sent.message, event=sent.event, actor=actor, token=token)

@@ -134,6 +134,19 @@ PHRASES: dict[str, dict[str, str]] = {
         "no_due": "We will be in touch soon.",
         "answer_link": "Tell us in one click, with a comment if you like:\n{link}\n\nIf something arrived that you "
                        "did not expect, please say so: we want to know.",
+        # A notice naming customer-affecting actions (amends.desk.actions.notice_send).
+        "greeting": "Dear {name},",
+        "actions_header": "What we are doing about your request {reference}:",
+        "unexpected": "If anything here is unexpected, just reply to this email.",
+        # A failure's remedy, delivered (amends.recovery.remedies).
+        "making_right_subject": "Making it right",
+        "making_right": "We are sorry again that we let you down on {reference} ({subject}). To make it right, "
+                        "{what}.{free} Accounting will confirm any credit or refund separately.",
+        "free": " It costs you nothing.",
+        "remedy_credit": "we have credited your account", "remedy_refund": "we are refunding you",
+        "remedy_gift": "we would like to send you a small gift", "remedy_redo": "we are doing the work again",
+        "remedy_expedite": "we are putting your order first", "remedy_visit": "we will come and see you",
+        "remedy_apology_letter": "we have written to you personally",
     },
     "de": {
         "owner": "{owner} kümmert sich darum.",
@@ -146,6 +159,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "no_due": "Wir melden uns bald bei Ihnen.",
         "answer_link": "Sagen Sie es uns mit einem Klick, gern mit einem Kommentar:\n{link}\n\nWenn etwas bei "
                        "Ihnen ankam, womit Sie nicht gerechnet haben, sagen Sie es uns bitte.",
+        "greeting": "Guten Tag {name},",
+        "actions_header": "Was wir zu Ihrer Anfrage {reference} tun:",
+        "unexpected": "Wenn Ihnen hier etwas unerwartet vorkommt, antworten Sie einfach auf diese E-Mail.",
+        "making_right_subject": "Wir machen es wieder gut",
+        "making_right": "Es tut uns noch einmal leid, dass wir Sie bei {reference} ({subject}) enttäuscht haben. "
+                        "Um es wieder gutzumachen, {what}.{free} Eine Gutschrift oder Erstattung bestätigt Ihnen "
+                        "unsere Buchhaltung gesondert.",
+        "free": " Es entstehen Ihnen keine Kosten.",
+        "remedy_credit": "haben wir Ihrem Konto einen Betrag gutgeschrieben",
+        "remedy_refund": "erstatten wir Ihnen den Betrag", "remedy_gift": "möchten wir Ihnen ein kleines Geschenk senden",
+        "remedy_redo": "erledigen wir die Arbeit noch einmal", "remedy_expedite": "bearbeiten wir Ihre Bestellung zuerst",
+        "remedy_visit": "besuchen wir Sie", "remedy_apology_letter": "haben wir Ihnen persönlich geschrieben",
     },
 }
 

@@ -24,6 +24,7 @@ from amends.customers.models import Account
 from amends.desk.actions import action_complete, action_decide, notice_send
 from amends.desk.models import MONEY_KINDS, ActionKind, Promise, PromiseKind, PromiseState, Ticket
 from amends.desk.promises import promise_make
+from amends.desk.reply_templates import PHRASES, language_of
 from amends.desk.services import ticket_lock
 from amends.people.models import Agent, Role
 from amends.people.queries import calendar_spec
@@ -243,17 +244,13 @@ def remedy_cancel(remedy: Remedy, *, reason: str, now: datetime, actor: Agent | 
 
 # --- Delivering ---------------------------------------------------------------------------------
 
-def notice_text(remedy: Remedy, failure: Failure) -> str:
-    """The customer's notice: what we are doing to make it right (the action is listed under it)."""
-    what = {
-        RemedyKind.CREDIT: "we have credited your account", RemedyKind.REFUND: "we are refunding you",
-        RemedyKind.GIFT: "we would like to send you a small gift", RemedyKind.REDO: "we are doing the work again",
-        RemedyKind.EXPEDITE: "we are putting your order first", RemedyKind.VISIT: "we will come and see you",
-        RemedyKind.APOLOGY_LETTER: "we have written to you personally",
-    }[RemedyKind(remedy.kind)]
-    money = " It costs you nothing." if remedy.kind not in MONEY_REMEDIES else ""
-    return (f"We are sorry again about {failure.title}. To make it right, {what}.{money} "
-            "Accounting will confirm any credit or refund separately.")
+def notice_text(remedy: Remedy, ticket: Ticket) -> tuple[str, str]:
+    """The customer's notice (subject, text), in the contact's language: what we are doing to make it right
+    (the action is listed under it). It names their request, never the failure's internal title."""
+    say = PHRASES[language_of(ticket.contact.language if ticket.contact else None)]
+    text = say["making_right"].format(reference=ticket.reference, subject=ticket.subject, what=say[f"remedy_{remedy.kind}"],
+                                      free=say["free"] if remedy.kind not in MONEY_REMEDIES else "")
+    return say["making_right_subject"], text
 
 
 def accounting_body(remedy: Remedy, failure: Failure, account: Account, ticket: Ticket) -> tuple[str, str]:
@@ -326,8 +323,9 @@ def remedy_deliver(remedy: Remedy, *, now: datetime, actor: Agent | None = None,
             amount=remedy.amount if action_kind in MONEY_KINDS else None,
             currency=remedy.currency if action_kind in MONEY_KINDS else "",
         )
-        notice_send(ticket, [action], text=_clean(text) or notice_text(remedy, failure), now=now, actor=actor,
-                    token=token, subject=f"Making it right: {failure.title}"[:200])
+        subject, default_text = notice_text(remedy, ticket)
+        notice_send(ticket, [action], text=_clean(text) or default_text, now=now, actor=actor, token=token,
+                    subject=subject)
         action_complete(action, now=now, actor=actor, token=token)
         accounting: Outbox | None = None
         if remedy.amount is not None:

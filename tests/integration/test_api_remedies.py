@@ -267,3 +267,21 @@ def test_a_retried_proposal_with_its_idempotency_key_offers_the_money_once(cast,
     assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
     assert Remedy.objects.filter(failure=failure).count() == 1
     error_of(alice.post(path, {**body, "amount": "500"}, headers=key), 422)
+
+
+def test_the_customers_notice_is_in_their_language_and_names_their_request_not_our_title(cast, failure):
+    cast.acme_ceo.language = "de"
+    cast.acme_ceo.save()
+    alice = _as(cast.alice)
+    redo = alice.post(f"/failures/{failure.pk}/remedies", {"account": cast.acme.pk, "kind": "redo",
+                                                           "description": "Neudruck der Plakate"}).json()
+    before = set(Outbox.objects.values_list("pk", flat=True))
+    assert alice.post(f"/remedies/{redo['id']}/deliver", {}).status_code == 200
+    notice = Outbox.objects.exclude(pk__in=before).get(to="rob@acme.test")
+    ticket = FailureAccount.objects.get(failure=failure).ticket
+    assert notice.body.startswith("Guten Tag Rob Acme,")
+    assert f"Es tut uns noch einmal leid, dass wir Sie bei {ticket.reference} (The posters show the wrong code)" \
+        in notice.body
+    assert "erledigen wir die Arbeit noch einmal. Es entstehen Ihnen keine Kosten." in notice.body
+    assert f"Was wir zu Ihrer Anfrage {ticket.reference} tun:" in notice.body
+    assert "Wir machen es wieder gut" in notice.subject and failure.title not in notice.subject + notice.body
