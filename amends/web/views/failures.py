@@ -208,7 +208,7 @@ def failure_page_context(failure_id: int, agent: Agent, now: datetime) -> dict[s
         "may_decide": may_decide_failure(acting, failure.team_id), "severities": Severity.choices,
         "categories": categories(), "process_steps": process_steps(),
         "remedies": remedies, "learning": learning,
-        "error": "",
+        "error": "", "error_field": "", "posted_reason": "",
     }
 
 
@@ -234,6 +234,7 @@ def _act(request: AgentRequest, failure_id: int, perform: Callable[[Failure, dat
         context = failure_page_context(failure_id, request.agent, now)
         error = exc.message[:1].upper() + exc.message[1:]
         context["error"] = error if error.endswith(".") else error + "."
+        context["error_field"], context["posted_reason"] = exc.field, request.POST.get("reason", "")[:500]
         return render(request, "web/failure.html", context, status=403 if exc.status == 403 else 422)
     messages.success(request, done)
     if request.POST.get("next") == "list":
