@@ -113,6 +113,9 @@ def test_a_failure_through_every_state(page: Page, open_cast: Cast, sign_in):
     remedies.get_by_role("button", name="Mark made right").click()
     expect(page.get_by_role("status")).to_contain_text("made right; the review is next")
     _at_step(page, "Made right", "the blameless review")
+    learn = page.get_by_role("region", name="Learned from it?")
+    expect(learn.get_by_role("listitem")).to_have_text(["Open and complete the blameless review",
+                                                        "A major failure needs at least one corrective or preventive action"])
     shot(page, "life-4-made-right", full_page=True)
 
     # Learned: the review, an action done and approved.
@@ -124,6 +127,7 @@ def test_a_failure_through_every_state(page: Page, open_cast: Cast, sign_in):
     review.get_by_label("Root cause").fill("Short codes are reused across catalogues.")
     review.get_by_role("button", name="Save and complete review").click()
     expect(page.get_by_role("status")).to_contain_text("Review complete.")
+    _at_step(page, "Made right", "a corrective or preventive action, then mark it learned")
     actions = page.get_by_role("region", name="Corrective and preventive actions")
     actions.get_by_label("Action", exact=True).fill("Make short codes unique")
     actions.get_by_label("Owner").select_option(label="Alice Agent")
@@ -132,6 +136,7 @@ def test_a_failure_through_every_state(page: Page, open_cast: Cast, sign_in):
     row = actions.get_by_role("row", name=re.compile("Make short codes unique"))
     row.get_by_role("button", name=re.compile("Mark .* done")).click()
     expect(page.get_by_role("status")).to_contain_text("a lead or manager approves it")
+    expect(row).to_contain_text("Waiting for a lead's approval")
     shot(page, "life-5-action-done", full_page=True)
     _sign_out(page)
 
@@ -139,11 +144,12 @@ def test_a_failure_through_every_state(page: Page, open_cast: Cast, sign_in):
     page.goto(url)
     row.get_by_role("button", name=re.compile("Approve")).click()
     expect(page.get_by_role("status")).to_contain_text("its check is watching for a recurrence")
+    expect(row).to_contain_text("Watching for a recurrence")
+    _at_step(page, "Made right", "mark it learned")
     _sign_out(page)
 
     sign_in("alice")
     page.goto(url)
-    learn = page.get_by_role("region", name="Learned from it?")
     learn.get_by_role("button", name="Mark learned").click()
     expect(page.get_by_role("status")).to_contain_text("Learned")
     _at_step(page, "Learned", "check")

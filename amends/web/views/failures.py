@@ -199,9 +199,13 @@ def failure_page_context(failure_id: int, agent: Agent, now: datetime) -> dict[s
         rows.append(row)
     acting = _acting(agent)
     remedies, learning = remedies_section(failure, agent, now), learning_section(failure, agent, now)
+    next_step = next_step_name(failure)
+    if failure.state == FailureState.MADE_RIGHT and learning["review"] is not None and learning["review"].done_at:
+        next_step = ("a corrective or preventive action, then mark it learned" if learning["learn_missing"]
+                     else "mark it learned")
     return {
         **remedies, **learning,  # the sections' includes read their own context (the page's own names win)
-        "f": failure, "now": now, "steps": stepper(failure), "next_step": next_step_name(failure),
+        "f": failure, "now": now, "steps": stepper(failure), "next_step": next_step,
         "accounts": rows, "sweep": [(i, sweep_label(i)) for i in items],
         "missing": own_missing_of(accounts, items) if failure.state == FailureState.OPEN else [],
         "similar": similar_failures(failure, now), "timeline": failure_timeline(failure),
