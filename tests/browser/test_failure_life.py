@@ -65,6 +65,12 @@ def test_a_failure_through_every_state(page: Page, open_cast: Cast, sign_in):
 
     # Owned: the apology and the sweep, then own it.
     customers = page.get_by_role("region", name=re.compile("Affected customers"))
+    customers.get_by_label("Subject").fill("Our mistake on your posters")
+    customers.get_by_label(re.compile("Message")).fill("   ")
+    customers.get_by_role("button", name="Send the apology").click()
+    expect(page.locator("#failure-error")).to_contain_text("Write the reply.")
+    expect(customers.get_by_label("Subject")).to_have_value("Our mistake on your posters")  # kept after the refusal
+    customers.get_by_label(re.compile("Message")).fill("We are sorry: the posters went out with the wrong code.")
     customers.get_by_role("button", name="Send the apology").click()
     expect(page.get_by_role("status")).to_contain_text("Apology emailed to Acme Dental")
     sweep = page.get_by_role("region", name=re.compile("Account sweep"))

@@ -239,6 +239,10 @@ def _act(request: AgentRequest, failure_id: int, perform: Callable[[Failure, dat
         error = exc.message[:1].upper() + exc.message[1:]
         context["error"] = error if error.endswith(".") else error + "."
         context["error_field"], context["posted_reason"] = exc.field, request.POST.get("reason", "")[:500]
+        account_id = request.resolver_match.kwargs.get("account_id") if request.resolver_match else None
+        for row in context["accounts"]:  # a refused apology keeps what was written
+            if row.fa.account_id == account_id and "body" in request.POST:
+                row.subject, row.body = request.POST.get("subject", "")[:200], request.POST["body"][:50000]
         return render(request, "web/failure.html", context, status=403 if exc.status == 403 else 422)
     messages.success(request, done)
     if request.POST.get("next") == "list":
