@@ -5,7 +5,8 @@
 - owned: make it right within MAKE_RIGHT_BUSINESS_DAYS (2) business days: remedies take a decision and often
   a manager, but a customer who was apologised to should not wait a week to see it made right;
 - made right: the review, by `review_due`;
-- learned and later: nothing, unless the learning part sets a due time.
+- learned: the corrective actions done and their effectiveness checks passed (the learning part sets the due
+  time); verified and the ended states: nothing.
 
 The watchdog reads only failures whose reminder is due (`remind_at`, behind a partial index), tells the
 failure's owner and then the lead once, and clears `remind_at` in the same transaction (SKIP LOCKED: workers
@@ -32,6 +33,7 @@ STEP_NAMES = {
     FailureState.OPEN: "apologise to each customer, sweep their accounts, and own it",
     FailureState.OWNED: "make it right",
     FailureState.MADE_RIGHT: "the blameless review",
+    FailureState.LEARNED: "the corrective actions done, and no recurrence until their check ends",
 }
 
 

@@ -199,16 +199,20 @@ def failure_page_context(failure_id: int, agent: Agent, now: datetime) -> dict[s
         rows.append(row)
     acting = _acting(agent)
     remedies, learning = remedies_section(failure, agent, now), learning_section(failure, agent, now)
+    next_step = next_step_name(failure)
+    if failure.state == FailureState.MADE_RIGHT and learning["review"] is not None and learning["review"].done_at:
+        next_step = ("a corrective or preventive action, then mark it learned" if learning["learn_missing"]
+                     else "mark it learned")
     return {
         **remedies, **learning,  # the sections' includes read their own context (the page's own names win)
-        "f": failure, "now": now, "steps": stepper(failure), "next_step": next_step_name(failure),
+        "f": failure, "now": now, "steps": stepper(failure), "next_step": next_step,
         "accounts": rows, "sweep": [(i, sweep_label(i)) for i in items],
         "missing": own_missing_of(accounts, items) if failure.state == FailureState.OPEN else [],
         "similar": similar_failures(failure, now), "timeline": failure_timeline(failure),
         "may_decide": may_decide_failure(acting, failure.team_id), "severities": Severity.choices,
         "categories": categories(), "process_steps": process_steps(),
         "remedies": remedies, "learning": learning,
-        "error": "",
+        "error": "", "error_field": "", "posted_reason": "",
     }
 
 
@@ -234,6 +238,11 @@ def _act(request: AgentRequest, failure_id: int, perform: Callable[[Failure, dat
         context = failure_page_context(failure_id, request.agent, now)
         error = exc.message[:1].upper() + exc.message[1:]
         context["error"] = error if error.endswith(".") else error + "."
+        context["error_field"], context["posted_reason"] = exc.field, request.POST.get("reason", "")[:500]
+        account_id = request.resolver_match.kwargs.get("account_id") if request.resolver_match else None
+        for row in context["accounts"]:  # a refused apology keeps what was written
+            if row.fa.account_id == account_id and "body" in request.POST:
+                row.subject, row.body = request.POST.get("subject", "")[:200], request.POST["body"][:50000]
         return render(request, "web/failure.html", context, status=403 if exc.status == 403 else 422)
     messages.success(request, done)
     if request.POST.get("next") == "list":

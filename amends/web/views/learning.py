@@ -40,7 +40,7 @@ from amends.people.permissions import (
     may_learn,
     permit,
 )
-from amends.recovery.models import Failure
+from amends.recovery.models import Failure, FailureState
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
 
@@ -66,6 +66,8 @@ def learning_section(failure: Failure, agent: Agent, now: datetime) -> dict[str,
         "may_lead": may_lead_learning(acting, failure.team_id),
         "may_learn": may_learn(acting, owner_id=failure.owner_id, team_id=failure.team_id),
         "guard_kinds": GuardKind.choices,
+        # Before it is made right the review and actions may start early, folded away below the steps due now.
+        "early": review is None and not actions and failure.state in (FailureState.OPEN, FailureState.OWNED),
     }
 
 
