@@ -18,13 +18,14 @@ from amends.core.notifications import notification_new
 from amends.learning.models import Review
 from amends.people.models import Agent
 from amends.people.queries import calendar_spec
-from amends.policies.business_time import always_open
+from amends.policies.business_time import add_business_days, always_open
 from amends.recovery.deadlines import review_due
 from amends.recovery.models import Failure, FailureState
 
 MAX_WHYS = 5
 MAX_TEXT = 5000
 MAX_WHY = 500
+LEARN_BUSINESS_DAYS = 2  # after the review: agree the corrective actions and mark it learned
 REVIEWABLE = (FailureState.OPEN, FailureState.OWNED, FailureState.MADE_RIGHT, FailureState.LEARNED,
               FailureState.VERIFIED)
 
@@ -51,6 +52,8 @@ def review_open(
         event_record(ticket=None, failure=failure, kind="review_opened", now=now, actor=actor, token=token,
                      message=f"Blameless review opened, due {review.due_at:%Y-%m-%d %H:%M}",
                      data={"review": review.pk})
+        # The review's own reminder (reviews_overdue_tell) takes over from the failure's: one notice, not two.
+        Failure.objects.filter(pk=failure.pk, state=FailureState.MADE_RIGHT).update(remind_at=None)
     return review
 
 
@@ -125,6 +128,10 @@ def review_complete(
         review.save(update_fields=["done_at", "done_by"])
         event_record(ticket=None, failure=review.failure, kind="review_done", now=now, actor=actor, token=token,
                      message=f"Review complete. Root cause: {review.root_cause[:300]}", data={"review": review.pk})
+        # Made right and reviewed: what is left is the actions and the learn step, due soon after (and reminded).
+        learn_by = add_business_days(_calendar(review.failure), now, LEARN_BUSINESS_DAYS)
+        Failure.objects.filter(pk=review.failure_id, state=FailureState.MADE_RIGHT).update(
+            next_step_due=learn_by, remind_at=learn_by)
     return review
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from amends.core.events import event_record
@@ -37,8 +38,21 @@ STEP_NAMES = {
 }
 
 
+AFTER_REVIEW = "the corrective actions agreed, and the learn step"
+
+
 def next_step_name(failure: Failure) -> str:
+    if failure.state == FailureState.MADE_RIGHT and _reviewed(failure):
+        return AFTER_REVIEW
     return STEP_NAMES.get(FailureState(failure.state), "")
+
+
+def _reviewed(failure: Failure) -> bool:
+    """Whether the failure's blameless review is complete (the learning part's row, by its reverse name)."""
+    try:
+        return failure.review.done_at is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def next_step_compute(failure: Failure, now: datetime) -> datetime | None:
@@ -75,7 +89,7 @@ def failures_check(now: datetime, limit: int = 200) -> list[str]:
     with transaction.atomic():
         rows = list(
             Failure.objects.filter(pk__in=due, remind_at__lte=now).select_for_update(of=("self",), skip_locked=True)
-            .select_related("owner__user", "team__lead__user").order_by("remind_at", "id")
+            .select_related("owner__user", "team__lead__user", "review").order_by("remind_at", "id")
         )
         Failure.objects.filter(pk__in=[f.pk for f in rows]).update(remind_at=None)
         for failure in rows:

@@ -39,7 +39,7 @@ def failure_at(pk: int) -> Failure:
 
 def failures_list(*, state: str = "", severity: str = "", limit: int = 200) -> list[Failure]:
     """Failures, proposals first, then by what is due soonest and the newest; one query."""
-    rows = Failure.objects.select_related("category", "process_step", "owner__user")
+    rows = Failure.objects.select_related("category", "process_step", "owner__user", "review")
     if state:
         rows = rows.filter(state=state)
     if severity:
@@ -57,7 +57,7 @@ def failures_due(limit: int = 50, *, owner_id: int | None = None, team_id: int |
         rows = rows.filter(owner_id=owner_id)
     if team_id is not None:
         rows = rows.filter(team_id=team_id)
-    return list(rows.select_related("owner__user").order_by("next_step_due", "id")[:limit])
+    return list(rows.select_related("owner__user", "review").order_by("next_step_due", "id")[:limit])
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,8 @@ def test_suggestions_any_staff_a_lead_promotes(cast, apis):
 
 def test_overdue_review_tells_owner_and_lead_once(cast, apis):
     failure = failure_made(cast, at=MADE_RIGHT)
-    apis["alice"].post(f"/failures/{failure.pk}/review")
+    Failure.objects.filter(pk=failure.pk).update(next_step_due=at("2026-03-09 17:00"), remind_at=at("2026-03-09 17:00"))
+    apis["alice"].post(f"/failures/{failure.pk}/review")  # its own reminder takes over from the failure's
     assert not [line for line in tick(at("2026-03-09 16:59")) if "review" in line]
     lines = tick(at("2026-03-09 17:00"))
     assert any("review overdue" in line for line in lines)
@@ -154,6 +155,7 @@ def test_overdue_review_tells_owner_and_lead_once(cast, apis):
         == {"alice", "lena"}
     tick(at("2026-03-10 11:00"))
     assert Notification.objects.filter(kind="review_overdue").count() == 2
+    assert not Notification.objects.filter(kind="failure_step_due").exists()  # one notice each, not two
 
 
 FRIDAY_ORDER = at("2026-03-06 15:00")

@@ -128,6 +128,9 @@ def test_story_002_owned_made_right_learned_and_the_recurrence_reopens_the_actio
     }, at=at("2026-03-10 14:30"))
     assert written.status_code == 200 and written.json()["missing"] == [], written.content
     assert alice.post(f"{path}/review/complete", at=at("2026-03-10 14:35")).status_code == 200
+    reviewed = alice.get(path, at=at("2026-03-10 14:36")).json()
+    assert reviewed["next_step"] == "the corrective actions agreed, and the learn step"
+    assert reviewed["next_step_due"] == "2026-03-12T17:00:00Z"  # the close of the second business day
 
     # A corrective action (at least one for a major failure) before learned; done and approved, it is watched.
     error_of(lena.post(f"{path}/learn", at=at("2026-03-10 14:40")), 409)
