@@ -125,14 +125,18 @@ def _orders_pending(replay: Replay, params: Mapping[str, Any], team: Team | None
 
 # --- Requests without an owner --------------------------------------------------------------------------
 
+def _owner_history(replay: Replay, team: Team | None, now: datetime):
+    """The window's requests, each one's assignment events (who owned it when) and its promises."""
+    tickets = _tickets(Ticket.objects.filter(created_at__gte=replay.since, created_at__lte=now), team)
+    return tickets, timeline_events(tickets, ("assigned", "unassigned")), _promises(tickets)
+
+
 def _unowned(replay: Replay, params: Mapping[str, Any], team: Team | None, now: datetime) -> None:
     """Each request that ever had no owner: the deadline compared is the first promise falling due after it
     lost its owner (else its assignment deadline); the rule fires `minutes` after the request arrived, as the
     watchdog evaluates it, while it is still unowned."""
     limit = timedelta(minutes=float(params["minutes"]))
-    tickets = _tickets(Ticket.objects.filter(created_at__gte=replay.since, created_at__lte=now), team)
-    owners = timeline_events(tickets, ("assigned", "unassigned"))
-    promises = _promises(tickets)
+    tickets, owners, promises = _owner_history(replay, team, now)
     for t in tickets:
         spans = unowned_spans(t, owners.get(t.pk, []), now)
         if not spans:
@@ -156,9 +160,7 @@ def _promise_unowned(replay: Replay, params: Mapping[str, Any], team: Team | Non
     """Each promise that was open while its request had no owner: the rule fires `minutes` after the promise
     was made, while both hold."""
     grace = timedelta(minutes=float(params["minutes"]))
-    tickets = _tickets(Ticket.objects.filter(created_at__gte=replay.since, created_at__lte=now), team)
-    owners = timeline_events(tickets, ("assigned", "unassigned"))
-    promises = _promises(tickets)
+    tickets, owners, promises = _owner_history(replay, team, now)
     for t in tickets:
         spans = unowned_spans(t, owners.get(t.pk, []), now)
         listed = False
