@@ -1,0 +1,506 @@
+"""The demo's recovery history: thirteen weeks of failures owned, made right and learned from, placed on the
+timeline before `now` and played through the recovery and learning services like the rest of the demo.
+
+`case(at, by, title, ...)` records a failure; each call after it adds a later step (apologise, sweep, own,
+remedy, make right, follow up, settle, review, action, suggest, learn, close). The stories behind them:
+story 002 (wrong data sent to a print partner: owned, a double credit awaiting the manager), story 004 (an
+urgent order misfiled into Pending over a weekend: made right, reviewed, a guard rule with a hit), story 003
+(an out-of-hours callback missed: learned, its check running), one verified four months ago, one closed as
+minor, one dismissed, and enough others for the reports; then a weekly review and a process audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from amends.desk.models import LIVE_PROMISE_STATES, Promise, PromiseKind, State, Ticket
+from amends.desk.promises import promise_keep
+from amends.desk.services import ticket_set_state
+from amends.feedback.services import survey_answer
+from amends.learning.audits import ItemResult, audit_run_record, audit_template_add, audits_open
+from amends.learning.corrective import (
+    action_add,
+    action_approve,
+    action_done,
+    suggestion_add,
+    suggestion_promote,
+)
+from amends.learning.guards import guard_add
+from amends.learning.models import ActionType, AuditRun, CorrectiveAction, GuardKind, Suggestion
+from amends.learning.reviews import review_complete, review_open, review_update
+from amends.learning.transitions import failure_learn
+from amends.learning.weekly_review import decision_record, weekly_review_note
+from amends.learning.weeks import week_monday
+from amends.recovery.apology import apology_draft, failure_apologise
+from amends.recovery.failures import failure_close_minor, failure_make_right, failure_own
+from amends.recovery.models import Failure, FailureAccount, Remedy, Severity, SweepVerdict
+from amends.recovery.record import failure_dismiss, failure_record
+from amends.recovery.remedies import remedy_approve, remedy_deliver, remedy_propose
+from amends.recovery.sweep import sweep_mark
+from amends.watchdog.tick import tick
+
+if TYPE_CHECKING:
+    from amends.demo.build import Demo
+    from amends.demo.plan import Story
+    from amends.demo.timeline import Timeline
+
+CHECKED = "Looked at it: not touched by this failure."
+
+
+class Case:
+    """One failure's recovery: recorded at `at`, then each call adds a later step."""
+
+    def __init__(self, demo: Demo, at: datetime, by: str, title: str, *, account: str = "",
+                 story: Story | str | None = None, **fields):
+        """`story`: the affected request, as the demo story that made it or by its subject."""
+        self.demo = demo
+        self.last = at
+        self.pk = 0
+        self.remedies: list[int] = []  # the ids of the remedies proposed so far, in order
+        self.actions: list[int] = []
+        self.planned = {"remedies": 0, "actions": 0}  # how many each has been given in the plan
+
+        def record():
+            if isinstance(story, str):
+                ticket_ids = list(Ticket.objects.filter(subject=story).values_list("pk", flat=True)[:1])
+            else:
+                ticket_ids = [story.pk] if story is not None else []
+            failure = failure_record(
+                title=title, now=at, actor=demo.agents[by], may_add_names=True,
+                account_ids=[demo.accounts[account].pk] if account else (), ticket_ids=ticket_ids, **fields,
+            )
+            self.pk = failure.pk
+
+        demo.plan.add(at, record)
+
+    def _then(self, at: datetime, run: Callable[[], object]) -> Case:
+        if at < self.last:
+            raise ValueError(f"recovery step at {at.isoformat()} comes before the previous one ({self.last.isoformat()})")
+        self.last = at
+        self.demo.plan.add(at, run)
+        return self
+
+    def _later(self, at: datetime, run: Callable[[], object]) -> None:
+        """A step that follows the last one but lets the case go on in between (a delivery, an approval)."""
+        if at < self.last:
+            raise ValueError(f"recovery step at {at.isoformat()} comes before the one it follows ({self.last.isoformat()})")
+        self.demo.plan.add(at, run)
+
+    def failure(self) -> Failure:
+        return Failure.objects.select_related("team").get(pk=self.pk)
+
+    def links(self) -> list[FailureAccount]:
+        return list(FailureAccount.objects.filter(failure_id=self.pk).select_related("account", "ticket").order_by("id"))
+
+    def apologise(self, at: datetime, by: str, words: str = "") -> Case:
+        """Each affected customer gets the apology template, with a line of what happens next."""
+        def run():
+            agent = self.demo.agents[by]
+            for fa in self.links():
+                subject, body = apology_draft(fa, agent)
+                failure_apologise(self.failure(), fa.account_id, subject=subject, now=at, actor=agent,
+                                  body=body + (f"\n\n{words}" if words else ""))
+        return self._then(at, run)
+
+    def sweep(self, at: datetime, by: str, affected: str = "") -> Case:
+        """Mark every item of the account sweep checked (the first one affected, with `affected` as the note)."""
+        def run():
+            failure = self.failure()
+            for n, item in enumerate(failure.sweep.filter(verdict=SweepVerdict.UNCHECKED).order_by("id")):
+                verdict = SweepVerdict.AFFECTED if affected and n == 0 else SweepVerdict.CHECKED
+                sweep_mark(failure, item.pk, verdict=verdict, note=affected if verdict == SweepVerdict.AFFECTED
+                           else CHECKED, now=at, actor=self.demo.agents[by])
+        return self._then(at, run)
+
+    def own(self, at: datetime, by: str) -> Case:
+        return self._then(at, lambda: failure_own(self.failure(), now=at, actor=self.demo.agents[by]))
+
+    def remedy(self, at: datetime, by: str, kind: str, description: str, *, amount: str | None = None,
+               approved: tuple[datetime, str] | None = None, delivered: datetime | None = None,
+               text: str = "") -> Case:
+        """Propose a remedy to the (first) affected account; a manager's approval and its delivery, when given."""
+        def propose():
+            fa = self.links()[0]
+            remedy = remedy_propose(self.failure(), fa.account, kind=kind, description=description, now=at,
+                                    amount=Decimal(amount) if amount else None, actor=self.demo.agents[by])
+            self.remedies.append(remedy.pk)
+
+        self._then(at, propose)
+        n = self.planned["remedies"]
+        self.planned["remedies"] += 1
+        if approved is not None:
+            when, manager = approved
+            self._later(when, lambda: remedy_approve(Remedy.objects.get(pk=self.remedies[n]), now=when,
+                                                    actor=self.demo.agents[manager]))
+        if delivered is not None:
+            def deliver():
+                remedy_deliver(Remedy.objects.get(pk=self.remedies[n]), now=delivered, actor=self.demo.agents[by],
+                               text=text)
+                self.demo.plan.deliver_mail()  # the customer's notice and accounting's confirmation go out now
+            self._later(delivered, deliver)
+        return self
+
+    def make_right(self, at: datetime, by: str) -> Case:
+        def run():
+            failure = failure_make_right(self.failure(), now=at, actor=self.demo.agents[by])
+            review_open(failure, now=at, actor=self.demo.agents[by])
+        return self._then(at, run)
+
+    def follow_up(self, at: datetime, by: str, note: str) -> Case:
+        """The follow-up call each delivered remedy promised, made."""
+        def run():
+            ids = Remedy.objects.filter(failure_id=self.pk, follow_up__isnull=False).values("follow_up")
+            for promise in Promise.objects.filter(pk__in=ids, state__in=LIVE_PROMISE_STATES):
+                promise_keep(promise, now=at, actor=self.demo.agents[by], note=note)
+        return self._then(at, run)
+
+    def settle(self, at: datetime, by: str, rating: int | None = None, comment: str = "") -> Case:
+        """Resolve the request each customer was talked to on; an hour later the check-in call made, the
+        customer's survey answered (when `rating` is given) and the request closed."""
+        def run():
+            agent, later = self.demo.agents[by], at + timedelta(hours=1)
+            for fa in self.links():
+                assert fa.ticket is not None, "owning a failure gives each account a request"
+                ticket = ticket_set_state(fa.ticket, State.RESOLVED, now=at, actor=agent,
+                                          note="Put right; the customer is content.")
+                for promise in Promise.objects.filter(ticket=ticket, kind=PromiseKind.CHECK_IN,
+                                                      state__in=LIVE_PROMISE_STATES):
+                    promise_keep(promise, now=later, actor=agent, note="Checked in by phone: all well.")
+                if rating is not None:
+                    survey_answer(ticket, rating=rating, comment=comment, now=later)
+                ticket_set_state(ticket, State.CLOSED, now=later, actor=agent)
+        return self._then(at, run)
+
+    def review(self, at: datetime, by: str, *, summary: str, factors: str, whys: list[str], root_cause: str,
+               done: datetime | None = None) -> Case:
+        def write():
+            failure = self.failure()
+            review = review_open(failure, now=at, actor=self.demo.agents[by])
+            review_update(review, now=at, actor=self.demo.agents[by], summary=summary, contributing_factors=factors,
+                          whys=whys, root_cause=root_cause)
+        self._then(at, write)
+        if done is not None:
+            self._then(done, lambda: review_complete(self.failure().review, now=done, actor=self.demo.agents[by]))
+        return self
+
+    def action(self, at: datetime, by: str, title: str, *, owner: str, detail: str = "",
+               type: str = ActionType.CORRECTIVE, done: datetime | None = None,
+               approved: tuple[datetime, str] | None = None, guard: tuple[str, dict] | None = None) -> Case:
+        """A corrective or preventive action; done, approved (its check then watches) and made a standing guard
+        rule of the owner's team, when given."""
+        def add():
+            action = action_add(self.failure(), title=title, owner=self.demo.agents[owner], detail=detail, type=type,
+                                now=at, actor=self.demo.agents[by])
+            self.actions.append(action.pk)
+            if guard is not None:
+                name, params = guard
+                guard_add(name=name, kind=GuardKind.ORDER_PENDING_NEAR_NEED_BY, params=params, now=at,
+                          team=self.demo.agents[owner].team, from_action=action, actor=self.demo.agents[by])
+        self._then(at, add)
+        n = self.planned["actions"]
+        self.planned["actions"] += 1
+        if done is not None:
+            self._later(done, lambda: action_done(CorrectiveAction.objects.get(pk=self.actions[n]), now=done,
+                                                 actor=self.demo.agents[owner]))
+        if approved is not None:
+            when, approver = approved
+            self._later(when, lambda: action_approve(CorrectiveAction.objects.get(pk=self.actions[n]), now=when,
+                                                    actor=self.demo.agents[approver]))
+        return self
+
+    def suggest(self, at: datetime, by: str, text: str, promoted: tuple[datetime, str, str] | None = None) -> Case:
+        """A member of staff's suggestion; a lead makes it a preventive action (owner), when given."""
+        def add():
+            suggestion_add(self.failure(), author=self.demo.agents[by], text=text, now=at)
+        self._then(at, add)
+        if promoted is not None:
+            when, lead, owner = promoted
+            self._later(when, lambda: suggestion_promote(
+                Suggestion.objects.select_related("failure").filter(failure_id=self.pk, text=text).get(),
+                owner=self.demo.agents[owner], now=when, actor=self.demo.agents[lead]))
+        return self
+
+    def learn(self, at: datetime, by: str) -> Case:
+        return self._then(at, lambda: failure_learn(self.failure(), now=at, actor=self.demo.agents[by]))
+
+    def close(self, at: datetime, by: str, reason: str) -> Case:
+        return self._then(at, lambda: failure_close_minor(self.failure(), reason=reason, now=at,
+                                                          actor=self.demo.agents[by]))
+
+
+def recovery(demo: Demo, t: Timeline) -> None:
+    """Thirteen weeks of failures and what was learned from them, plus one verified four months ago."""
+    verified(demo, t)
+    background(demo, t)
+    dismissed(demo, t)
+    story_003(demo, t)
+    story_004(demo, t)
+    story_002(demo, t)
+    today(demo, t)
+    review_and_audit(demo, t)
+
+
+def _tick(demo: Demo, at: datetime) -> None:
+    """A watchdog tick at `at` (the plan ticks by itself only when a request's timer falls due)."""
+    demo.plan.add(at, lambda: demo.plan.tick_lines.extend(tick(at)))
+
+
+def verified(demo: Demo, t: Timeline) -> None:
+    """Four months ago: backups failing unnoticed for nine days. The fix held for 90 days: verified."""
+    d = t.day
+    (Case(demo, d(78, "10:05"), "sam", "Nightly backups of the case-management server failed for nine days unnoticed",
+          account="hartley", severity=Severity.MAJOR, detected_by="customer", category="Monitoring alert missed",
+          process_step="Monitoring", ticket_kind="incident", channel="phone",
+          what_happened="Sophie asked us to restore a deleted client file; the latest backup was nine days old. "
+                        "The backup job had failed every night and its alert went to an unread mailbox.")
+     .apologise(d(78, "10:40"), "sam", "We are restoring the file from the nine-day-old copy now, and Priya will "
+                                       "come in tomorrow to run a full restore test with you.")
+     .sweep(d(78, "10:50"), "sam")
+     .own(d(78, "10:55"), "sam")
+     .remedy(d(78, "11:00"), "sam", "visit", "Priya on site to run a full restore test with Sophie",
+             delivered=d(77, "14:00"))
+     .make_right(d(77, "16:00"), "sam")
+     .follow_up(d(76, "10:00"), "sam", "Called Sophie: the restore test reassured the partners.")
+     .settle(d(76, "10:10"), "sam", rating=4, comment="You owned it and fixed it properly.")
+     .review(d(76, "11:00"), "sam", summary="Backups failed for nine nights; nobody saw the alerts.",
+             factors="The alert went to a shared mailbox nobody reads; no request was opened for a failed backup.",
+             whys=["Why was the backup nine days old? The job failed every night.",
+                   "Why did nobody notice? Its alert went to a shared mailbox.",
+                   "Why a mailbox? The backup software was set up before we took alerts through the API."],
+             root_cause="Backup alerts were not turned into requests with an owner and a deadline.",
+             done=d(75, "15:00"))
+     .action(d(74, "15:10"), "sam", "Every failed backup opens an urgent request through the monitoring API",
+             owner="sam", done=d(72, "12:00"), approved=(d(72, "14:00"), "helen"))
+     .learn(d(72, "14:10"), "sam"))
+    # Its window of 90 days ended clean: the tick that found it passed the check and verified the failure.
+    _tick(demo, d(72, "14:00") + timedelta(days=90, minutes=5))
+
+
+def background(demo: Demo, t: Timeline) -> None:
+    """The ordinary run of failures over thirteen weeks: what the reports' charts are drawn from."""
+    d = t.day
+    (Case(demo, d(60, "11:20"), "sam", "Callback about the booking system not returned until the next day",
+          account="greenway", category="Callback missed", process_step="Callback handling", ticket_kind="callback",
+          channel="phone", detected_by="customer")
+     .apologise(d(60, "11:45"), "sam").sweep(d(60, "11:50"), "sam").own(d(60, "11:55"), "sam")
+     .remedy(d(60, "12:00"), "sam", "apology_letter", "A letter of apology from Helen", delivered=d(59, "10:00"))
+     .make_right(d(59, "10:30"), "sam")
+     .follow_up(d(59, "16:00"), "sam", "Jo was fine.").settle(d(59, "16:10"), "sam", rating=4)
+     .review(d(58, "11:00"), "sam", summary="A callback was logged on a busy morning and not given a time.",
+             factors="The callback was typed as a note, not as a promise.",
+             whys=["Why was there no call? Nobody owned the callback."],
+             root_cause="Callbacks written as notes have no owner or due time.", done=d(58, "11:30"))
+     .learn(d(57, "10:10"), "sam"))
+    (Case(demo, d(50, "09:40"), "megan", "Printer toner for the school office delivered two days late",
+          account="aidans", category="Order delayed", process_step="Order intake", ticket_kind="order",
+          channel="web", detected_by="customer", impact_value="60.00", currency="GBP", team=demo.teams["field"])
+     .apologise(d(50, "10:10"), "megan").sweep(d(50, "10:15"), "megan").own(d(50, "10:20"), "megan")
+     .remedy(d(50, "10:25"), "megan", "credit", "Credit for the toner's delivery charge and the school's trouble",
+             amount="60.00", delivered=d(50, "15:00"))
+     .make_right(d(49, "09:30"), "megan")
+     .follow_up(d(49, "15:00"), "megan", "Rachel thanked us for the credit.").settle(d(49, "15:10"), "megan", rating=5)
+     .review(d(48, "14:00"), "megan", summary="The order waited for a supplier confirmation nobody chased.",
+             factors="No need-by date was asked for on the web form.",
+             whys=["Why late? The supplier confirmation was not chased."], root_cause="Orders had no need-by date.",
+             done=d(48, "14:30"))
+     .learn(d(47, "10:10"), "megan"))
+    (Case(demo, d(33, "11:00"), "priya", "Old office hours sent to the print shop for the branch window cards",
+          account="pemberton", category="Wrong data sent", process_step="Partner hand-off", ticket_kind="question",
+          channel="email", detected_by="customer", impact_value="180.00", currency="GBP")
+     .apologise(d(33, "11:30"), "priya").sweep(d(33, "11:35"), "priya").own(d(33, "11:40"), "priya")
+     .remedy(d(33, "11:50"), "priya", "credit", "Credit for the reprint of the window cards", amount="180.00",
+             delivered=d(33, "15:00"))
+     .make_right(d(32, "09:30"), "priya")
+     .follow_up(d(32, "14:00"), "priya", "Neil has the new cards up.").settle(d(32, "14:10"), "priya", rating=4)
+     .review(d(31, "10:00"), "sam", summary="The print export read the office hours from an old template.",
+             factors="Nobody checks a partner export against the live website.",
+             whys=["Why wrong? The export used a copy of the template from last year."],
+             root_cause="Partner exports were not checked before they were sent.", done=d(31, "10:30"))
+     .learn(d(30, "10:10"), "sam"))
+    (Case(demo, d(28, "15:00"), "sam", "Engineer visit moved without telling the practice",
+          account="smile", category="Customer not told", process_step="Customer updates", ticket_kind="incident",
+          channel="phone", detected_by="customer")
+     .apologise(d(28, "15:20"), "sam")
+     .close(d(28, "15:40"), "sam", "Kerry had been told by phone; only the confirming email was missing, and "
+                                    "she was not put out. Nothing to remedy.")
+     .settle(d(28, "15:45"), "sam"))
+    # Greenway again within the year: a double deviation raises it to major and tells Helen. Made right; its
+    # review is due.
+    (Case(demo, d(4, "10:00"), "priya", "New physio's mailbox set up a day after she started",
+          account="greenway", category="Order delayed", process_step="Order intake", ticket_kind="question",
+          channel="email", detected_by="customer", impact_value="90.00", currency="GBP")
+     .apologise(d(4, "10:20"), "priya").sweep(d(4, "10:30"), "priya").own(d(4, "10:35"), "priya")
+     .remedy(d(4, "10:40"), "priya", "credit", "Credit for the day the new physio could not book patients",
+             amount="108.00", delivered=d(4, "14:00"))
+     .make_right(d(3, "09:30"), "priya")
+     .follow_up(d(3, "15:00"), "priya", "Jo: all fine now, and thanks for the credit.")
+     .settle(d(3, "15:10"), "priya", rating=4))
+
+
+def dismissed(demo: Demo, t: Timeline) -> None:
+    """A request chased twice within half an hour: the watchdog proposed a failure; Sam dismissed it."""
+    d = t.day
+    asked = (demo.story(d(12, "09:05"), "aidans", "Parents' evening booking page shows last year's dates",
+                        contact="Rachel Dunn", kind="incident", channel="email")
+             .chase(d(12, "09:20"), "email", "Rachel sent the same email again, to the other address.", by="chloe")
+             .chase(d(12, "09:30"), "phone", "Rachel rang to check we had it.", by="chloe")
+             .reply(d(12, "09:50"), "Hi Rachel, the booking page showed last year's dates; they are corrected now.",
+                    by="chloe")
+             .state(d(12, "10:00"), State.RESOLVED, "Dates corrected on the booking page.", by="chloe"))
+    _tick(demo, d(12, "09:31"))
+    demo.plan.add(d(12, "11:00"), lambda: failure_dismiss(
+        Failure.objects.get(source_key=f"chase:{asked.pk}"), now=d(12, "11:00"), actor=demo.agents["sam"],
+        reason="Rachel wrote twice and rang once within half an hour, before our first reply was due; answered "
+               "within the hour."))
+    asked.state(d(10, "09:00"), State.CLOSED, by="sam")
+
+
+def story_003(demo: Demo, t: Timeline) -> None:
+    """Story 003: an urgent callback asked for out of hours, missed until the customer rang again. Learned;
+    the check of its corrective action runs for 90 days."""
+    d, s = t.day, demo.story
+    k = t.weekday_from(24, 1)  # a Tuesday evening
+    call = (s(d(k, "18:40"), "bramble", "Server down in the studio: please call back tonight", contact="Lucy Marsh",
+              kind="callback", channel="phone", urgency="high", callback_within=timedelta(minutes=30),
+              body="The NAS is not reachable; the designers can't open any project files.")
+            .chase(d(k - 1, "08:40"), "phone", "Lucy rang again: nobody called back last night.", by="chloe")
+            .keep(d(k - 1, "08:55"), PromiseKind.CALLBACK, "Called Lucy: the NAS had restarted after a power cut "
+                                                           "and lost its network settings; fixed remotely.", by="chloe")
+            .state(d(k - 1, "09:10"), State.RESOLVED, "NAS back on the network.", by="chloe"))
+    (Case(demo, d(k - 1, "09:30"), "sam", "Out-of-hours callback to Bramble & Oak missed until the next morning",
+          story=call, severity=Severity.MAJOR, detected_by="customer", category="Callback missed",
+          process_step="Out-of-hours cover",
+          what_happened="Lucy asked for a call back at 18:40. The on-duty phone was on silent; the warning and "
+                        "the escalation went to people off shift. She rang again at 08:40, upset.")
+     .apologise(d(k - 1, "09:45"), "sam", "I have called Lucy myself as well.")
+     .sweep(d(k - 1, "09:50"), "sam").own(d(k - 1, "09:55"), "sam")
+     .remedy(d(k - 1, "10:00"), "sam", "visit", "Sam visits the studio to explain what went wrong and what changes",
+             delivered=d(k - 2, "11:00"))
+     .make_right(d(k - 2, "15:00"), "sam")
+     .follow_up(d(k - 3, "09:30"), "sam", "Lucy appreciated the visit and the explanation.")
+     .settle(d(k - 3, "09:40"), "sam", rating=4, comment="Thank you for coming over to explain.")
+     .review(d(k - 3, "10:00"), "sam", summary="An evening callback reached the on-duty phone, which was silent.",
+             factors="The on-duty phone rang once; the escalation went to the lead, who was off shift.",
+             whys=["Why was Lucy not called? The person on duty did not see the request.",
+                   "Why not? The on-duty phone was on silent.",
+                   "Why did the escalation not help? It went to the lead, who was off shift.",
+                   "Why to the lead? The chain did not know about the rota.",
+                   "Why? The escalation chain was set up before the duty rota."],
+             root_cause="Out-of-hours escalations followed office-hours roles instead of the duty rota.",
+             done=d(k - 4, "09:30"))
+     .suggest(d(k - 4, "15:30"), "chloe", "Read the callback number back to the caller at the end of every evening call.")
+     .action(d(k - 4, "16:10"), "sam", "Out-of-hours escalations go to the person on duty, then the backup on the rota",
+             owner="sam", done=d(k - 6, "12:00"), approved=(d(k - 6, "14:00"), "helen"))
+     .learn(d(k - 6, "14:30"), "sam"))
+    call.state(d(k - 3, "09:45"), State.CLOSED, by="sam")
+
+
+def story_004(demo: Demo, t: Timeline) -> None:
+    """Story 004: an urgent order placed on a Friday, misfiled into Pending and found on Monday. Made right with
+    a gift card and a personal delivery; reviewed with five whys; a corrective action that became a guard rule."""
+    d, s = t.day, demo.story
+    fri = t.weekday_from(14, 4)
+    mon = fri - 1  # the next working day
+    order = (s(d(fri, "15:10"), "thames", "Batteries for the warehouse handheld scanners, deliver first thing Monday",
+               contact="Craig Hollis", team="field", kind="order", channel="phone", urgency="high",
+               need_by=d(mon, "08:00"), body="Six spare batteries; the night shift's are failing.")
+             .assign(d(fri, "15:15"), "ravi", by="megan")
+             .state(d(fri, "15:20"), State.PENDING, "Filed with the orders waiting for stock.", by="ravi")
+             .chase(d(mon, "08:50"), "phone", "Craig rang: the batteries never came; the night shift scanned by hand.",
+                    by="megan")
+             .state(d(mon, "10:15"), State.DISPATCHED, "Megan is driving them over herself.", by="megan"))
+    (Case(demo, d(mon, "09:10"), "megan", "Urgent order misfiled into Pending over the weekend", story=order,
+                 severity=Severity.MAJOR, detected_by="customer", category="Order delayed",
+                 process_step="Order filing", impact_value="240.00", currency="GBP",
+                 what_happened="Craig ordered six scanner batteries on Friday for first thing Monday. The order was "
+                               "filed in Pending with the orders waiting for stock; nobody looked there until he rang.")
+            .apologise(d(mon, "09:25"), "megan", "Megan is bringing the batteries over herself this morning.")
+            .sweep(d(mon, "09:28"), "megan").own(d(mon, "09:30"), "megan")
+            .remedy(d(mon, "09:40"), "megan", "expedite", "Megan drives the batteries over herself this morning",
+                    delivered=d(mon, "11:30"))
+            .remedy(d(mon, "09:45"), "megan", "gift", "A gift card for the night shift, with a handwritten apology "
+                                                      "from Helen", amount="50.00", delivered=d(mon, "11:40"))
+            .make_right(d(mon, "12:00"), "megan")
+            .follow_up(d(mon - 1, "10:00"), "megan", "Called Sandra: delighted with Megan's visit; the gift card "
+                                                     "went to the night shift.")
+            .review(d(mon - 1, "14:00"), "megan", summary="An urgent Friday order sat in Pending all weekend.",
+                    factors="Pending held both orders waiting for stock and orders waiting for nothing; the at-risk "
+                            "warning reached Ravi on the road and Megan after she had left.",
+                    whys=["Why late? The order sat in Pending over the weekend.",
+                          "Why Pending? It was filed with the orders waiting for stock.",
+                          "Why there? The batteries were thought to be out of stock; they were not.",
+                          "Why did nobody notice? Nothing looked at pending orders against their need-by times.",
+                          "Why not? We worked from folders, not from need-by dates."],
+                    root_cause="Pending orders were never checked against their need-by times.",
+                    done=d(mon - 2, "11:00"))
+            .action(d(mon - 2, "11:10"), "megan", "No order within its lead time sits in Pending: a standing guard rule",
+                    owner="megan", done=d(mon - 2, "11:15"), approved=(d(mon - 2, "11:30"), "helen"),
+                    guard=("No order within its lead time sits pending", {"lead_hours": 4}))
+            .suggest(d(mon - 2, "12:00"), "ravi", "Print each order's need-by time on the delivery round sheet.",
+                     promoted=(d(mon - 2, "14:00"), "megan", "ravi"))
+            .learn(d(mon - 3, "15:00"), "megan"))
+    (order.state(d(mon - 1, "10:05"), State.RESOLVED, "Delivered by Megan on Monday; Sandra is happy.", by="megan")
+     .state(d(mon - 1, "10:10"), State.CLOSED, by="megan"))
+
+
+def story_002(demo: Demo, t: Timeline) -> None:
+    """Story 002: the wrong paper stock sent to Inkwell's press for 25 jobs. Owned (apology, sweep); the reprint
+    done; a credit of twice the loss waits for Helen's approval."""
+    d = t.day
+    (Case(demo, d(2, "15:20"), "dan", "Wrong paper stock sent to Inkwell's press for 25 jobs", account="inkwell",
+          severity=Severity.MAJOR, detected_by="customer", category="Wrong data sent", process_step="Partner hand-off",
+          ticket_kind="incident", channel="phone", impact_value="480.00", currency="GBP",
+          what_happened="The job export we set up for Inkwell's web shop mapped the paper stock to last year's codes: "
+                        "25 jobs went to press on the wrong paper and had to be reprinted.")
+     .apologise(d(2, "15:45"), "dan", "We have fixed the export and are checking every job sent since Monday.")
+     .sweep(d(2, "16:10"), "dan", affected="")
+     .own(d(2, "16:15"), "dan")
+     .remedy(d(2, "16:20"), "dan", "redo", "Re-send the 25 jobs with the right stock codes, each one checked",
+             delivered=d(1, "10:30"))
+     .remedy(d(2, "16:30"), "dan", "credit", "Credit of twice the reprint cost, as Helen offered Gary on the phone",
+             amount="960.00"))
+
+
+def today(demo: Demo, t: Timeline) -> None:
+    """Recorded today from a premier client's complaint: open, the apology due within the next hour."""
+    Case(demo, t.ago(200), "sam", "Carver Lowe's scanner failed for the third time this month",
+         story="Third scanner failure this month: not good enough", severity=Severity.MAJOR,
+         detected_by="customer", category="Work not finished on first visit", process_step="Field repair",
+         what_happened="Martin's scanner has been repaired twice this month and failed again this morning.")
+
+
+def review_and_audit(demo: Demo, t: Timeline) -> None:
+    """Last week's failure review with its notes and decisions, and the monthly queue audit: one run done
+    (a finding became an action), the next one due."""
+    d, a = t.day, demo.agents
+    held = d(1, "16:00")
+    monday = week_monday(held, t.zone)
+    demo.plan.add(held, lambda: weekly_review_note(monday, now=held, actor=a["helen"], notes=(
+        "Story 004 closed out: the guard rule on pending orders is live and has already caught the St Aidan's "
+        "headphones. Inkwell's paper stock: Helen will decide the double credit. Callbacks are still the "
+        "largest category; the on-duty escalation change is being watched.")))
+    demo.plan.add(held, lambda: decision_record(monday, text="Review every partner export against the live data "
+                                                "before it is sent", owner=a["dan"], now=held,
+                                                due_at=held + timedelta(days=14), actor=a["helen"]))
+    demo.plan.add(held, lambda: decision_record(monday, text="Callbacks are always promises, never notes: "
+                                                "remind the team at Monday's stand-up", owner=a["sam"], now=held,
+                                                actor=a["helen"]))
+    first = d(23, "09:00")
+    items = ["No request in any queue is older than its target", "Every open promise has an owner",
+             "Every pending order has a need-by date", "Every complaint had a first reply within 4 hours"]
+    demo.plan.add(d(24, "16:00"), lambda: audit_template_add(
+        name="Monthly queue audit", items=items, owner=a["sam"], every_days=30, first_due_at=first,
+        now=d(24, "16:00"), actor=a["helen"]))
+    demo.plan.add(first, lambda: audits_open(first))
+    done = d(22, "11:00")
+    demo.plan.add(done, lambda: audit_run_record(
+        AuditRun.objects.select_related("template").filter(template__name="Monthly queue audit").latest("due_at"),
+        [ItemResult(item, passed=item != items[2],
+                    note="Two toner orders were pending with no need-by date." if item == items[2] else "")
+         for item in items], now=done, actor=a["sam"]))
+    second = first + timedelta(days=30)
+    if second < demo.now:
+        demo.plan.add(second, lambda: audits_open(second))
