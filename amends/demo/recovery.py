@@ -211,16 +211,17 @@ class Case:
                                                     actor=self.demo.agents[approver]))
         return self
 
-    def suggest(self, at: datetime, by: str, text: str, promoted: tuple[datetime, str, str] | None = None) -> Case:
-        """A member of staff's suggestion; a lead makes it a preventive action (owner), when given."""
+    def suggest(self, at: datetime, by: str, text: str,
+                promoted: tuple[datetime, str, str, str] | None = None) -> Case:
+        """A member of staff's suggestion; a lead makes it a preventive action (lead, owner, title), when given."""
         def add():
             suggestion_add(self.failure(), author=self.demo.agents[by], text=text, now=at)
         self._then(at, add)
         if promoted is not None:
-            when, lead, owner = promoted
+            when, lead, owner, title = promoted
             self._later(when, lambda: suggestion_promote(
                 Suggestion.objects.select_related("failure").filter(failure_id=self.pk, text=text).get(),
-                owner=self.demo.agents[owner], now=when, actor=self.demo.agents[lead]))
+                owner=self.demo.agents[owner], now=when, actor=self.demo.agents[lead], title=title))
         return self
 
     def learn(self, at: datetime, by: str) -> Case:
@@ -311,7 +312,8 @@ def background(demo: Demo, t: Timeline) -> None:
           account="pemberton", category="Wrong data sent", process_step="Partner hand-off", ticket_kind="question",
           channel="email", detected_by="customer", impact_value="180.00", currency="GBP")
      .apologise(d(33, "11:30"), "priya").sweep(d(33, "11:35"), "priya").own(d(33, "11:40"), "priya")
-     .remedy(d(33, "11:50"), "priya", "credit", "Credit for the reprint of the window cards", amount="180.00",
+     .remedy(d(33, "11:50"), "priya", "credit", "Credit for the reprint of the window cards, and half again for the trouble",
+             amount="270.00",
              delivered=d(33, "15:00"))
      .make_right(d(32, "09:30"), "priya")
      .follow_up(d(32, "14:00"), "priya", "Neil has the new cards up.").settle(d(32, "14:10"), "priya", rating=4)
@@ -414,7 +416,7 @@ def story_004(demo: Demo, t: Timeline) -> None:
              .state(d(mon, "10:15"), State.DISPATCHED, "Megan is driving them over herself.", by="megan"))
     (Case(demo, d(mon, "09:10"), "megan", "Urgent order misfiled into Pending over the weekend", story=order,
                  severity=Severity.MAJOR, detected_by="customer", category="Order delayed",
-                 process_step="Order filing", impact_value="240.00", currency="GBP",
+                 process_step="Order filing", impact_value="240.00", currency="GBP", occurred_at=d(fri, "15:20"),
                  what_happened="Craig ordered six scanner batteries on Friday for first thing Monday. The order was "
                                "filed in Pending with the orders waiting for stock; nobody looked there until he rang.")
             .apologise(d(mon, "09:25"), "megan", "Megan is bringing the batteries over herself this morning.")
@@ -436,11 +438,11 @@ def story_004(demo: Demo, t: Timeline) -> None:
                           "Why not? We worked from folders, not from need-by dates."],
                     root_cause="Pending orders were never checked against their need-by times.",
                     done=d(mon - 2, "11:00"))
-            .action(d(mon - 2, "11:10"), "megan", "No order within its lead time sits in Pending: a standing guard rule",
+            .action(d(mon - 2, "11:10"), "megan", "Check pending orders against their need-by times, all the time",
                     owner="megan", done=d(mon - 2, "11:15"), approved=(d(mon - 2, "11:30"), "helen"),
                     guard=("No order within its lead time sits pending", {"lead_hours": 4}))
             .suggest(d(mon - 2, "12:00"), "ravi", "Print each order's need-by time on the delivery round sheet.",
-                     promoted=(d(mon - 2, "14:00"), "megan", "ravi"))
+                     promoted=(d(mon - 2, "14:00"), "megan", "ravi", "Need-by times on the delivery round sheet"))
             .learn(d(mon - 3, "15:00"), "megan"))
     (order.state(d(mon - 1, "10:05"), State.RESOLVED, "Delivered by Megan on Monday; Sandra is happy.", by="megan")
      .state(d(mon - 1, "10:10"), State.CLOSED, by="megan"))
@@ -452,7 +454,7 @@ def story_002(demo: Demo, t: Timeline) -> None:
     d = t.day
     (Case(demo, d(2, "15:20"), "dan", "Wrong paper stock sent to Inkwell's press for 25 jobs", account="inkwell",
           severity=Severity.MAJOR, detected_by="customer", category="Wrong data sent", process_step="Partner hand-off",
-          ticket_kind="incident", channel="phone", impact_value="480.00", currency="GBP",
+          ticket_kind="incident", channel="phone", impact_value="480.00", currency="GBP", occurred_at=d(3, "10:00"),
           what_happened="The job export we set up for Inkwell's web shop mapped the paper stock to last year's codes: "
                         "25 jobs went to press on the wrong paper and had to be reprinted.")
      .apologise(d(2, "15:45"), "dan", "We have fixed the export and are checking every job sent since Monday.")
@@ -460,7 +462,7 @@ def story_002(demo: Demo, t: Timeline) -> None:
      .own(d(2, "16:15"), "dan")
      .remedy(d(2, "16:20"), "dan", "redo", "Re-send the 25 jobs with the right stock codes, each one checked",
              delivered=d(1, "10:30"))
-     .remedy(d(2, "16:30"), "dan", "credit", "Credit of twice the reprint cost, as Helen offered Gary on the phone",
+     .remedy(d(2, "16:30"), "dan", "credit", "Credit on the next invoice: twice the cost of the reprints",
              amount="960.00"))
 
 
@@ -473,21 +475,36 @@ def today(demo: Demo, t: Timeline) -> None:
 
 
 def review_and_audit(demo: Demo, t: Timeline) -> None:
-    """Last week's failure review with its notes and decisions, and the monthly queue audit: one run done
-    (a finding became an action), the next one due."""
+    """This week's failure review (last week's when none was held yet) with its notes and decisions; a few
+    customers' survey answers; and the monthly queue audit: one run done (a finding became an action), the next
+    one due."""
     d, a = t.day, demo.agents
-    held = d(1, "16:00")
+    week = week_monday(demo.now, t.zone)
+    after = d(2, "16:40")  # the meeting talks about Inkwell's double credit, proposed on the day before the last
+    this_week = [at for at in (d(0, "16:00"), d(1, "16:00"), d(0, "09:30"))
+                 if after <= at < demo.now - timedelta(minutes=5) and week_monday(at, t.zone) == week]
+    held = this_week[0] if this_week else d(1, "16:00")
     monday = week_monday(held, t.zone)
     demo.plan.add(held, lambda: weekly_review_note(monday, now=held, actor=a["helen"], notes=(
-        "Story 004 closed out: the guard rule on pending orders is live and has already caught the St Aidan's "
-        "headphones. Inkwell's paper stock: Helen will decide the double credit. Callbacks are still the "
-        "largest category; the on-duty escalation change is being watched.")))
-    demo.plan.add(held, lambda: decision_record(monday, text="Review every partner export against the live data "
+        "Thames Valley's batteries, the order misfiled into Pending: made right with Megan's own delivery and a "
+        "gift card; the guard rule on pending orders is live and has already caught St Aidan's headphones.\n"
+        "Inkwell's wrong paper stock: owned and the jobs re-sent; Helen decides on the double credit this week.\n"
+        "Callbacks are still near the top of the Pareto: the out-of-hours escalation change is being watched "
+        "for 90 days, and Chloe's idea of reading the number back is taken up by everyone.")))
+    demo.plan.add(held, lambda: decision_record(monday, text="Check every partner export against the live data "
                                                 "before it is sent", owner=a["dan"], now=held,
                                                 due_at=held + timedelta(days=14), actor=a["helen"]))
     demo.plan.add(held, lambda: decision_record(monday, text="Callbacks are always promises, never notes: "
-                                                "remind the team at Monday's stand-up", owner=a["sam"], now=held,
+                                                "remind the team at the next stand-up", owner=a["sam"], now=held,
                                                 actor=a["helen"]))
+    for at, subject, rating, comment in (
+        (d(5, "15:00"), "Large-format plotter no longer shows up on the network", 5, "Quick and clear, thanks."),
+        (d(4, "09:00"), "Give a new starter access to the Conveyancing shared mailbox", 4, ""),
+        (d(2, "09:00"), "Monitoring: nightly backup failed on CL-FS01", 5, "We didn't even notice: great."),
+        (d(2, "10:00"), "Monitoring: NV-DC01 drive C: is 95% full", 3, "Fine, but nobody told us until 9."),
+    ):
+        demo.plan.add(at, lambda at=at, subject=subject, rating=rating, comment=comment: survey_answer(
+            Ticket.objects.get(subject=subject), rating=rating, comment=comment, now=at))
     first = d(23, "09:00")
     items = ["No request in any queue is older than its target", "Every open promise has an owner",
              "Every pending order has a need-by date", "Every complaint had a first reply within 4 hours"]
