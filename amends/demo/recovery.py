@@ -264,8 +264,8 @@ def verified(demo: Demo, t: Timeline) -> None:
      .remedy(d(78, "11:00"), "sam", "visit", "Priya on site to run a full restore test with Sophie",
              delivered=d(77, "14:00"))
      .make_right(d(77, "16:00"), "sam")
-     .follow_up(d(76, "10:00"), "sam", "Called Sophie: the restore test reassured the partners.")
-     .settle(d(76, "10:10"), "sam", rating=4, comment="You owned it and fixed it properly.")
+     .follow_up(d(77, "16:30"), "sam", "Called Sophie: the restore test reassured the partners.")
+     .settle(d(77, "16:40"), "sam", rating=4, comment="You owned it and fixed it properly.")
      .review(d(76, "11:00"), "sam", summary="Backups failed for nine nights; nobody saw the alerts.",
              factors="The alert went to a shared mailbox nobody reads; no request was opened for a failed backup.",
              whys=["Why was the backup nine days old? The job failed every night.",
@@ -283,21 +283,9 @@ def verified(demo: Demo, t: Timeline) -> None:
 def background(demo: Demo, t: Timeline) -> None:
     """The ordinary run of failures over thirteen weeks: what the reports' charts are drawn from."""
     d = t.day
-    (Case(demo, d(60, "11:20"), "sam", "Callback about the booking system not returned until the next day",
-          account="greenway", category="Callback missed", process_step="Callback handling", ticket_kind="callback",
-          channel="phone", detected_by="customer")
-     .apologise(d(60, "11:45"), "sam").sweep(d(60, "11:50"), "sam").own(d(60, "11:55"), "sam")
-     .remedy(d(60, "12:00"), "sam", "apology_letter", "A letter of apology from Helen", delivered=d(59, "10:00"))
-     .make_right(d(59, "10:30"), "sam")
-     .follow_up(d(59, "16:00"), "sam", "Jo was fine.").settle(d(59, "16:10"), "sam", rating=4)
-     .review(d(58, "11:00"), "sam", summary="A callback was logged on a busy morning and not given a time.",
-             factors="The callback was typed as a note, not as a promise.",
-             whys=["Why was there no call? Nobody owned the callback."],
-             root_cause="Callbacks written as notes have no owner or due time.", done=d(58, "11:30"))
-     .learn(d(57, "10:10"), "sam"))
     (Case(demo, d(50, "09:40"), "megan", "Printer toner for the school office delivered two days late",
           account="aidans", category="Order delayed", process_step="Order intake", ticket_kind="order",
-          channel="web", detected_by="customer", impact_value="60.00", currency="GBP", team=demo.teams["field"])
+          channel="web", detected_by="customer", impact_value="60.00", currency="GBP")
      .apologise(d(50, "10:10"), "megan").sweep(d(50, "10:15"), "megan").own(d(50, "10:20"), "megan")
      .remedy(d(50, "10:25"), "megan", "credit", "Credit for the toner's delivery charge and the school's trouble",
              amount="60.00", delivered=d(50, "15:00"))
@@ -325,20 +313,20 @@ def background(demo: Demo, t: Timeline) -> None:
     (Case(demo, d(28, "15:00"), "sam", "Engineer visit moved without telling the practice",
           account="smile", category="Customer not told", process_step="Customer updates", ticket_kind="incident",
           channel="phone", detected_by="customer")
-     .apologise(d(28, "15:20"), "sam")
+     .apologise(d(28, "15:20"), "sam").sweep(d(28, "15:30"), "sam")
      .close(d(28, "15:40"), "sam", "Kerry had been told by phone; only the confirming email was missing, and "
                                     "she was not put out. Nothing to remedy.")
      .settle(d(28, "15:45"), "sam"))
-    # Greenway again within the year: a double deviation raises it to major and tells Helen. Made right; its
+    # Pemberton again within the year: a double deviation raises it to major and tells Helen. Made right; its
     # review is due.
-    (Case(demo, d(4, "10:00"), "priya", "New physio's mailbox set up a day after she started",
-          account="greenway", category="Order delayed", process_step="Order intake", ticket_kind="question",
+    (Case(demo, d(4, "10:00"), "priya", "New negotiator's mailbox set up a day after he started",
+          account="pemberton", category="Order delayed", process_step="Order intake", ticket_kind="question",
           channel="email", detected_by="customer", impact_value="90.00", currency="GBP")
      .apologise(d(4, "10:20"), "priya").sweep(d(4, "10:30"), "priya").own(d(4, "10:35"), "priya")
-     .remedy(d(4, "10:40"), "priya", "credit", "Credit for the day the new physio could not book patients",
+     .remedy(d(4, "10:40"), "priya", "credit", "Credit for the day the new negotiator could not take enquiries",
              amount="108.00", delivered=d(4, "14:00"))
      .make_right(d(3, "09:30"), "priya")
-     .follow_up(d(3, "15:00"), "priya", "Jo: all fine now, and thanks for the credit.")
+     .follow_up(d(3, "15:00"), "priya", "Aisha: all fine now, and thanks for the credit.")
      .settle(d(3, "15:10"), "priya", rating=4))
 
 
@@ -489,8 +477,9 @@ def review_and_audit(demo: Demo, t: Timeline) -> None:
         "Thames Valley's batteries, the order misfiled into Pending: made right with Megan's own delivery and a "
         "gift card; the guard rule on pending orders is live and has already caught St Aidan's headphones.\n"
         "Inkwell's wrong paper stock: owned and the jobs re-sent; Helen decides on the double credit this week.\n"
-        "Callbacks are still near the top of the Pareto: the out-of-hours escalation change is being watched "
-        "for 90 days, and Chloe's idea of reading the number back is taken up by everyone.")))
+        "Bramble & Oak's missed evening callback: the out-of-hours escalation change is being watched for 90 "
+        "days, and Chloe's idea of reading the number back is taken up by everyone.\n"
+        "Orders delayed lead the Pareto again: Megan to look at the order intake as a whole.")))
     demo.plan.add(held, lambda: decision_record(monday, text="Check every partner export against the live data "
                                                 "before it is sent", owner=a["dan"], now=held,
                                                 due_at=held + timedelta(days=14), actor=a["helen"]))
