@@ -462,6 +462,11 @@ def today(demo: Demo, t: Timeline) -> None:
          what_happened="Martin's scanner has been repaired twice this month and failed again this morning.")
 
 
+def _survey(at: datetime, subject: str, rating: int, comment: str) -> Callable[[], object]:
+    """A customer's survey answer on the request of that subject."""
+    return lambda: survey_answer(Ticket.objects.get(subject=subject), rating=rating, comment=comment, now=at)
+
+
 def review_and_audit(demo: Demo, t: Timeline) -> None:
     """This week's failure review (last week's when none was held yet) with its notes and decisions; a few
     customers' survey answers; and the monthly queue audit: one run done (a finding became an action), the next
@@ -492,8 +497,7 @@ def review_and_audit(demo: Demo, t: Timeline) -> None:
         (d(2, "09:00"), "Monitoring: nightly backup failed on CL-FS01", 5, "We didn't even notice: great."),
         (d(2, "10:00"), "Monitoring: NV-DC01 drive C: is 95% full", 3, "Fine, but nobody told us until 9."),
     ):
-        demo.plan.add(at, lambda at=at, subject=subject, rating=rating, comment=comment: survey_answer(
-            Ticket.objects.get(subject=subject), rating=rating, comment=comment, now=at))
+        demo.plan.add(at, _survey(at, subject, rating, comment))
     first = d(23, "09:00")
     items = ["No request in any queue is older than its target", "Every open promise has an owner",
              "Every pending order has a need-by date", "Every complaint had a first reply within 4 hours"]
