@@ -22,6 +22,7 @@ from amends.demo.company import (
     TZ,
 )
 from amends.demo.plan import Plan, Story
+from amends.demo.recovery import recovery
 from amends.demo.stories import history, today
 from amends.demo.timeline import Timeline
 from amends.desk.handover import absence_set
@@ -165,3 +166,4 @@ class Demo:
         self.plan.add(starts, lambda: self.plan.tick_lines.extend(tick(starts)))
         history(self, t)
         today(self, t)
+        recovery(self, t)

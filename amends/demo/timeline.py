@@ -16,7 +16,8 @@ from amends.policies.business_time import (
 
 class Timeline:
     """Instants relative to `now` on the office calendar: `ago(m)`/`ahead(m)` are business minutes
-    before/after now; `day(k, "10:15")` is a local time on the k-th working day before the last one."""
+    before/after now; `day(k, "10:15")` is a local time on the k-th working day before the last one
+    (any k: the list of working days grows back as far as a story reaches)."""
 
     def __init__(self, now: datetime, spec: CalendarSpec):
         self.now = now
@@ -24,7 +25,10 @@ class Timeline:
         self.zone = ZoneInfo(spec.tz)
         last = self.ago(1).astimezone(self.zone).date()
         self.workdays = [last]
-        while len(self.workdays) < 12:
+        self._reach(11)
+
+    def _reach(self, k: int) -> None:
+        while len(self.workdays) <= k:
             d = self.workdays[-1] - timedelta(days=1)
             while not self._working(d):
                 d -= timedelta(days=1)
@@ -40,7 +44,16 @@ class Timeline:
         return add_business_time(self.spec, self.now, timedelta(minutes=minutes))
 
     def day(self, k: int, hhmm: str) -> datetime:
+        self._reach(k)
         return datetime.combine(self.workdays[k], time.fromisoformat(hhmm), tzinfo=self.zone)
+
+    def weekday_from(self, k: int, weekday: int) -> int:
+        """The first working day at or before the k-th that falls on `weekday` (0 is Monday), as its k."""
+        while True:
+            self._reach(k)
+            if self.workdays[k].weekday() == weekday:
+                return k
+            k += 1
 
     def within_day(self, minutes: int) -> datetime:
         """An end instant with `minutes` of wall time before it inside one working day: now when today
