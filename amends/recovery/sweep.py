@@ -30,20 +30,21 @@ def sweep_list(failure: Failure, fa: FailureAccount, *, now: datetime) -> list[S
     nothing else outstanding is swept at once."""
     if fa.swept_at is not None or failure.sweep.filter(account_id=fa.account_id).exists():
         return []
-    affected = set(failure.tickets.values_list("ticket_id", flat=True))
+    # The failure's own requests (and their promises and actions) are the failure, not other work to check.
+    own = set(failure.tickets.values_list("ticket_id", flat=True)) | ({fa.ticket_id} if fa.ticket_id else set())
     items: list[SweepItem] = []
-    open_tickets = list(Ticket.objects.filter(account_id=fa.account_id, live=True).only("pk", "kind").order_by("pk"))
-    for ticket in open_tickets:
-        if ticket.pk in affected or ticket.pk == fa.ticket_id:
-            continue
+    others = [t for t in Ticket.objects.filter(account_id=fa.account_id, live=True).only("pk", "kind").order_by("pk")
+              if t.pk not in own]
+    for ticket in others:
         kind = SweepKind.ORDER if ticket.kind == Kind.ORDER else SweepKind.REQUEST
         items.append(SweepItem(failure=failure, account_id=fa.account_id, kind=kind, ticket_id=ticket.pk))
-    live_ids = [t.pk for t in open_tickets]
-    for promise in Promise.objects.filter(ticket_id__in=live_ids, live=True).exclude(kind=PromiseKind.APOLOGY).order_by("pk"):
+    other_ids = [t.pk for t in others]
+    for promise in Promise.objects.filter(ticket_id__in=other_ids, live=True).exclude(kind=PromiseKind.APOLOGY).order_by("pk"):
         items.append(SweepItem(failure=failure, account_id=fa.account_id, kind=SweepKind.PROMISE,
                                ticket_id=promise.ticket_id, promise=promise))
     outstanding = Q(state=ActionState.PLANNED) | Q(unsettled=True)
-    for action in CustomerAction.objects.filter(outstanding, ticket__account_id=fa.account_id).order_by("pk"):
+    for action in (CustomerAction.objects.filter(outstanding, ticket__account_id=fa.account_id)
+                   .exclude(ticket_id__in=own).order_by("pk")):
         items.append(SweepItem(failure=failure, account_id=fa.account_id, kind=SweepKind.ACTION,
                                ticket_id=action.ticket_id, action=action))
     if not items:
