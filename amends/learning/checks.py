@@ -18,6 +18,7 @@ from django.db.models import Q
 from amends.core.events import event_new, events_record
 from amends.core.models import Notification
 from amends.core.notifications import notification_new
+from amends.core.timefmt import local
 from amends.learning.guards import guards_check
 from amends.learning.models import CheckState, CorrectiveAction
 from amends.learning.reviews import reviews_overdue_tell
@@ -70,7 +71,7 @@ def recurrence_record(action: CorrectiveAction, new: Failure, *, now: datetime) 
     action.due_at = action_due(old.severity if old else new.severity, now)
     action.save()
     text = (f"It happened again: failure F-{new.pk} \u201c{new.title}\u201d matches the signature of the action "
-            f"\u201c{action.title}\u201d; the action is reopened (due {action.due_at:%Y-%m-%d})")
+            f"\u201c{action.title}\u201d; the action is reopened (due {local(action.due_at):%Y-%m-%d})")
     events = [event_new(ticket=None, failure=new, kind="recurrence_found", now=now, message=text,
                         data={"action": action.pk})]
     if old is not None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_record
 from amends.core.models import ApiToken
+from amends.core.timefmt import local
 from amends.learning.models import ActionType, CheckState, CorrectiveAction, Suggestion
 from amends.people.models import Agent
 from amends.recovery.deadlines import action_due
@@ -88,7 +89,7 @@ def action_add(
             suggestion.action = action
             suggestion.save(update_fields=["action"])
         _event(action, "action_added", f"{action.get_type_display()} action \u201c{title}\u201d for {owner.name}, "
-               f"due {due:%Y-%m-%d}" + (" (from a suggestion)" if suggestion else ""), now=now, actor=actor,
+               f"due {local(due):%Y-%m-%d}" + (" (from a suggestion)" if suggestion else ""), now=now, actor=actor,
                token=token)
     return action
 
@@ -121,7 +122,7 @@ def action_done(
         action.done_at = now
         _start_watching(action)
         action.save(update_fields=["done_at", "check_state", "check_due_at"])
-        watching = (f"; watching for a recurrence until {action.check_due_at:%Y-%m-%d}" if action.check_due_at
+        watching = (f"; watching for a recurrence until {local(action.check_due_at):%Y-%m-%d}" if action.check_due_at
                     else "; it needs a lead's or manager's approval before its check starts")
         _event(action, "action_done", f"Action \u201c{action.title}\u201d done{watching}", now=now, actor=actor,
                token=token)

@@ -15,6 +15,7 @@ from amends.core.errors import Conflict, DomainError
 from amends.core.events import event_new, event_record, events_record
 from amends.core.models import ApiToken, Notification
 from amends.core.notifications import notification_new
+from amends.core.timefmt import when
 from amends.learning.models import Review
 from amends.people.models import Agent
 from amends.people.queries import calendar_spec
@@ -50,7 +51,7 @@ def review_open(
             failure=failure, due_at=review_due(failure.severity, _calendar(failure), failure.made_right_at or now)
         )
         event_record(ticket=None, failure=failure, kind="review_opened", now=now, actor=actor, token=token,
-                     message=f"Blameless review opened, due {review.due_at:%Y-%m-%d %H:%M}",
+                     message=f"Blameless review opened, due {when(review.due_at)}",
                      data={"review": review.pk})
         # The review's own reminder (reviews_overdue_tell) takes over from the failure's: one notice, not two.
         Failure.objects.filter(pk=failure.pk, state=FailureState.MADE_RIGHT).update(remind_at=None)
@@ -151,7 +152,7 @@ def reviews_overdue_tell(now: datetime, limit: int = 500) -> list[str]:
         for review in late:
             failure = review.failure
             text = (f"The review of failure F-{failure.pk} \u201c{failure.title}\u201d was due "
-                    f"{review.due_at:%Y-%m-%d %H:%M} and is not complete")
+                    f"{when(review.due_at)} and is not complete")
             lead = failure.team.lead if failure.team is not None else None
             told = {p.pk: p for p in (failure.owner, lead) if p is not None}
             notices += [notification_new(p, kind="review_overdue", message=text, now=now, failure=failure)

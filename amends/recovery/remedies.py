@@ -20,6 +20,7 @@ from amends.core.events import event_record
 from amends.core.models import ApiToken, Audience, Outbox
 from amends.core.notifications import staff_notify_many
 from amends.core.outbox import outbox_enqueue
+from amends.core.timefmt import when
 from amends.customers.models import Account
 from amends.desk.actions import action_complete, action_decide, notice_send
 from amends.desk.models import MONEY_KINDS, ActionKind, Promise, PromiseKind, PromiseState, Ticket
@@ -342,7 +343,7 @@ def remedy_deliver(remedy: Remedy, *, now: datetime, actor: Agent | None = None,
         told = f"; accounting's confirmation to {accounting.to}" if accounting else ""
         event_record(ticket=None, failure=failure, kind="remedy_delivered", now=now, actor=actor, token=token,
                      message=f"Delivered to {account.name}: {remedy_label(remedy)} (the customer's notice on "
-                     f"{ticket.reference}{told}; follow-up call by {follow_up.due_at:%Y-%m-%d %H:%M %Z})",
+                     f"{ticket.reference}{told}; follow-up call by {when(follow_up.due_at)})",
                      data={"remedy": remedy.pk, "action": action.pk, "accounting": accounting.pk if accounting else None,
                            "follow_up": follow_up.pk})
     return remedy
