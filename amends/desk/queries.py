@@ -73,6 +73,19 @@ class BoardTicket:
     live_promises: list[LivePromise] = field(default_factory=list)
 
 
+def deadline_name(t: BoardTicket) -> str:
+    """Which deadline `next_deadline_at` is (the earliest of them, as `rules.next_deadline` chose it): the first
+    live promise's kind, else assignment, need-by, resolution or follow-up; "" when none matches."""
+    due = t.next_deadline_at
+    if due is None:
+        return ""
+    if t.live_promises and t.live_promises[0].due_at == due:
+        return PROMISE_KINDS.get(t.live_promises[0].kind, t.live_promises[0].kind).lower()
+    named = (("assignment", t.assign_by if t.owner_id is None else None), ("need-by", t.need_by),
+             ("resolution", t.resolution_due), ("follow-up", t.followup_due))
+    return next((name for name, at in named if at == due), "")
+
+
 # BoardTicket's attributes and the columns they are read from (the live promises are read apart).
 BOARD_COLUMNS = {
     "id": "id", "subject": "subject", "urgency": "urgency", "owner_id": "owner_id",

@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from amends.desk.models import PromiseState, ticket_reference
-from amends.desk.queries import PROMISE_KINDS, AttentionItem, BoardTicket
+from amends.desk.queries import PROMISE_KINDS, AttentionItem, BoardTicket, deadline_name
 from amends.people.models import person_name
 from amends.web.templatetags.workspace import UNOWNED_BADGE, Times, reason_badge, state_badge, urgency_badge
 
@@ -54,6 +54,7 @@ class BoardRow(Row):
     css: str  # the row's colour: is-overdue, is-soon or ""
     countdown: SafeString
     deadline: str  # the next deadline's local time
+    deadline_name: str  # which deadline it is: "call back", "resolution", "need-by", …
     url: str
     reference: str
     subject: str
@@ -79,6 +80,7 @@ def board_rows(items: list[AttentionItem], times: Times) -> list[BoardRow]:
             css="is-overdue" if item.overdue else times.countdown_class(due),
             countdown=times.live_countdown(due),
             deadline=times.local_time(due),
+            deadline_name=deadline_name(t),
             url=url(t.id),
             reference=ticket_reference(t.id),
             subject=t.subject,

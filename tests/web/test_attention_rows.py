@@ -32,3 +32,20 @@ def test_board_shows_the_fifty_most_pressing_and_more_on_asking(cast, client):
         assert "Till 59 offline" in page
         assert "60 requests" in page
         assert len(more.captured_queries) == len(first.captured_queries)
+
+
+def test_each_countdown_names_its_deadline(cast, client):
+    """The time left counts down to one deadline: the row says which (a call back, the assignment, the need-by
+    time, the resolution target)."""
+    cast.calendar.hours = {str(d): [["00:00", "24:00"]] for d in range(7)}
+    cast.calendar.save()
+    now = at("2026-03-06 09:30")
+    ticket_create(account=cast.globex, subject="Till offline", urgency="urgent", channel="phone",
+                  callback_within=timedelta(minutes=20), now=now)
+    ticket_create(account=cast.acme, subject="Toner for Monday", kind="order", need_by=now + timedelta(minutes=50),
+                  now=now)
+    client.force_login(cast.lena.user)
+    with time_machine.travel(at("2026-03-06 09:35"), tick=False):
+        page = client.get("/?scope=all").content.decode()
+    assert "Call back · 09:50" in page
+    assert "Need-by · 10:20" in page

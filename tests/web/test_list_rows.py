@@ -113,7 +113,7 @@ def test_times_across_the_clock_change_and_the_year():
 
 BOARD_ROW = """
         <tr class="is-overdue">
-          <td><span class="countdown is-overdue" data-due="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026 09:15">15 min overdue</span><div class="cell-sub">09:15</div></td>
+          <td><span class="countdown is-overdue" data-due="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026 09:15">15 min overdue</span><div class="cell-sub">Call back · 09:15</div></td>
           <td class="cell-title">
             <a href="/requests/{pk}/"><span class="ref">AM-{pk}</span> Call me back about &lt;X-rays&gt;</a>
             <div class="cell-sub">Acme Dental · Rob Acme</div>
