@@ -6,10 +6,12 @@ artifacts/screenshots/browser-<name>.png (gitignored; CI keeps them as test arte
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.cast import PASSWORD, Cast
@@ -43,7 +45,17 @@ def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
     the Content-Security-Policy reports that."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"browser-{name}.png"
-    page.screenshot(path=str(path), full_page=full_page, caret="initial")
+    try:
+        page.screenshot(path=str(path), full_page=full_page, caret="initial")
+    except PlaywrightError as error:
+        # A screenshot is for people to look at, not an assertion: Chromium under load sometimes answers a
+        # full-page capture with "Unable to capture screenshot". Try once more, then say so and go on.
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        try:
+            page.screenshot(path=str(path), full_page=full_page, caret="initial")
+        except PlaywrightError:
+            warnings.warn(f"screenshot {name} could not be captured: {error}", stacklevel=2)
     return path
 
 
