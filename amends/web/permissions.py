@@ -8,6 +8,7 @@ from typing import cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -20,7 +21,7 @@ NOT_STAFF = (
     "If you work on the support team, ask an administrator to add you as an agent."
 )
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page, or a streamed download
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -40,7 +41,7 @@ def agent_required(view: View) -> View:
     """Signed in and a member of staff; attaches `request.agent`. Anonymous -> login page; no Agent -> 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not request.user.is_authenticated:
             if getattr(request, "htmx", False):  # an htmx poll after the session ended: reload into the login page
                 return HttpResponseClientRedirect(redirect_to_login(request.get_full_path())["Location"])
@@ -64,7 +65,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def checked(request: AgentRequest, *args, **kwargs) -> HttpResponse:
+        def checked(request: AgentRequest, *args, **kwargs) -> HttpResponseBase:
             agent: Agent = request.agent
             if not role_allows(agent, *roles):
                 names = " or ".join(Role(r).label.lower() for r in roles)

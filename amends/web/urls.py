@@ -53,6 +53,7 @@ urlpatterns = [
     path("requests/<int:ticket_id>/actions/<int:action_id>/cancel/", actions.action_drop, name="action_cancel"),
     path("queues/", queues.queues, name="queues"),
     path("queues/assign/", queues.queues_assign, name="queues_assign"),
+    path("queues/export.csv", queues.queues_csv, name="queues_csv"),
     path("mine/", mine.mine, name="mine"),
     path("team/", team.team, name="team"),
     path("team/absences/new/", team.absence_new, name="absence_new"),
