@@ -35,7 +35,7 @@ from amends.desk.models import (
     CustomerAction,
     Ticket,
 )
-from amends.desk.reply_templates import PHRASES, language_of
+from amends.desk.reply_templates import ACTION_KINDS, PHRASES, language_of
 from amends.desk.services import ticket_lock
 from amends.people.models import Agent
 
@@ -188,8 +188,12 @@ def notice_send(
         named = list(CustomerAction.objects.filter(pk__in=[a.pk for a in actions], ticket_id=ticket.pk))
         if len(named) != len({a.pk for a in actions}):
             raise DomainError("an action named is not on this request", field="actions", status=404)
-        listed = "\n".join(f"- {a.label}" for a in named)
-        say = PHRASES[language_of(contact.language)]
+        language = language_of(contact.language)
+        kinds = ACTION_KINDS.get(language, {})
+        listed = "\n".join(
+            f"- {kinds.get(a.kind, a.get_kind_display())}: {a.description}" + (f" ({a.money})" if a.money else "")
+            for a in named)
+        say = PHRASES[language]
         body = f"{text}\n\n{say['actions_header'].format(reference=ticket.reference)}\n{listed}"
         if letter:
             body = f"{say['greeting'].format(name=contact.name)}\n\n{body}\n\n{say['unexpected']}"

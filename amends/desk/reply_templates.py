@@ -122,6 +122,15 @@ _MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."),
 }
+# A customer-affecting action's kind, as a notice lists it (English: the kinds' own labels).
+ACTION_KINDS: dict[str, dict[str, str]] = {
+    "de": {
+        "ship": "Versand", "replace": "Ersatz", "charge": "Berechnung", "credit": "Gutschrift",
+        "refund": "Erstattung", "visit": "Besuch", "cancel": "Stornierung", "gift": "Geschenk",
+        "redo": "Neu ausgeführt", "expedite": "Vorrang", "letter": "Entschuldigungsschreiben",
+    },
+}
+
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "owner": "{owner} is looking after it.",

@@ -283,5 +283,5 @@ def test_the_customers_notice_is_in_their_language_and_names_their_request_not_o
     assert f"Es tut uns noch einmal leid, dass wir Sie bei {ticket.reference} (The posters show the wrong code)" \
         in notice.body
     assert "erledigen wir die Arbeit noch einmal. Es entstehen Ihnen keine Kosten." in notice.body
-    assert f"Was wir zu Ihrer Anfrage {ticket.reference} tun:" in notice.body
+    assert f"Was wir zu Ihrer Anfrage {ticket.reference} tun:\n- Neu ausgeführt: Neudruck der Plakate" in notice.body
     assert "Wir machen es wieder gut" in notice.subject and failure.title not in notice.subject + notice.body
