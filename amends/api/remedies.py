@@ -50,6 +50,7 @@ from amends.recovery.remedies import (
     remedy_decline,
     remedy_deliver,
     remedy_get,
+    remedy_messages_retry,
     remedy_propose,
     remedy_ticket,
 )
@@ -165,6 +166,19 @@ def remedies_deliver(request: TokenRequest, remedy_id: int, payload: RemedyDeliv
     if ticket is not None:  # delivering emails the customer: as a reply on that request would
         permit(may_reply(acting(request), owner_id=ticket.owner_id, team_id=ticket.team_id), REPLY_RULE)
     remedy_deliver(remedy, text=payload.text, now=wall_now(), actor=actor(request), token=request.auth)
+    return _fresh(remedy)
+
+
+@router.post("/remedies/{remedy_id}/resend", response={200: RemedyOut, **WRITE_ERRORS},
+             summary="Send a delivered remedy's failed messages again")
+def remedies_resend(request: TokenRequest, remedy_id: int):
+    """Accounting's confirmation and the customer's notice, when they gave up after their retries (409 when
+    none did); a message already sent is never sent twice."""
+    remedy = remedy_get(lookups.check_id(remedy_id, "remedy"))
+    ticket = remedy_ticket(remedy)
+    if ticket is not None:  # it emails the customer again: as a reply on that request would
+        permit(may_reply(acting(request), owner_id=ticket.owner_id, team_id=ticket.team_id), REPLY_RULE)
+    remedy_messages_retry(remedy, now=wall_now(), actor=actor(request), token=request.auth)
     return _fresh(remedy)
 
 

@@ -19,11 +19,19 @@ from amends.core.errors import Conflict, DomainError, NotFound
 from amends.core.events import event_record
 from amends.core.models import ApiToken, Audience, Outbox
 from amends.core.notifications import staff_notify_many
-from amends.core.outbox import outbox_enqueue
+from amends.core.outbox import outbox_enqueue, outbox_retry
 from amends.core.timefmt import when
 from amends.customers.models import Account
 from amends.desk.actions import action_complete, action_decide, notice_send
-from amends.desk.models import MONEY_KINDS, ActionKind, Promise, PromiseKind, PromiseState, Ticket
+from amends.desk.models import (
+    MONEY_KINDS,
+    ActionKind,
+    ActionNotice,
+    Promise,
+    PromiseKind,
+    PromiseState,
+    Ticket,
+)
 from amends.desk.promises import promise_make
 from amends.desk.reply_templates import PHRASES, language_of
 from amends.desk.services import ticket_lock
@@ -223,6 +231,32 @@ def remedy_decline(remedy: Remedy, *, reason: str, now: datetime, actor: Agent |
             staff_notify_many([remedy.proposed_by], kind="remedy_declined", now=now, failure=remedy.failure,
                               message=f"{remedy.failure.reference}: {remedy_label(remedy)} was declined: {reason}")
     return remedy
+
+
+def remedy_messages_retry(
+    remedy: Remedy, *, now: datetime, actor: Agent | None = None, token: ApiToken | None = None,
+) -> int:
+    """Send again, at once, a delivered remedy's messages that gave up: accounting's confirmation, and the
+    customer's notice while the customer has not been told. Only unsent rows are made due again (one sent is
+    never sent twice); the retry is written on the failure's timeline. Returns how many will be sent."""
+    with transaction.atomic():
+        remedy = _remedy_lock(remedy)
+        if remedy.state != RemedyState.DELIVERED:
+            raise Conflict("only a delivered remedy has messages to send again", field="remedy")
+        accounting = Outbox.objects.filter(pk__in=[remedy.accounting_id] if remedy.accounting_id else [],
+                                           failed_at__isnull=False, sent_at__isnull=True)
+        notices = Outbox.objects.filter(
+            pk__in=ActionNotice.objects.filter(action_id=remedy.action_id).values("outbox_id"),
+            failed_at__isnull=False, sent_at__isnull=True)
+        ids = [*accounting.values_list("pk", flat=True), *notices.values_list("pk", flat=True)]
+        if not ids:
+            raise Conflict("no message of this remedy has failed: nothing to send again", field="remedy")
+        retried = outbox_retry(ids, now)
+        event_record(ticket=None, failure=remedy.failure, kind="remedy_messages_retried", now=now, actor=actor,
+                     token=token, message=f"Sending again for {_account_name(remedy)}: {remedy_label(remedy)} "
+                     f"({retried} message{'s' if retried != 1 else ''} that had failed)",
+                     data={"remedy": remedy.pk, "outbox": ids})
+    return retried
 
 
 def remedy_cancel(remedy: Remedy, *, reason: str, now: datetime, actor: Agent | None = None,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("remedies/<int:remedy_id>/decline/", remedies.remedy_no, name="remedy_decline"),
     path("remedies/<int:remedy_id>/cancel/", remedies.remedy_drop, name="remedy_cancel"),
     path("remedies/<int:remedy_id>/deliver/", remedies.remedy_give, name="remedy_deliver"),
+    path("remedies/<int:remedy_id>/resend/", remedies.remedy_resend, name="remedy_resend"),
     path("accounts/<int:account_id>/credit/", remedies.credit_ledger, name="credit_ledger"),
     path("accounts/<int:account_id>/credit/use/", remedies.credit_spend, name="credit_use"),
 ]

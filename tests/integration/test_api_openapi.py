@@ -170,6 +170,7 @@ def test_paths(schema):
         "POST /api/v1/remedies/{remedy_id}/cancel",
         "POST /api/v1/remedies/{remedy_id}/decline",
         "POST /api/v1/remedies/{remedy_id}/deliver",
+        "POST /api/v1/remedies/{remedy_id}/resend",
         "POST /api/v1/remedy-policies",
         "POST /api/v1/replays/guard",
         "POST /api/v1/replays/policy",

@@ -187,6 +187,15 @@ def _propose(w, amount: str | None = None, kind: str = "credit") -> int:
     return remedy.pk
 
 
+def _books_failed(w) -> int:
+    """A delivered credit whose confirmation to accounting gave up after its retries."""
+    from amends.recovery.remedies import remedy_deliver
+
+    remedy = remedy_deliver(Remedy.objects.get(pk=_propose(w, "100.00")), now=FRIDAY)
+    Outbox.objects.filter(pk=remedy.accounting_id).update(failed_at=FRIDAY, last_error="550 no such mailbox")
+    return remedy.pk
+
+
 REMEDY_ENDPOINTS = {
     "propose remedy": lambda w: (f"/failures/{w['failure'].pk}/remedies",
                                  {"account": w["cast"].acme.pk, "kind": "visit", "description": "Manager visits"}),
@@ -194,6 +203,7 @@ REMEDY_ENDPOINTS = {
     "decline remedy": lambda w: (f"/remedies/{_awaiting(w)}/decline", {"reason": "too much"}),
     "cancel remedy": lambda w: (f"/remedies/{_propose(w, '100.00')}/cancel", {"reason": "not needed"}),
     "deliver remedy": lambda w: (f"/remedies/{_propose(w, '100.00')}/deliver", {}),
+    "resend remedy messages": lambda w: (f"/remedies/{_books_failed(w)}/resend", None),
     "use credit": lambda w: (f"/accounts/{w['cast'].acme.pk}/credit/use",
                              {"amount": "10.00", "currency": "GBP", "memo": "Invoice 7"}),
     "set remedy policy": lambda w: ("/remedy-policies", {"severity": "minor", "ceiling_pct": 190}),
@@ -285,3 +295,22 @@ def test_the_customers_notice_is_in_their_language_and_names_their_request_not_o
     assert "erledigen wir die Arbeit noch einmal. Es entstehen Ihnen keine Kosten." in notice.body
     assert f"Was wir zu Ihrer Anfrage {ticket.reference} tun:\n- Neu ausgeführt: Neudruck der Plakate" in notice.body
     assert "Wir machen es wieder gut" in notice.subject and failure.title not in notice.subject + notice.body
+
+
+def test_a_confirmation_that_gave_up_is_sent_again_once_and_only_unsent_messages(cast, failure, settings):
+    settings.AMENDS_ACCOUNTING_EMAIL = "books@amends.test"
+    alice = _as(cast.alice)
+    remedy_id = _books_failed({"cast": cast, "failure": failure})
+    books = Outbox.objects.get(to="books@amends.test")
+    listed = alice.get(f"/failures/{failure.pk}/remedies").json()
+    assert listed["outstanding"] and listed["items"][0]["accounting_sent_at"] is None
+    resent = alice.post(f"/remedies/{remedy_id}/resend", at=at("2026-03-06 11:00"))
+    assert resent.status_code == 200, resent.content
+    books.refresh_from_db()
+    assert books.failed_at is None and books.next_attempt_at == at("2026-03-06 11:00")
+    assert Event.objects.filter(failure=failure, kind="remedy_messages_retried").count() == 1
+    error_of(alice.post(f"/remedies/{remedy_id}/resend"), 409, field="remedy")  # nothing failed now
+    outbox_deliver_due(at("2026-03-06 11:01"))
+    assert alice.get(f"/failures/{failure.pk}/remedies").json()["outstanding"] == []
+    assert [m.to for m in mail.outbox].count(["books@amends.test"]) == 1
+    error_of(alice.post(f"/remedies/{_propose({'cast': cast, 'failure': failure}, kind='visit')}/resend"), 409)

@@ -197,3 +197,16 @@ def test_the_board_with_every_section_takes_a_fixed_number_of_queries(cast, cloc
     # sections: 7 (a manager: remedies to approve, 8)
     assert _count(cast.marcus, path, HTTP_HX_REQUEST="true") == partial
     assert Decimal("650.00") in Remedy.objects.values_list("amount", flat=True)
+
+
+def test_send_again_from_the_board_makes_both_failed_messages_due_and_the_section_empties(cast, clock):
+    failure = failure_for(cast, NOW - timedelta(days=1))
+    remedy = delivered_and_failed(failure, cast.acme, cast.alice, NOW)
+    lena = client_for(cast.lena)
+    board = lena.get("/").content.decode()
+    assert SECTIONS["messages"] in board and f"/remedies/{remedy.pk}/resend/" in board
+    response = lena.post(f"/remedies/{remedy.pk}/resend/")
+    assert response.status_code == 302, response.content[:300]
+    assert "Sending again: 2 messages that had failed." in lena.get(response["Location"]).content.decode()
+    assert not Outbox.objects.filter(failed_at__isnull=False, sent_at__isnull=True).exists()
+    assert SECTIONS["messages"] not in lena.get("/").content.decode()

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
@@ -37,6 +38,7 @@ from amends.recovery.remedies import (
     remedy_cancel,
     remedy_decline,
     remedy_deliver,
+    remedy_messages_retry,
     remedy_propose,
     remedy_ticket,
 )
@@ -231,6 +233,20 @@ def remedy_give(request: AgentRequest, remedy_id: int) -> HttpResponse:
         return f"Delivered: the customer's notice{sent}; the follow-up call is promised."
 
     return _remedy_step(request, remedy_id, DeliverForm(request.POST), perform)
+
+
+@require_POST
+@agent_required
+def remedy_resend(request: AgentRequest, remedy_id: int) -> HttpResponse:
+    def perform(remedy: Remedy, form: forms.Form, now: datetime) -> str:
+        ticket = remedy_ticket(remedy)
+        if ticket is not None:  # it emails the customer again: as a reply on that request would
+            permit(may_reply(Acting.of_agent(request.agent), owner_id=ticket.owner_id, team_id=ticket.team_id),
+                   REPLY_RULE)
+        n = remedy_messages_retry(remedy, now=now, actor=request.agent)
+        return f"Sending again: {n} message{pluralize(n)} that had failed."
+
+    return _remedy_step(request, remedy_id, forms.Form(request.POST), perform)
 
 
 @role_required(Role.MANAGER)
