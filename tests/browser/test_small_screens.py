@@ -93,6 +93,20 @@ def test_every_staff_page_fits_a_phone(page: Page, desk: dict[str, str], sign_in
     assert not too_wide, too_wide
 
 
+def test_a_tablet_and_a_small_laptop_do_not_scroll_sideways(page: Page, desk: dict[str, str], sign_in):
+    sign_in("lena")
+    too_wide = {}
+    for width in (768, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name in ("needs attention", "queues", "a request", "a failure", "team", "email in", "review"):
+            page.goto(desk[name])
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            if page_width(page) > width:
+                too_wide[(width, name)] = (page_width(page), widest(page))
+        shot(page, f"width-{width}-review")
+    assert not too_wide, too_wide
+
+
 def test_the_navigation_collapses_behind_a_menu_button(page: Page, desk: dict[str, str], sign_in):
     page.set_viewport_size(PHONE)
     sign_in("lena")
