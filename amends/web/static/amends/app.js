@@ -102,6 +102,7 @@
       setNavOpen(toggle.getAttribute("aria-expanded") !== "true");
       return;
     }
+    if (!event.target.closest(".nav")) setNavOpen(false);  // a tap outside the open menu folds it
     var opener = event.target.closest("[data-call-open]");
     if (opener && callDialog()) {
       event.preventDefault();
