@@ -72,7 +72,37 @@
     }
   });
 
+  /* ---- The navigation on a phone: a Menu button folds it away (the stylesheet shows it when .nav-open) ---- */
+  function navToggle() { return document.querySelector("[data-nav-toggle]"); }
+
+  function setNavOpen(open) {
+    var toggle = navToggle();
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    var topbar = toggle.closest(".topbar");
+    if (topbar) topbar.classList.toggle("nav-open", open);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var toggle = navToggle();
+    if (event.key === " " && toggle && event.target === toggle) {  // a role="button" link answers Space too
+      event.preventDefault();
+      setNavOpen(toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    if (event.key !== "Escape" || !toggle || toggle.getAttribute("aria-expanded") !== "true") return;
+    setNavOpen(false);
+    toggle.focus();
+  });
+
   document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (toggle) {
+      event.preventDefault();
+      setNavOpen(toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    if (!event.target.closest(".nav")) setNavOpen(false);  // a tap outside the open menu folds it
     var opener = event.target.closest("[data-call-open]");
     if (opener && callDialog()) {
       event.preventDefault();
