@@ -142,7 +142,7 @@ def test_absence_moves_work_to_the_backup(page: Page, open_cast: Cast, sign_in):
     page.goto("/team/")
     alice_row = page.get_by_role("row", name=re.compile("^Alice Agent"))
     expect(alice_row).to_contain_text("In")
-    alice_row.get_by_role("link", name="Set an absence for Alice Agent").click()
+    alice_row.get_by_role("link", name="Set absence for Alice Agent").click()
 
     expect(page.get_by_role("heading", name="Set an absence for Alice Agent")).to_be_visible()
     back = timezone.localtime(timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)

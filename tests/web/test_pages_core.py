@@ -87,7 +87,7 @@ def test_base_template_has_nav_shortcut_and_unread_count(cast, clock):
     for href in ('href="/"', 'href="/mine/"', 'href="/queues/"', 'href="/team/"', 'href="/notifications/"'):
         assert href in html
     assert "<kbd>c</kbd>" in html
-    assert 'aria-label="2 unread"' in html
+    assert 'nav-count">2<span class="sr-only"> unread</span>' in html
     assert "htmx" in html and "amends/app.css" in html
 
 

@@ -245,8 +245,11 @@
         link.appendChild(document.createTextNode(" "));
         link.appendChild(badge);
       }
-      badge.textContent = String(n);
-      badge.setAttribute("aria-label", n + " unread");
+      /* The number, then words for screen readers (as the server renders it): "3 unread". */
+      var words = document.createElement("span");
+      words.className = "sr-only";
+      words.textContent = " unread";
+      badge.replaceChildren(document.createTextNode(String(n)), words);
     } else if (badge) {
       badge.remove();
     }
