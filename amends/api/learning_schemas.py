@@ -107,12 +107,15 @@ RuleMinutes = Annotated[StrictInt, Field(ge=0, le=10080), BeforeValidator(whole)
 _NULL = {"type": "null"}
 # Each kind takes its own limit: lead hours for pending orders, minutes for the others (at least 1, except the
 # grace of an unowned promise, which may be 0).
-_LIMIT_OF_KIND = cast(JsonDict, {"oneOf": [
-    {"required": ["kind"], "properties": {"kind": {"enum": ["order_pending"]}, "minutes": _NULL}},
+_ORDER_LIMIT = {"properties": {"kind": {"enum": ["order_pending"]}, "minutes": _NULL}}
+_OTHER_LIMITS = [
     {"required": ["kind"], "properties": {"kind": {"enum": ["unowned", "complaint_unanswered"]}, "lead_hours": _NULL,
                                           "minutes": {"anyOf": [{"type": "integer", "minimum": 1}, _NULL]}}},
     {"required": ["kind"], "properties": {"kind": {"enum": ["promise_unowned"]}, "lead_hours": _NULL}},
-]})
+]
+_LIMIT_OF_KIND = cast(JsonDict, {"oneOf": [{"required": ["kind"], **_ORDER_LIMIT}, *_OTHER_LIMITS]})
+# A replay's kind may be left out (a pending-order rule): the first branch then holds alone.
+_REPLAY_LIMIT_OF_KIND = cast(JsonDict, {"oneOf": [_ORDER_LIMIT, *_OTHER_LIMITS]})
 
 
 class GuardLimitIn(In):
@@ -191,6 +194,8 @@ class PolicyReplayIn(In):
 
 class GuardReplayIn(GuardLimitIn):
     """Any kind of rule; a limit left out takes the kind's default."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_REPLAY_LIMIT_OF_KIND)
 
     kind: GuardKind = GuardKind.ORDER_PENDING_NEAR_NEED_BY
     team: Id | None = None

@@ -100,9 +100,25 @@ def _whole(value: Any, field: str) -> int:
         number = int(str(value).strip())
     except ValueError:
         raise DomainError("give a number", field=field) from None
-    if not 0 <= number < 2**31:  # beyond any id: refused here, not by the database
+    if not 0 <= number < 2**31:  # beyond any id or day: refused here, not by the database
         raise DomainError("no such number here", field=field)
     return number
+
+
+def _unknown(message: str, field: str) -> DomainError:
+    """A reference in the body to something that is not there: 404, naming the field (as the API's lookups)."""
+    return DomainError(message, field=field, code="unknown_reference", status=404)
+
+
+def _ref(value: Any, field: str, what: str) -> int:
+    """An id in the proposal: not a number is 422; a number no row can have is not found (404), as an unknown
+    id is."""
+    try:
+        return _whole(value, field)
+    except DomainError as exc:
+        if exc.message != "no such number here":
+            raise
+        raise _unknown(f"no {what} {value}", field) from None
 
 
 def _minutes(t: time, *, end: bool = False) -> int:
@@ -118,15 +134,15 @@ def rota_proposal(team: Team, *, add: Sequence[Mapping[str, Any]], remove: Itera
     current = {s.pk: s for s in RotaShift.objects.filter(team=team).select_related("agent__user")}
     removing: list[RotaShift] = []
     for i, value in enumerate(remove):
-        pk = _whole(value, f"remove.{i}")
+        pk = _ref(value, f"remove.{i}", "shift")
         if pk not in current:
-            raise DomainError(f"shift {pk} is not on {team.name}'s rota", field=f"remove.{i}")
+            raise _unknown(f"shift {pk} is not on {team.name}'s rota", f"remove.{i}")
         if current[pk] not in removing:
             removing.append(current[pk])
     if not add and not removing:
         raise DomainError("propose at least one shift to add or to remove", field="add")
     rows = [(i, _whole(item.get("weekday"), f"add.{i}.weekday"), _clock(item.get("starts"), f"add.{i}.starts"),
-             _clock(item.get("ends"), f"add.{i}.ends", end=True), _whole(item.get("agent"), f"add.{i}.agent"))
+             _clock(item.get("ends"), f"add.{i}.ends", end=True), _ref(item.get("agent"), f"add.{i}.agent", "agent"))
             for i, item in enumerate(add)]
     agents = {a.pk: a for a in Agent.objects.filter(pk__in=[r[4] for r in rows]).select_related("user")}
     kept = [(s.weekday, _minutes(s.starts), _minutes(s.ends, end=True), f"{s.agent.name}'s shift")
@@ -139,7 +155,9 @@ def rota_proposal(team: Team, *, add: Sequence[Mapping[str, Any]], remove: Itera
             raise DomainError("the shift must end after it starts; past midnight, add two shifts",
                               field=f"add.{i}.ends")
         agent = agents.get(agent_id)
-        if agent is None or agent.team_id != team.pk:
+        if agent is None:
+            raise _unknown(f"no agent {agent_id}", f"add.{i}.agent")
+        if agent.team_id != team.pk:
             raise DomainError(f"choose a member of {team.name}", field=f"add.{i}.agent")
         if not agent.user.is_active:
             raise DomainError(f"{agent.name}'s account is disabled, so they cannot be on duty", field=f"add.{i}.agent")

@@ -147,4 +147,4 @@ def test_the_api_replays_for_anyone_and_adopts_for_whoever_may_change_the_rota(c
              field="add.0.weekday")
     error_of(alice.post("/replays/rota", {**body, "add": [{**body["add"][0], "ends": "25:00"}]}), 422,
              field="add.0.ends")
-    error_of(alice.post("/replays/rota", {"team": cast.team.pk, "remove": [987654]}), 422, field="remove.0")
+    error_of(alice.post("/replays/rota", {"team": cast.team.pk, "remove": [987654]}), 404, field="remove.0")
