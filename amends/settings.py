@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = env.list("AMENDS_CSRF_TRUSTED_ORIGINS", default=[])
 AMENDS_BASE_URL = env.str("AMENDS_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "amends.core.admin_site.AmendsAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

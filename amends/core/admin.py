@@ -15,17 +15,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
-from amends.core.models import ApiToken, Delivery, Event, IdempotencyKey, Notification, Outbox
+from amends.core.models import ApiToken, Delivery, Event, Notification, Outbox
 from amends.core.outbox import outbox_retry
 from amends.core.tokens import token_revoke
 
 if TYPE_CHECKING:
     from amends.people.models import Agent
-
-admin.site.site_header = "Amends admin"
-admin.site.site_title = "Amends admin"
-admin.site.index_title = "Settings and records"
-admin.site.enable_nav_sidebar = False  # the changelists need the width more than a second menu
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -172,12 +167,3 @@ class ApiTokenAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{token.name}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"Revoked {token.name}; integrations using it are refused from now on.")
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "token", "key", "status_code"]
-    list_select_related = ["token"]
-    search_fields = ["key"]
-    show_full_result_count = False
-    ordering = ["-id"]  # the primary key index: newest first without sorting the table

@@ -560,3 +560,32 @@ def test_email_retry_action(cast, clock, superuser_client, model):
     assert response.status_code == 200 and "will be retried" in text(response)
     message.refresh_from_db()
     assert message.failed_at is None and message.next_attempt_at == NOW
+
+
+def test_the_admin_is_for_superusers_only(cast, clock):
+    """A lead, a manager or an admin who is not a superuser is sent to the admin's sign-in, which says they
+    may not use it; they work in the workspace. A superuser gets in."""
+    from amends.people.models import Role
+
+    cast.lena.role = Role.ADMIN
+    cast.lena.save(update_fields=["role"])
+    client = Client()
+    client.force_login(cast.lena.user)
+    for url in ("/admin/", "/admin/people/team/", f"/admin/people/team/{cast.team.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
+    page = text(client.get("/admin/login/?next=/admin/"))
+    assert "not authorized to access this page" in page
+    User.objects.filter(pk=cast.lena.user.pk).update(is_superuser=True)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_does_not_list_the_machinerys_own_tables(cast, clock, superuser_client):
+    index = text(superuser_client.get("/admin/"))
+    for shown in ("Policies", "Teams", "Business calendars", "Events", "Api tokens"):
+        assert shown in index, shown
+    for hidden in ("Idempotency keys", "Task results", "Schedules", "Access attempts", "Access logs",
+                   "Access failures", "TOTP devices", "Groups"):
+        assert hidden not in index, hidden
+    assert superuser_client.get("/admin/core/idempotencykey/").status_code == 404
+    assert superuser_client.get("/admin/watchdog/schedule/").status_code == 404
