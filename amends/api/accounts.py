@@ -23,8 +23,10 @@ from amends.api.setup_schemas import (
     ContactDetail,
     ContactFilters,
     ContactList,
+    ContactMerge,
 )
 from amends.core.clock import wall_now
+from amends.customers.merge import contact_merge
 from amends.customers.models import Account, Contact
 from amends.customers.services import account_change, account_create, contact_change, contact_create
 
@@ -120,3 +122,16 @@ def contact_patch(request: TokenRequest, contact_id: int, payload: ContactChange
     contact = contact_change(lookups.contact_at(contact_id), payload.model_dump(exclude_unset=True), now=wall_now(),
                              actor=actor(request), token=request.auth)
     return contact_detail(contact)
+
+
+@router.post("/contacts/{contact_id}/merge", response={200: ContactDetail, **WRITE_ERRORS},
+             summary="Merge a duplicate into a contact")
+def contact_merge_post(request: TokenRequest, contact_id: int, payload: ContactMerge):
+    """The same person entered twice: `duplicate`'s requests, messages and portal sign-in move to this contact,
+    its blank email or phone is filled from the duplicate, and the duplicate is removed (one event says what
+    moved). Only contacts of the same account (422 otherwise). Admin tokens only."""
+    setup_permitted(request)
+    into = lookups.contact_at(contact_id)
+    merged = contact_merge(lookups.contact_named(payload.duplicate, "duplicate"), into, now=wall_now(),
+                           actor=actor(request), token=request.auth)
+    return contact_detail(merged.contact)

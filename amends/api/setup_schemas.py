@@ -244,6 +244,11 @@ class ContactChange(In):
     language: Language = Field(None)  # type: ignore[assignment]
 
 
+class ContactMerge(In):
+    duplicate: Id = Field(description="The contact of the same account that is the same person: its requests, "
+                                      "messages and portal sign-in move to this contact, and it is removed.")
+
+
 class Page(Schema):
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)

@@ -86,7 +86,7 @@ def staff_pages(made: dict[str, Any], cast: Cast) -> list[str]:
         f"/accounts/{cast.acme.pk}/credit/", "/review/", "/review/reports/", "/audits/",
         f"/audits/runs/{made['audit'].pk}/", "/guards/", "/replay/", "/team/", "/team/absences/new/",
         f"/team/{cast.team.pk}/rota/", "/notifications/", "/mail/", f"/mail/{made['mail'].pk}/", "/mail/templates/",
-        "/account/",
+        "/account/", "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",
     ]
 
 

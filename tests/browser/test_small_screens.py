@@ -60,7 +60,8 @@ def desk(open_cast: Cast, settings, tmp_path) -> dict[str, str]:
         "failures": "/failures/", "a failure": f"/failures/{failure.pk}/", "review": "/review/",
         "reports": "/review/reports/", "team": "/team/", "rota": f"/team/{cast.team.pk}/rota/",
         "notifications": "/notifications/", "email in": "/mail/", "an email": f"/mail/{message.pk}/",
-        "my account": "/account/",
+        "my account": "/account/", "customers": "/customers/", "an account": f"/customers/{cast.acme.pk}/",
+        "a contact": f"/contacts/{cast.acme_ceo.pk}/",
     }
 
 

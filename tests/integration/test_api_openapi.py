@@ -143,6 +143,7 @@ def test_paths(schema):
         "POST /api/v1/calendars/{calendar_id}/closures",
         "POST /api/v1/chains",
         "POST /api/v1/contacts",
+        "POST /api/v1/contacts/{contact_id}/merge",
         "POST /api/v1/corrective-actions/{action_id}/approve",
         "POST /api/v1/corrective-actions/{action_id}/done",
         "POST /api/v1/failure-categories",

@@ -117,7 +117,7 @@ def _breaks_a_rule_between_fields(case) -> bool:
     chosen country (without one: of the cast calendar's, GB), a shift or span that ends after it
     starts and is not over, an agent who is not their own backup, a report period that starts before it ends,
     a remedy policy's percentages in order, a rota change's shifts that fit the team's rota and each other
-    (and name at least one change)."""
+    (and name at least one change), a duplicate contact that is another contact of the same account."""
     query = case.query if isinstance(case.query, dict) else {}
     start, end = query.get("start"), query.get("end")  # the report period: it must start before it ends
     if isinstance(start, str) and start > (end if isinstance(end, str) else FRIDAY.date().isoformat()):
@@ -147,6 +147,8 @@ def _breaks_a_rule_between_fields(case) -> bool:
         return True
     if case.path.endswith(("/replays/rota", "/replays/rota/adopt")) and (body.get("add") or not body.get("remove")):
         return True  # shifts that overlap each other or the team's rota, or name someone outside the team
+    if case.path.endswith("/contacts/{contact_id}/merge"):
+        return True  # the duplicate must be another contact of the contact's account
     agent_id = (case.path_parameters or {}).get("agent_id")
     return agent_id is not None and body.get("backup") == agent_id
 

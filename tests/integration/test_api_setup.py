@@ -214,6 +214,24 @@ def test_accounts_and_contacts(cast, admin):
     error_of(admin.patch(f"/contacts/{pk}", {"email": "not an address"}), 422, field="email")
 
 
+def test_a_duplicate_contact_is_merged(cast, admin):
+    twin = admin.post("/contacts", {"account": cast.acme.pk, "name": "R. Acme", "phone": "+44 7700 900123"}).json()
+    merged = admin.post(f"/contacts/{twin['id']}/merge", {"duplicate": cast.acme_ceo.pk})
+    assert merged.status_code == 200, merged.content
+    body = merged.json()
+    assert (body["id"], body["email"], body["phone"]) == (twin["id"], "rob@acme.test", "+44 7700 900123")
+    assert not Contact.objects.filter(pk=cast.acme_ceo.pk).exists()
+    event = _one_event("contacts_merged")
+    assert event.data["merged"] == cast.acme_ceo.pk and event.data["filled"] == ["email"]
+
+    error_of(admin.post(f"/contacts/{twin['id']}/merge", {"duplicate": cast.globex_buyer.pk}), 422, field="duplicate")
+    error_of(admin.post(f"/contacts/{twin['id']}/merge", {"duplicate": twin["id"]}), 422, field="duplicate")
+    error_of(admin.post(f"/contacts/{twin['id']}/merge", {"duplicate": 4242}), 404, field="duplicate",
+             code="unknown_reference")
+    error_of(admin.post("/contacts/4242/merge", {"duplicate": twin["id"]}), 404)
+    error_of(admin.post(f"/contacts/{twin['id']}/merge", {}), 422, field="duplicate")
+
+
 def test_a_create_with_an_idempotency_key_happens_once(cast, admin):
     body = {"name": "Umbrella", "team": cast.team.pk}
     headers = {"Idempotency-Key": "account-umbrella-1"}
@@ -287,8 +305,9 @@ def setup_world(cast):
 
     ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
     closure = Closure.objects.create(calendar=cast.calendar, day=date(2026, 12, 24), reason="Christmas Eve")
+    twin = Contact.objects.create(account=cast.acme, name="Rob (typed on a call)", created_at=T0)
     return {"cast": cast, "ada": ada, "closure": closure, "chain": EscalationChain.objects.get(team=cast.team),
-            "policy": Policy.objects.get(tier="standard", urgency="low")}
+            "policy": Policy.objects.get(tier="standard", urgency="low"), "twin": twin}
 
 
 # Every set-up write endpoint: (method, path, body).
@@ -313,6 +332,7 @@ SETUP_ENDPOINTS = {
     "change account": lambda w: ("patch", f"/accounts/{w['cast'].acme.pk}", {"tier": "premier"}),
     "create contact": lambda w: ("post", "/contacts", {"account": w["cast"].acme.pk, "name": "Milton"}),
     "change contact": lambda w: ("patch", f"/contacts/{w['cast'].acme_ceo.pk}", {"phone": "+44 20 0000 0000"}),
+    "merge contacts": lambda w: ("post", f"/contacts/{w['cast'].acme_ceo.pk}/merge", {"duplicate": w["twin"].pk}),
 }
 # What the admin's call answers: a conflict where the world already holds one (the policy and chain exist).
 CONFLICTS = {"create policy", "create chain"}
