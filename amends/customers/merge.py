@@ -49,7 +49,7 @@ def contact_merge(
         raise DomainError("choose a different contact to merge: a contact cannot be merged into itself",
                           field="duplicate")
     with transaction.atomic():
-        locked = {c.pk: c for c in Contact.objects.select_for_update().select_related("account")
+        locked = {c.pk: c for c in Contact.objects.select_for_update(of=("self",)).select_related("account")
                   .filter(pk__in=[duplicate.pk, into.pk])}
         if len(locked) != 2:
             raise NotFound("that contact is no longer there (merged or removed a moment ago)", field="duplicate")
