@@ -4,7 +4,6 @@ recurrence rate, the remedy ratio, and satisfaction after recovery against overa
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from amends.core.errors import DomainError
+from amends.core.stats import Spread, median, spread
 from amends.feedback.models import SurveyAnswer
 from amends.learning.models import CheckState, CorrectiveAction
 from amends.recovery.models import Failure, FailureAccount, FailureState, FailureTicket, Remedy, RemedyState
@@ -22,20 +22,6 @@ from amends.recovery.models import Failure, FailureAccount, FailureState, Failur
 RECURRENCE_WINDOW = timedelta(days=90)
 DEFAULT_WEEKS = 13
 RATIO_BANDS = ((0, 100, "under 100%"), (100, 150, "100–150%"), (150, 200, "150–200%"), (200, None, "200% or more"))
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """The nearest-rank percentile: the smallest value with at least `pct`% of the values at or below it
-    (always one of the values). None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(math.ceil(pct / 100 * len(ordered)), 1)
-    return ordered[rank - 1]
-
-
-def median(values: Sequence[float]) -> float | None:
-    return statistics.median(values) if values else None
 
 
 @dataclass(frozen=True)
@@ -55,19 +41,6 @@ def pareto(names: Sequence[str]) -> list[ParetoRow]:
         running += count
         rows.append(ParetoRow(name, count, 100 * count / total, 100 * running / total))
     return rows
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Durations in hours: how many, the median and the 90th percentile."""
-
-    count: int
-    median: float | None
-    p90: float | None
-
-
-def spread(hours: Sequence[float]) -> Spread:
-    return Spread(len(hours), median(hours), percentile(hours, 90))
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from amends.web.views import audits, reports, review
+from amends.web.views import audits, desk_reports, reports, review
 
 urlpatterns = [
     path("review/", review.review_week, name="review"),
     path("review/reports/", reports.reports_page, name="reports"),
+    path("review/desk/", desk_reports.desk_reports_page, name="desk_reports"),
+    path("review/desk.csv", desk_reports.desk_reports_csv, name="desk_reports_csv"),
     path("review/<str:week>/", review.review_week, name="review_week"),
     path("review/<str:week>/notes/", review.review_notes, name="review_notes"),
     path("review/<str:week>/decisions/", review.review_decision, name="review_decision"),

@@ -83,7 +83,7 @@ def staff_pages(made: dict[str, Any], cast: Cast) -> list[str]:
         "/", "/mine/", "/queues/", "/queues/?state=unowned", f"/requests/{made['call'].pk}/",
         f"/requests/{made['mine'].pk}/", "/failures/", "/failures/new/", f"/failures/{failure.pk}/",
         f"/failures/{failure.pk}/remedies/", f"/failures/{made['again'].pk}/learning/",
-        f"/accounts/{cast.acme.pk}/credit/", "/review/", "/review/reports/", "/audits/",
+        f"/accounts/{cast.acme.pk}/credit/", "/review/", "/review/reports/", "/review/desk/", "/audits/",
         f"/audits/runs/{made['audit'].pk}/", "/guards/", "/replay/", "/team/", "/team/absences/new/",
         f"/team/{cast.team.pk}/rota/", "/notifications/", "/mail/", f"/mail/{made['mail'].pk}/", "/mail/templates/",
         "/account/", "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",

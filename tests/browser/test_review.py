@@ -49,7 +49,7 @@ def test_a_lead_reads_the_pack_records_a_decision_and_downloads_the_pdf(page: Pa
     download.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
 
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Recovery reports").click()
     expect(page.get_by_role("heading", name="Recovery reports", level=1)).to_be_visible()
     pareto = page.get_by_role("region", name="Failures by category (Pareto)")
     expect(pareto.get_by_role("row", name="Order misfiled 1 100% 100%")).to_be_visible()

@@ -58,7 +58,7 @@ def desk(open_cast: Cast, settings, tmp_path) -> dict[str, str]:
     return {
         "needs attention": "/", "my work": "/mine/", "queues": "/queues/", "a request": f"/requests/{call.pk}/",
         "failures": "/failures/", "a failure": f"/failures/{failure.pk}/", "review": "/review/",
-        "reports": "/review/reports/", "team": "/team/", "rota": f"/team/{cast.team.pk}/rota/",
+        "reports": "/review/reports/", "desk reports": "/review/desk/", "team": "/team/", "rota": f"/team/{cast.team.pk}/rota/",
         "notifications": "/notifications/", "email in": "/mail/", "an email": f"/mail/{message.pk}/",
         "my account": "/account/", "customers": "/customers/", "an account": f"/customers/{cast.acme.pk}/",
         "a contact": f"/contacts/{cast.acme_ceo.pk}/",

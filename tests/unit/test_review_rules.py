@@ -10,16 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from amends.core.errors import DomainError
+from amends.core.stats import median, percentile, spread
 from amends.learning.charts import bar_chart
-from amends.learning.reports import (
-    median,
-    pareto,
-    percentile,
-    period_parse,
-    ratio_bands,
-    satisfaction,
-    spread,
-)
+from amends.learning.reports import pareto, period_parse, ratio_bands, satisfaction
 from amends.learning.weeks import week_bounds, week_monday, week_parse
 
 LONDON = ZoneInfo("Europe/London")
