@@ -194,3 +194,20 @@ def test_every_portal_page(page: Page, open_cast: Cast, settings, tmp_path):
         page.goto(path)
         check(page, f"{path} (signed in)", found)
     report(found)
+
+
+def test_every_staff_page_on_a_phone(page: Page, open_cast: Cast, sign_in, settings, tmp_path):
+    """At 390 px tables that do not fit scroll inside their box: each such box can be reached and scrolled by
+    keyboard, and names what it holds."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    made = busy_desk(open_cast)
+    page.set_viewport_size({"width": 390, "height": 844})
+    found: dict[str, list[str]] = {}
+    sign_in("lena")
+    for path in staff_pages(made, open_cast):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        check(page, f"{path} (lead, 390 px)", found)
+    page.get_by_role("button", name="Menu").click()
+    check(page, "the navigation open (390 px)", found)
+    report(found)
