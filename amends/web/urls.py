@@ -97,4 +97,5 @@ urlpatterns = [
     path("", include("amends.web.remedy_urls")),
     path("", include("amends.web.learning_urls")),
     path("", include("amends.web.review_urls")),
+    path("", include("amends.web.settings_urls")),
 ]

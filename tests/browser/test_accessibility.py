@@ -86,7 +86,7 @@ def staff_pages(made: dict[str, Any], cast: Cast) -> list[str]:
         f"/accounts/{cast.acme.pk}/credit/", "/review/", "/review/reports/", "/review/desk/", "/audits/",
         f"/audits/runs/{made['audit'].pk}/", "/guards/", "/replay/", "/team/", "/team/absences/new/",
         f"/team/{cast.team.pk}/rota/", "/notifications/", "/mail/", f"/mail/{made['mail'].pk}/", "/mail/templates/",
-        "/account/", "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",
+        "/account/", "/settings/", "/settings/policies/", "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",
     ]
 
 
@@ -176,6 +176,10 @@ def test_every_staff_page_as_a_lead_and_as_an_agent(page: Page, open_cast: Cast,
     page.goto("/webhooks/")
     expect(page.get_by_role("button", name=re.compile("^New secret for "))).to_be_visible()
     check(page, "/webhooks/ (admin)", found)
+    page.goto("/settings/policies/")
+    page.get_by_role("link", name="Change Standard / Normal").click()
+    expect(page.get_by_role("heading", name="Standard / Normal", level=1)).to_be_visible()
+    check(page, "a policy's targets (admin)", found)
     report(found)
 
 

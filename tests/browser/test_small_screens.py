@@ -61,7 +61,7 @@ def desk(open_cast: Cast, settings, tmp_path) -> dict[str, str]:
         "reports": "/review/reports/", "desk reports": "/review/desk/", "team": "/team/", "rota": f"/team/{cast.team.pk}/rota/",
         "notifications": "/notifications/", "email in": "/mail/", "an email": f"/mail/{message.pk}/",
         "my account": "/account/", "customers": "/customers/", "an account": f"/customers/{cast.acme.pk}/",
-        "a contact": f"/contacts/{cast.acme_ceo.pk}/",
+        "a contact": f"/contacts/{cast.acme_ceo.pk}/", "settings": "/settings/", "response targets": "/settings/policies/",
     }
 
 

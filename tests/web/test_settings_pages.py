@@ -1,0 +1,61 @@
+"""Settings in the workspace: the hub for leads, the response targets every lead reads, and an admin's change
+of a policy, made through the same service and rule as the API, moving the next request's deadline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from amends.core.models import Event
+from amends.desk.intake import ticket_create
+from amends.people.models import Role
+from amends.policies.models import Policy
+from tests.cast import make_agent
+from tests.web.support import NOW, client_for
+
+
+def test_the_hub_and_the_targets_for_a_lead(cast, clock):
+    lena = client_for(cast.lena)
+    hub = lena.get("/settings/").content.decode()
+    assert "Response targets" in hub and "Duty rotas" in hub and f"/team/{cast.team.pk}/rota/" in hub
+    assert "/webhooks/" not in hub.split("<main", 1)[1]  # an admin's
+    page = lena.get("/settings/policies/").content.decode()
+    assert "Priority / Urgent" in page and "Only an admin may change set-up data" in page
+    assert "/settings/policies/" + str(Policy.objects.first().pk) not in page  # no Change buttons
+    policy = Policy.objects.get(tier="standard", urgency="normal")
+    refused = lena.post(f"/settings/policies/{policy.pk}/", {"assign_minutes": 5})
+    assert refused.status_code == 403 and "Try the change on the Replay page" in refused.content.decode()
+    assert client_for(cast.alice).get("/settings/").status_code == 403  # an agent's work is elsewhere
+
+
+def test_an_admin_changes_a_policy_and_the_next_request_follows_it(cast, clock):
+    ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    client = client_for(ada)
+    policy = Policy.objects.get(tier="standard", urgency="normal")
+    page = client.get(f"/settings/policies/{policy.pk}/").content.decode()
+    assert f'value="{policy.first_response_minutes}"' in page
+    before = ticket_create(account=cast.globex, subject="Before", now=NOW, channel="email", kind="question")
+    form = {"assign_minutes": policy.assign_minutes, "first_response_minutes": 15,
+            "resolution_minutes": policy.resolution_minutes, "business_hours": "on",
+            "waiting_followup_minutes": policy.waiting_followup_minutes,
+            "order_lead_minutes": policy.order_lead_minutes, "out_of_hours": ""}
+    response = client.post(f"/settings/policies/{policy.pk}/", form, follow=True)
+    assert "Saved the targets of Standard / Normal" in response.content.decode()
+    event = Event.objects.get(kind="policy_changed")
+    assert event.actor == ada and event.data["changed"] == ["first_response_minutes"]
+    after = ticket_create(account=cast.globex, subject="After", now=NOW, channel="email", kind="question")
+    first = {t.subject: t.promises.get(kind="first_response").due_at for t in (before, after)}
+    assert first["After"] == NOW + timedelta(minutes=15) and first["Before"] > first["After"]
+
+
+def test_bad_targets_are_said_next_to_their_field(cast, clock):
+    ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    policy = Policy.objects.get(tier="standard", urgency="normal")
+    response = client_for(ada).post(f"/settings/policies/{policy.pk}/", {
+        "assign_minutes": "0", "first_response_minutes": "soon", "resolution_minutes": "",
+        "waiting_followup_minutes": 60, "order_lead_minutes": 60, "out_of_hours": "never"})
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "Give at least 1 minute." in body and "Give a whole number of minutes." in body
+    assert "Give the target in minutes." in body and "Select a valid choice" in body
+    assert not Event.objects.filter(kind="policy_changed").exists()
+    assert client_for(ada).get("/settings/policies/4242/").status_code == 404
