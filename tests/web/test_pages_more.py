@@ -63,7 +63,7 @@ def test_queue_counts_per_state_and_team(cast, clock):
     tickets = many_tickets(cast, 4)
     ticket_set_state(tickets[0], State.IN_PROGRESS, now=NOW, actor=cast.alice)
     ticket_set_state(tickets[1], State.WAITING_ON_CUSTOMER, now=NOW, actor=cast.alice)
-    ticket_set_state(tickets[2], State.RESOLVED, now=NOW, actor=cast.alice)  # closed: in no queue
+    ticket_set_state(tickets[2], State.RESOLVED, now=NOW, actor=cast.alice)  # closed: in the closed tab only
     saturday = at("2026-03-07 11:00")  # nobody works: intake leaves it unowned
     unowned = ticket_create(account=cast.acme, subject="Weekend leak", now=saturday)
     assert unowned.owner_id is None
@@ -74,7 +74,7 @@ def test_queue_counts_per_state_and_team(cast, clock):
     assert q.team == cast.team
     counts = {tab.key: tab.count for tab in q.state_tabs}
     assert counts == {"all": 4, "unowned": 1, "open": 1, "in_progress": 1, "pending": 0,
-                      "waiting_on_customer": 1, "dispatched": 0}
+                      "waiting_on_customer": 1, "dispatched": 0, "closed": None}  # closed: counted on its tab
     # Only the team on screen is counted (counting every team would read every open request).
     assert [(t.label, t.count) for t in q.team_tabs] == [("Support", 4), ("All teams", None)]
     everyone = client_for(cast.lena).get("/queues/?team=all").context["q"]

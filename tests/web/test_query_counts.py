@@ -23,11 +23,15 @@ PAGES = {
     # one for the failures with a step due; the recovery sections: remedy messages that failed (2), late
     # reviews (2), actions overdue or reopened, guard-rule hits, audits due (a manager: remedies to approve, 21)
     "/?scope=all": 20,
-    "/queues/": 10,
+    "/queues/": 11,  # 10, and the person's saved views
+    "/queues/?state=closed": 12,  # and the closed tab's own count
     "/mine/": 7,
     "/team/": 14,  # 12, one for who is locked out of sign-in, one for who uses two-factor
     "/notifications/": 6,
     "/calls/new/": 6,
+    "/customers/": 8,  # the accounts, their open requests, the saved views
+    "/review/desk/": 17,  # the report's, the teams for its form, the saved views
+    "/settings/policies/": 6,
 }
 
 

@@ -49,7 +49,7 @@ def test_the_admin_sees_endpoints_their_state_and_the_delivery_log(cast, ada, cl
     assert "HTTP 500" in html and "Retrying" in html and "when resumed" in html
     assert "Fri 6 Mar 09:31:00" in html  # the next attempt, a minute on (London time)
     assert live.secret not in html and paused.secret not in html  # secrets are never listed
-    assert 'href="/webhooks/"' in html  # in the navigation, for admins
+    assert 'href="/webhooks/"' in client_for(ada).get("/settings/").content.decode()  # in Settings, for admins
 
 
 @pytest.mark.parametrize("role", ["lead", "manager", "agent"])
@@ -64,6 +64,8 @@ def test_everyone_else_gets_a_403_and_changes_nothing(cast, clock, role):
     assert WebhookEndpoint.objects.get().secret == endpoint.secret and endpoint.state == "active"
     assert WebhookEndpoint.objects.count() == 1
     assert 'href="/webhooks/"' not in client.get("/").content.decode()
+    if role != "agent":
+        assert 'href="/webhooks/"' not in client.get("/settings/").content.decode()
 
 
 def test_signed_out_goes_to_the_login_page(db):

@@ -18,6 +18,7 @@ from amends.web.customer_pages import account_page_data, accounts_list, contact_
 from amends.web.forms import capfirst_sentence
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, role_allows, role_required
+from amends.web.saved_views import saved_views_of
 
 
 def _not_found(request: AgentRequest, what: str) -> HttpResponse:
@@ -32,7 +33,7 @@ def customers(request: AgentRequest) -> HttpResponse:
     except ValueError:
         page = 1
     listing = accounts_list(request.GET.get("q", ""), page)
-    return render(request, "web/customers.html", {"listing": listing})
+    return render(request, "web/customers.html", {"listing": listing, "saved_views": saved_views_of(request.agent)})
 
 
 @agent_required

@@ -21,6 +21,7 @@ from amends.web.csv_export import csv_response
 from amends.web.forms import capfirst_sentence
 from amends.web.http import AgentRequest
 from amends.web.permissions import role_required
+from amends.web.saved_views import saved_views_of
 
 DEFAULT_DAYS = 28
 
@@ -64,7 +65,8 @@ def desk_reports_page(request: AgentRequest) -> HttpResponse:
                "last_day": report.end - timedelta(microseconds=1),  # the period ends before `end`
                "targets": [("First response", report.first_response), ("Resolution", report.resolution)],
                "promise_tables": [("By kind", report.promises_by_kind), ("By owner", report.promises_by_owner)],
-               "teams": Team.objects.order_by("name").only("pk", "name"), "query": request.GET.urlencode()}
+               "teams": Team.objects.order_by("name").only("pk", "name"), "query": request.GET.urlencode(),
+               "saved_views": saved_views_of(request.agent)}
     return render(request, "web/desk_reports.html", context, status=422 if error else 200)
 
 

@@ -1,4 +1,5 @@
-"""Queues: open requests per team and per state, sortable, paginated, with counts; leads assign in bulk."""
+"""Queues: requests per team and per state, open ones and (in their own tab) resolved and closed ones, sortable,
+paginated, with counts; leads assign in bulk."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ from amends.web.htmx import render_page_or_partial
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, role_allows, role_required
 from amends.web.rows import QUEUE_COLUMNS, QueueRow, queue_rows_from
+from amends.web.saved_views import saved_views_of
 from amends.web.templatetags.workspace import Times
 
 PAGE_SIZE = 50
 ALL = "all"
 UNOWNED = "unowned"
+CLOSED = "closed"  # resolved or closed: every request ever taken in stays reachable here
 STATE_TABS: list[tuple[str, str]] = [
     (ALL, "All open"),
     (UNOWNED, "New & unowned"),
@@ -43,12 +46,14 @@ STATE_TABS: list[tuple[str, str]] = [
     (State.PENDING, "Pending"),
     (State.WAITING_ON_CUSTOMER, "Waiting on customer"),
     (State.DISPATCHED, "Dispatched"),
+    (CLOSED, "Resolved & closed"),
 ]
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "deadline": ("Deadline, soonest first", ("next_deadline_at", "id")),
     "-deadline": ("Deadline, latest first", ("-next_deadline_at", "-id")),
     "created": ("Newest first", ("-created_at", "-id")),
     "updated": ("Last updated", ("-updated_at", "-id")),
+    "closed": ("Recently closed", ("-closed_at", "-id")),
 }
 
 
@@ -107,8 +112,20 @@ def open_counts(team_id: int | None) -> tuple[dict[int, dict[str, int]], dict[in
     return per_state, unowned
 
 
+def sort_for(state: str, sort: str) -> str:
+    """The order asked for, when it fits the tab: closed requests have no deadline, open ones no closing time."""
+    sort = sort if sort in SORTS else "deadline"
+    if (state == CLOSED) != (sort == "closed"):
+        sort = "closed" if state == CLOSED else "deadline"
+    return sort
+
+
 def queue_tickets(team_id: int | None, state: str) -> QuerySet[Ticket]:
-    """The open requests of a team (or all) in one state tab, phrased for the open-ticket indexes."""
+    """The requests of a team (or all) in one state tab, phrased for the open-ticket indexes (the closed tab:
+    for `ticket_closed_team`)."""
+    if state == CLOSED:
+        closed = Ticket.objects.filter(live=False)
+        return closed if team_id is None else closed.filter(team_id=team_id)
     tickets = Ticket.objects.filter(OPEN_Q)
     if team_id is not None:
         tickets = open_for_team(tickets, team_id) if state in (ALL, UNOWNED) else tickets.filter(team_id=team_id)
@@ -143,18 +160,20 @@ def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int, no
         team = by_id.get(agent.team_id)
     team_key = str(team.pk) if team else ALL
     state = state if state in dict(STATE_TABS) else ALL
-    sort = sort if sort in SORTS else "deadline"
+    sort = sort_for(state, sort)
 
     team_id = team.pk if team else None
     per_state, unowned = open_counts(team_id)
 
-    def count(team_id: int | None, tab: str) -> int:
+    def count(team_id: int | None, tab: str) -> int | None:
+        if tab == CLOSED:  # counted on its own tab only: it holds every request the desk ever closed
+            return queue_tickets(team_id, CLOSED).count() if state == CLOSED else None
         ids = [team_id] if team_id is not None else list(set(per_state) | set(unowned))
         if tab == UNOWNED:
             return sum(unowned.get(i, 0) for i in ids)
         return sum(n for i in ids for s, n in per_state.get(i, {}).items() if tab == ALL or s == tab)
 
-    total = count(team_id, state)
+    total = count(team_id, state) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = queue_rows(team_id, state, sort, (page - 1) * PAGE_SIZE, now)
@@ -168,7 +187,8 @@ def queue_page(agent: Agent, team_key: str, state: str, sort: str, page: int, no
     result.state_tabs = [
         Tab(key, label, count(team_id, key), _url(team_key, key, sort), key == state) for key, label in STATE_TABS
     ]
-    result.sort_tabs = [Tab(key, label, 0, _url(team_key, state, key), key == sort) for key, (label, _) in SORTS.items()]
+    result.sort_tabs = [Tab(key, label, 0, _url(team_key, state, key), key == sort) for key, (label, _) in SORTS.items()
+                        if (key == "closed") == (state == CLOSED)]
     if page > 1:
         result.prev_url = _url(team_key, state, sort, page - 1)
     if page < pages:
@@ -215,7 +235,7 @@ def queues(request: AgentRequest) -> HttpResponse:
     )
     can_bulk = role_allows(me, Role.LEAD)
     context = {
-        "q": page, "now": now, "can_bulk": can_bulk,
+        "q": page, "now": now, "can_bulk": can_bulk, "saved_views": saved_views_of(me),
         "agent_groups": assignable_groups(me) if can_bulk and page.rows else [],
     }
     return render_page_or_partial(request, "web/queues.html", "web/_queue_table.html", context)
@@ -239,7 +259,7 @@ def queues_csv(request: AgentRequest) -> StreamingHttpResponse:
     if team is None and team_key != ALL:
         team = me.team
     state = state if state in dict(STATE_TABS) else ALL
-    order = SORTS.get(sort, SORTS["deadline"])[1]
+    order = SORTS[sort_for(state, sort)][1]
     rows = (queue_tickets(team.pk if team else None, state).order_by(*order)
             .values_list(*(column for _, column in CSV_COLUMNS)).iterator(chunk_size=2000))
     states, urgencies = dict(State.choices), dict(Urgency.choices)
