@@ -255,7 +255,7 @@
      No request while the tab is hidden, and one at once when it comes back; a poll's answer replaces the part
      only when it says something new, and never while the person is working in it (focus inside, a dialog or a
      disclosure open): the next poll tries again. */
-  var lastAnswer = {};  // element id -> the last answer swapped in
+  var lastAnswer = {};  // element id -> the last answer swapped in (at first, an inner swap compares the page's own)
 
   function busy(region) {
     var active = document.activeElement;
@@ -274,7 +274,9 @@
     var target = event.detail && event.detail.target;
     if (!target || !target.hasAttribute || !target.hasAttribute("data-live-poll") || !event.detail.shouldSwap) return;
     var answer = event.detail.xhr ? event.detail.xhr.responseText : null;
-    if (answer !== null && lastAnswer[target.id] === answer) { event.detail.shouldSwap = false; return; }
+    var previous = lastAnswer[target.id];
+    if (previous === undefined && target.getAttribute("hx-swap") !== "outerHTML") previous = target.innerHTML;
+    if (answer !== null && previous === answer) { event.detail.shouldSwap = false; return; }
     if (busy(target)) { event.detail.shouldSwap = false; return; }
     lastAnswer[target.id] = answer;
   });
