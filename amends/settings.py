@@ -192,6 +192,10 @@ AMENDS_SESSION_IDLE_MINUTES = env.int("AMENDS_SESSION_IDLE_MINUTES", default=12 
 if AMENDS_SESSION_IDLE_MINUTES < 5:
     raise environ.ImproperlyConfigured("AMENDS_SESSION_IDLE_MINUTES must be at least 5")
 SESSION_COOKIE_AGE = AMENDS_SESSION_IDLE_MINUTES * 60
+# How often an open workspace page asks again for its live parts (the unread count, the needs-attention board).
+AMENDS_LIVE_POLL_SECONDS = env.int("AMENDS_LIVE_POLL_SECONDS", default=30)
+if not 1 <= AMENDS_LIVE_POLL_SECONDS <= 3600:
+    raise environ.ImproperlyConfigured("AMENDS_LIVE_POLL_SECONDS must be between 1 and 3600")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -65,7 +65,7 @@ class BoardRow(Row):
     owner: SafeString
     promise: str  # the first live promise's kind, "" when none
     promise_broken: bool
-    promise_due: str
+    promise_due: SafeString  # its date and how far off
 
 
 def board_rows(items: list[AttentionItem], times: Times) -> list[BoardRow]:
@@ -91,7 +91,7 @@ def board_rows(items: list[AttentionItem], times: Times) -> list[BoardRow]:
             owner=owner_cell(t.owner_id, t.owner_first_name, t.owner_last_name, t.owner_username),
             promise=PROMISE_KINDS.get(promise.kind, promise.kind) if promise else "",
             promise_broken=promise is not None and promise.state == PromiseState.BROKEN,
-            promise_due=times.local_time(promise.due_at) if promise else "",
+            promise_due=times.dated(promise.due_at) if promise else mark_safe(""),
         ))
     return rows
 
@@ -107,11 +107,11 @@ class QueueRow(Row):
     css: str
     countdown: SafeString
     deadline: str  # the local time under a relative countdown
-    show_deadline: bool  # False when the countdown already says the time
+    show_deadline: bool  # False when there is no deadline
     url: str
     reference: str
     account: str
-    updated: str
+    updated: SafeString  # "3 h ago", the date on hover
     urgency: SafeString
     state: SafeString
     owner: SafeString
@@ -133,17 +133,16 @@ def queue_rows_from(values: list[tuple], times: Times) -> list[QueueRow]:
     rows = []
     for (pk, subject, due, created_at, updated_at, urgency, state, owner_id, at_risk_since, chased_count, account,
          first_name, last_name, username) in values:
-        countdown, deadline = times.countdown(due), times.local_time(due)
         rows.append(QueueRow(
             pk=pk, subject=subject, next_deadline_at=due, created_at=created_at,
             css=times.countdown_class(due),
             countdown=times.live_countdown(due),
-            deadline=deadline,
-            show_deadline=countdown != deadline,
+            deadline=times.local_time(due),
+            show_deadline=due is not None,
             url=url(pk),
             reference=ticket_reference(pk),
             account=account,
-            updated=times.local_time(updated_at),
+            updated=times.when(updated_at),
             urgency=urgency_badge(urgency),
             state=state_badge(state),
             owner=owner_cell(owner_id, first_name, last_name, username),

@@ -79,6 +79,7 @@ urlpatterns = [
     ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path("notifications/unread/", notifications.notifications_unread, name="notifications_unread"),
     path("webhooks/", webhooks.webhooks, name="webhooks"),
     path("webhooks/add/", webhooks.webhook_add, name="webhook_add"),
     path("webhooks/<int:endpoint_id>/pause/", webhooks.webhook_pause, name="webhook_pause"),

@@ -101,19 +101,24 @@ def test_times_across_the_clock_change_and_the_year():
     spring = Times(utc("2026-03-29 00:30"))  # GMT; at 01:00 the clocks go forward to BST
     assert spring.local_time(utc("2026-03-29 03:15")) == "03:15"
     assert spring.countdown(utc("2026-03-29 03:15")) == "in 1 h 45 min"  # 01:00-02:00 does not exist
-    assert spring.local_time(utc("2026-04-03 10:00")) == "Fri 10:00"
-    assert spring.local_time(utc("2026-04-10 10:00")) == "10 Apr 10:00"
-    assert Times(utc("2026-12-31 23:50")).local_time(utc("2027-01-08 09:00")) == "8 Jan 2027 09:00"
+    assert spring.local_time(utc("2026-04-03 10:00")) == "Fri 3 Apr 10:00"  # the date, past or future alike
+    assert spring.countdown(utc("2026-04-03 10:00")) == "in 5 d"  # far off: calendar days, not "Fri 10:00"
+    assert spring.local_time(utc("2026-04-10 10:00")) == "Fri 10 Apr 10:00"
+    assert Times(utc("2026-12-31 23:50")).local_time(utc("2027-01-08 09:00")) == "Fri 8 Jan 2027 09:00"
     now = utc("2026-03-06 09:30")
     assert Times(now).live_countdown(now + timedelta(seconds=20)) == (
-        '<span class="countdown is-soon" data-due="2026-03-06T09:30:20+00:00" title="Fri 6 Mar 2026 09:30">'
-        "in &lt; 1 min</span>"
+        '<span class="countdown is-soon" data-due="2026-03-06T09:30:20+00:00" '
+        'title="Fri 6 Mar 2026, 09:30 (Europe/London)">in &lt; 1 min</span>'
+    )
+    assert Times(now).live_countdown(now + timedelta(days=3), with_time=True) == (
+        '<span class="countdown " data-due="2026-03-09T09:30:00+00:00" title="Mon 9 Mar 2026, 09:30 (Europe/London)">'
+        'in 3 d</span> <span class="muted small nowrap">(Mon 9 Mar 09:30)</span>'
     )
 
 
 BOARD_ROW = """
         <tr class="is-overdue">
-          <td><span class="countdown is-overdue" data-due="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026 09:15">15 min overdue</span><div class="cell-sub">Call back · 09:15</div></td>
+          <td><span class="countdown is-overdue" data-due="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026, 09:15 (Europe/London)">15 min overdue</span><div class="cell-sub">Call back · 09:15</div></td>
           <td class="cell-title">
             <a href="/requests/{pk}/"><span class="ref">AM-{pk}</span> Call me back about &lt;X-rays&gt;</a>
             <div class="cell-sub">Acme Dental · Rob Acme</div>
@@ -124,7 +129,7 @@ BOARD_ROW = """
           <td class="col-promise">
 
             <div>Call back</div>
-            <div class="cell-sub"><span class="badge badge-broken">Broken</span> due 09:15</div>
+            <div class="cell-sub"><span class="badge badge-broken">Broken</span> due <time datetime="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026, 09:15 (Europe/London)">09:15</time> <span class="nowrap">(15 min ago)</span></div>
 
           </td>
         </tr>
@@ -133,10 +138,10 @@ BOARD_ROW = """
 QUEUE_ROW = """
           <tr class="is-none">
             <td class="col-check"><input type="checkbox" name="ticket" value="{pk}" aria-label="Select AM-{pk}"></td>
-            <td><span class="countdown is-none">—</span><div class="cell-sub"></div></td>
+            <td><span class="countdown is-none">—</span></td>
             <td class="cell-title">
               <a href="/requests/{pk}/"><span class="ref">AM-{pk}</span> No deadline</a>
-              <div class="cell-sub">Globex Print · updated 09:14</div>
+              <div class="cell-sub">Globex Print · updated <time datetime="2026-03-06T09:14:00+00:00" title="Fri 6 Mar 2026, 09:14 (Europe/London)">16 min ago</time></div>
             </td>
             <td><span class="badge badge-normal">Normal</span></td>
             <td><span class="badge badge-info">Open</span></td>

@@ -182,7 +182,7 @@ def test_team_page_shows_who_is_on_duty_now_and_next(cast, clock):
 
     with time_machine.travel(at("2026-03-06 20:00"), tick=False):
         body = text(client_for(cast.bob).get("/team/"))
-    assert "Alice Agent</span>" in body and "until Sat 00:00, then Bob Backup" in body
+    assert "Alice Agent</span>" in body and "until Sat 7 Mar 00:00, then Bob Backup" in body
     assert "On duty" in member_row(body, "Alice Agent") and "On duty" not in member_row(body, "Oscar On-duty")
     with time_machine.travel(at("2026-03-07 03:00"), tick=False):
         body = text(client_for(cast.bob).get("/team/"))

@@ -1,4 +1,8 @@
-"""Filters and tags for the workspace pages: countdowns and the badges for urgency, state, promise, reason.
+"""Filters and tags for the workspace pages: times, countdowns and the badges for urgency, state, promise, reason.
+
+Times read one way for the past and another for the future: `when` says "3 d ago" or "in 2 h" (the date and
+zone on hover), `dated` gives the date with the same words after it ("Mon 9 Mar 10:00 (in 2 d)") where a person
+needs the date itself (a deadline), and `local_time` the date alone. All take the page's `now`.
 
 Load with `{% load workspace %}`. Everything returned as HTML escapes the text put into it (with
 format_html, or with html.escape in the hot paths: a page of rows calls them hundreds of times), so customer
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape as _esc  # what format_html does to each argument, without its lazy-text checks
 
 from django import template
@@ -24,7 +28,6 @@ register = template.Library()
 
 SOON = timedelta(minutes=30)
 LIVE_LIMIT = timedelta(hours=12)
-WEEK_AROUND = timedelta(days=6)  # "Tue 10:00" within this of now; a date further away
 ZERO = timedelta(0)
 NO_COUNTDOWN = mark_safe('<span class="countdown is-none">—</span>')
 
@@ -63,28 +66,75 @@ class Times:
     makes one for all its rows, so the zone and the local `now` are worked out once rather than once a cell;
     the filters below make one per call."""
 
-    __slots__ = ("now", "zone", "local_now")
+    __slots__ = ("now", "zone", "local_now", "utc_now")
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.zone = timezone.get_current_timezone()
         self.local_now = now.astimezone(self.zone)  # timezone.localtime(now)
+        self.utc_now = now.astimezone(UTC)
 
     def local_time(self, value: datetime | None) -> str:
-        """"Tue 10:00" within the coming week, "6 Mar 10:00" further away, in the site's time zone."""
+        """"10:00" today, else "Tue 10 Mar 10:00" ("Tue 10 Mar 2027 10:00" in another year), in the current zone."""
         if not value:
             return ""
         local = value.astimezone(self.zone)
         current = self.local_now
         if local.date() == current.date():
             return local.strftime("%H:%M")
-        if abs(local - current) < WEEK_AROUND:
-            return local.strftime("%a %H:%M")
-        fmt = "%-d %b %H:%M" if local.year == current.year else "%-d %b %Y %H:%M"
-        return local.strftime(fmt)
+        return local.strftime("%a %-d %b %H:%M" if local.year == current.year else "%a %-d %b %Y %H:%M")
+
+    def full(self, value: datetime) -> str:
+        """"Thu 12 Mar 2026, 15:30 (Europe/London)": the date and zone, for a title on hover."""
+        local = value.astimezone(self.zone)
+        return f"{local.strftime('%a %-d %b %Y, %H:%M')} ({getattr(self.zone, 'key', None) or local.tzname()})"
+
+    def relative(self, value: datetime) -> str:
+        """How long ago or until, read differently either way: "just now", "12 min ago", "3 h ago", "yesterday",
+        "3 d ago", "2 wk ago", "4 months ago", "1 year ago"; "in < 1 min", "in 25 min", "in 2 h", "tomorrow",
+        "in 3 d"…. Up to a day it counts elapsed time; beyond, calendar days in the current zone, so a day with a
+        clock change is still one day."""
+        delta = value.astimezone(UTC) - self.utc_now  # elapsed time, whatever zone each comes in
+        future = delta > ZERO
+        seconds = abs(delta.total_seconds())
+        if seconds < 60:
+            return "in < 1 min" if future else "just now"
+        minutes = int(seconds // 60)
+        if minutes < 60:
+            span = f"{minutes} min"
+        else:
+            days = abs((value.astimezone(self.zone).date() - self.local_now.date()).days)
+            if minutes < 1440 or days == 0:  # under a day (or a day of 25 hours): hours
+                span = f"{minutes // 60} h"
+            elif days == 1:
+                return "tomorrow" if future else "yesterday"
+            elif days < 14:
+                span = f"{days} d"
+            elif days < 60:
+                span = f"{days // 7} wk"
+            elif days < 365:
+                span = f"{days // 30} months"
+            else:
+                years = days // 365
+                span = f"{years} year{'s' if years > 1 else ''}"
+        return f"in {span}" if future else f"{span} ago"
+
+    def when(self, value: datetime | None) -> SafeString:
+        """`<time datetime="ISO" title="Thu 12 Mar 2026, 15:30 (Europe/London)">3 d ago</time>`: an event."""
+        if not value:
+            return mark_safe("")
+        return mark_safe(f'<time datetime="{_esc(value.isoformat())}" title="{_esc(self.full(value))}">'
+                         f"{_esc(self.relative(value))}</time>")
+
+    def dated(self, value: datetime | None) -> SafeString:
+        """`<time …>Mon 9 Mar 10:00</time> (in 2 d)`: the date a person needs (a deadline), and how far off."""
+        if not value:
+            return mark_safe("")
+        return mark_safe(f'<time datetime="{_esc(value.isoformat())}" title="{_esc(self.full(value))}">'
+                         f'{_esc(self.local_time(value))}</time> <span class="nowrap">({_esc(self.relative(value))})</span>')
 
     def countdown(self, value: datetime | None) -> str:
-        """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "Tue 10:00" when far off."""
+        """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "in 3 d" / "tomorrow" when far off."""
         if not value:
             return "—"
         left = value - self.now
@@ -92,7 +142,7 @@ class Times:
             return f"{_span(left)} overdue"
         if left < LIVE_LIMIT:
             return f"in {_span(left)}"
-        return self.local_time(value)
+        return self.relative(value)
 
     def countdown_class(self, value: datetime | None) -> str:
         """is-overdue / is-soon / "" (ok) / is-none: the colour of a deadline."""
@@ -107,42 +157,50 @@ class Times:
 
     def live_countdown(self, value: datetime | None, pill: bool = False, with_time: bool = False) -> SafeString:
         """`<span class="countdown" data-due="ISO">in 12 min</span>`; app.js keeps it current every 30 s.
-        `with_time` adds the clock time after a relative countdown ("in 12 min (10:00)")."""
+        `with_time` adds the date after it ("in 12 min (10:00)", "in 3 d (Mon 9 Mar 10:00)")."""
         if not value:
             return NO_COUNTDOWN
         extra = " countdown-pill" if pill else ""
-        title = value.astimezone(self.zone).strftime("%a %-d %b %Y %H:%M")
         html = mark_safe(
             f'<span class="countdown{extra} {self.countdown_class(value)}" data-due="{_esc(value.isoformat())}" '
-            f'title="{_esc(title)}">{_esc(self.countdown(value))}</span>'
+            f'title="{_esc(self.full(value))}">{_esc(self.countdown(value))}</span>'
         )
-        if with_time and value - self.now < LIVE_LIMIT:
+        if with_time:
             html = format_html('{} <span class="muted small nowrap">({})</span>', html, self.local_time(value))
         return html
 
 
 @register.filter
 def local_time(value: datetime | None, now: datetime | None = None) -> str:
-    """"Tue 10:00" within the coming week, "6 Mar 10:00" further away, in the site's time zone."""
+    """"10:00" today, else "Tue 10 Mar 10:00", in the current time zone: where the date itself is wanted."""
     if not value:
         return ""
     return Times(_now(now)).local_time(value)
 
 
 @register.filter
-def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """'just now', '12 min ago', '3 h 5 min ago': how long since something happened."""
-    if value is None:
+def relative(value: datetime | None, now: datetime | None = None) -> str:
+    """"3 d ago", "just now", "in 2 h", "tomorrow": plain text, for a title or a message."""
+    if not value:
         return ""
-    delta = _now(now) - value
-    if delta < timedelta(minutes=1):
-        return "just now"
-    return f"{_span(delta)} ago"
+    return Times(_now(now)).relative(value)
+
+
+@register.filter
+def when(value: datetime | None, now: datetime | None = None) -> SafeString:
+    """An event's time as `<time>` saying "3 d ago" or "in 2 h", the date and zone on hover."""
+    return Times(_now(now)).when(value)
+
+
+@register.filter
+def dated(value: datetime | None, now: datetime | None = None) -> SafeString:
+    """A deadline's date and how far off: "Mon 9 Mar 10:00 (in 2 d)", as `<time>` with the zone on hover."""
+    return Times(_now(now)).dated(value)
 
 
 @register.filter
 def countdown(value: datetime | None, now: datetime | None = None) -> str:
-    """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "Tue 10:00" when far off."""
+    """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "in 3 d" when far off."""
     if not value:
         return "—"
     return Times(_now(now)).countdown(value)
@@ -161,7 +219,7 @@ def live_countdown(
     value: datetime | None, now: datetime | None = None, pill: bool = False, with_time: bool = False
 ) -> SafeString:
     """`<span class="countdown" data-due="ISO">in 12 min</span>`; app.js keeps it current every 30 s.
-    `with_time` adds the clock time after a relative countdown ("in 12 min (10:00)")."""
+    `with_time` adds the date after it ("in 12 min (10:00)")."""
     if not value:
         return NO_COUNTDOWN
     return Times(_now(now)).live_countdown(value, pill, with_time)

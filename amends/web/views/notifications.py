@@ -1,4 +1,5 @@
-"""Notifications: my in-app escalations and warnings, newest first; mark one or all read."""
+"""Notifications: my in-app escalations and warnings, newest first; mark one or all read; the unread count alone,
+which the navigation polls so that it stays current without a reload."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from typing import Literal
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.core.models import Notification
-from amends.core.notifications import notification_mark_read, notifications_for
+from amends.core.notifications import notification_mark_read, notifications_for, notifications_unread_count
 from amends.people.models import Agent
 from amends.web.forms import capfirst_sentence
 from amends.web.htmx import render_page_or_partial
@@ -90,3 +92,11 @@ def notifications_read(request: AgentRequest) -> HttpResponse:
         messages.success(request, f"Marked {changed} notification{'s' if changed != 1 else ''} read."
                          if changed else "Nothing left unread.")
     return redirect(f"/notifications/?page={page}" if page > 1 else "/notifications/")
+
+
+@require_GET
+@never_cache
+@agent_required
+def notifications_unread(request: AgentRequest) -> HttpResponse:
+    """The navigation's unread badge alone (base.html polls it): the agent and the count, two queries."""
+    return render(request, "web/_unread_count.html", {"unread_count": notifications_unread_count(request.agent)})

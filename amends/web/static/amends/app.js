@@ -1,5 +1,5 @@
 /* Amends: the small bits of behaviour. Keyboard shortcuts, the "Log a call" dialog, live countdowns, bulk
-   selection, the unread count. Everything works without this file; it only makes the pages quicker to use.
+   selection, the unread count and the board kept current by polling. Everything works without this file; it only makes the pages quicker to use.
    All behaviour lives here: the Content-Security-Policy allows no inline script, handler or eval. */
 (function () {
   "use strict";
@@ -33,7 +33,6 @@
       } else if (left < LIVE_LIMIT_MS) {
         el.textContent = "in " + span(left);
       }
-      el.title = new Date(due).toLocaleString();
     });
   }
 
@@ -231,32 +230,64 @@
     }
   });
 
+  /* The unread count in the top bar: "3 unread" to a screen reader (as the server renders it), nothing at 0. */
+  function showUnread(n) {
+    var holder = document.getElementById("unread-count");
+    if (!holder) return;
+    if (!(n > 0)) { holder.replaceChildren(); return; }
+    var badge = document.createElement("span");
+    badge.className = "nav-count";
+    var words = document.createElement("span");
+    words.className = "sr-only";
+    words.textContent = " unread";
+    badge.replaceChildren(document.createTextNode(String(n)), words);
+    holder.replaceChildren(document.createTextNode(" "), badge);
+  }
+
   /* Notifications: after marking read in place, bring the unread count in the top bar up to date. */
   function updateUnreadBadge() {
     var list = document.getElementById("notification-list");
-    var link = document.querySelector('.nav a[href="/notifications/"]');
-    if (!list || !link) return;
-    var n = parseInt(list.getAttribute("data-unread") || "0", 10);
-    var badge = link.querySelector(".nav-count");
-    if (n > 0) {
-      if (!badge) {
-        badge = document.createElement("span");
-        badge.className = "nav-count";
-        link.appendChild(document.createTextNode(" "));
-        link.appendChild(badge);
-      }
-      /* The number, then words for screen readers (as the server renders it): "3 unread". */
-      var words = document.createElement("span");
-      words.className = "sr-only";
-      words.textContent = " unread";
-      badge.replaceChildren(document.createTextNode(String(n)), words);
-    } else if (badge) {
-      badge.remove();
-    }
+    if (!list) return;
+    showUnread(parseInt(list.getAttribute("data-unread") || "0", 10));
   }
 
+  /* ---- Live parts of a page ([data-live-poll]: the unread count, the board), polled by htmx ----
+     No request while the tab is hidden, and one at once when it comes back; a poll's answer replaces the part
+     only when it says something new, and never while the person is working in it (focus inside, a dialog or a
+     disclosure open): the next poll tries again. */
+  var lastAnswer = {};  // element id -> the last answer swapped in (at first, an inner swap compares the page's own)
+
+  function busy(region) {
+    var active = document.activeElement;
+    if (active && active !== document.body && region.contains(active)) return true;
+    return !!region.querySelector("dialog[open], details[open]");
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live-poll") && document.visibilityState === "hidden") {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-live-poll") || !event.detail.shouldSwap) return;
+    var answer = event.detail.xhr ? event.detail.xhr.responseText : null;
+    var previous = lastAnswer[target.id];
+    if (previous === undefined && target.getAttribute("hx-swap") !== "outerHTML") previous = target.innerHTML;
+    if (answer !== null && previous === answer) { event.detail.shouldSwap = false; return; }
+    if (busy(target)) { event.detail.shouldSwap = false; return; }
+    lastAnswer[target.id] = answer;
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && window.htmx) window.htmx.trigger(document.body, "amends:visible");
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    updateUnreadBadge();
+    var own = event.target.closest && event.target.closest("#unread-count");
+    if (!own) updateUnreadBadge();  // the badge's own poll is newer than the list's count
     updateCountdowns(event.target);
     var dialog = event.target.closest && event.target.closest("dialog");
     if (dialog && dialog.open) focusFirst(dialog);
