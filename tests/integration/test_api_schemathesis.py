@@ -38,7 +38,7 @@ from tests.integration.api_support import FRIDAY
 pytestmark = pytest.mark.schemathesis
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-# Examples per operation and phase: 25 take about 2.5 minutes for the 51 operations on two shared cores. The
+# Examples per operation and phase: 25 take about 3.5 minutes for the 53 operations on two idle cores. The
 # same examples every run (the CI step is a gate, not a lottery); SCHEMATHESIS_EXAMPLES=500
 # SCHEMATHESIS_RANDOM=1 explores further.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
