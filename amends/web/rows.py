@@ -117,13 +117,14 @@ class QueueRow(Row):
     owner: SafeString
     at_risk: bool
     chased_count: int
+    closed: SafeString  # "3 d ago" for a resolved or closed request, empty while open
 
 
 # The ticket columns a queue row is made from, in the order queue_rows_from unpacks them.
 QUEUE_COLUMNS = (
     "id", "subject", "next_deadline_at", "created_at", "updated_at", "urgency", "state", "owner_id",
     "at_risk_since", "chased_count", "account__name", "owner__user__first_name", "owner__user__last_name",
-    "owner__user__username",
+    "owner__user__username", "closed_at",
 )
 
 
@@ -132,7 +133,7 @@ def queue_rows_from(values: list[tuple], times: Times) -> list[QueueRow]:
     url = ticket_url_maker()
     rows = []
     for (pk, subject, due, created_at, updated_at, urgency, state, owner_id, at_risk_since, chased_count, account,
-         first_name, last_name, username) in values:
+         first_name, last_name, username, closed_at) in values:
         rows.append(QueueRow(
             pk=pk, subject=subject, next_deadline_at=due, created_at=created_at,
             css=times.countdown_class(due),
@@ -148,5 +149,6 @@ def queue_rows_from(values: list[tuple], times: Times) -> list[QueueRow]:
             owner=owner_cell(owner_id, first_name, last_name, username),
             at_risk=at_risk_since is not None,
             chased_count=chased_count,
+            closed=times.when(closed_at) if closed_at else mark_safe(""),
         ))
     return rows

@@ -29,6 +29,9 @@ def test_the_closed_tab_lists_resolved_and_closed_requests_most_recent_first(cas
     assert "Showing 1–2 of 2 resolved or closed requests" in page
     assert page.index("New toner") < page.index("Old toner") and "Still open" not in page
     assert "Recently closed" in page and "Deadline, soonest first" not in page  # the orders that make sense
+    assert "Closed</th>" in page and "10 min ago" in page  # when each was closed, not a deadline it has not
+    lead = client_for(cast.lena).get("/queues/", {"state": "closed"}).content.decode()
+    assert "Assign selected to" not in lead  # finished work is not given out
     open_page = client.get("/queues/").content.decode()
     assert "Still open" in open_page and "Old toner" not in open_page
     assert "Resolved &amp; closed</a>" in open_page  # the tab, not counted until opened

@@ -233,7 +233,7 @@ def queues(request: AgentRequest) -> HttpResponse:
         me, request.GET.get("team", ""), request.GET.get("state", ALL), request.GET.get("sort", "deadline"),
         _page_number(request.GET.get("page")), now,
     )
-    can_bulk = role_allows(me, Role.LEAD)
+    can_bulk = role_allows(me, Role.LEAD) and page.state != CLOSED  # finished work is not given out
     context = {
         "q": page, "now": now, "can_bulk": can_bulk, "saved_views": saved_views_of(me),
         "agent_groups": assignable_groups(me) if can_bulk and page.rows else [],
