@@ -34,9 +34,10 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("queue", "/queues/"),
     ("queue_open", "/queues/?state=open"),
 )
-# Searches (figure `search`): a rare word and a common one, two words, a prefix, a reference, a contact's email
-# address, an account's name, and two with filters (closed requests; an open state and a date range).
+# Searches (figure `search`): a rare part number and common words, two words, a prefix, a reference, a contact's
+# email address, an account's name, and two with filters (closed requests; an open state and a date range).
 SEARCHES: tuple[str, ...] = (
+    "/search/?q=P012345",
     "/search/?q=fuser",
     "/search/?q=printer",
     "/search/?q=toner+jam",

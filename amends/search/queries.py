@@ -239,12 +239,11 @@ def _matches(terms: Terms, where: list[str], params: list[Any], exclude: int | N
 
 
 SNIPPET_CHARS = 200
-SNIPPET_READ = 20_000  # PostgreSQL: the first this many characters of a document are looked through
+SNIPPET_READ = 20_000  # the first this many characters of a document are looked through
 
 
 def headline(text: str, terms: Terms) -> str:
-    """A window of `text` around the first match of `terms`, each match between the markers snippet_html reads:
-    PostgreSQL's snippet (its ts_headline drops whatever looks like an HTML tag, customer text included)."""
+    """A window of `text` around the first match of `terms`, each match between the markers snippet_html reads."""
     tokens = sorted({t for phrase in terms.phrases for t in phrase}, key=len, reverse=True)
     if not tokens or not text:
         return ""
@@ -265,23 +264,19 @@ def headline(text: str, terms: Terms) -> str:
 
 
 def _snippets(terms: Terms, ids: Sequence[int]) -> dict[int, str]:
-    """The page's snippets: a few words of body, messages or customer around a match, the matched ones marked."""
+    """The page's snippets: a few words of body, messages or customer around a match (the subject is on screen
+    already), the matched ones marked. Read by id and marked here on both databases: FTS5's snippet() beside
+    MATCH re-reads a prefix's whole match list for every row, and PostgreSQL's ts_headline drops whatever looks
+    like an HTML tag."""
     if not ids or terms.empty:
         return {}
     marks = ", ".join(["%s"] * len(ids))
+    key = "ticket_id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"""
-                SELECT ticket_id, left(body || ' ' || messages || ' ' || customer, {SNIPPET_READ})
-                FROM search_ticket WHERE ticket_id IN ({marks})""", list(ids))
-            return {pk: headline(text, terms) for pk, text in cursor.fetchall()}
-        # Body, messages, customer (the subject is on screen already): the first of them with a match, else the body.
         cursor.execute(f"""
-            SELECT rowid, snippet(search_ticket, 2, char(2), char(3), '…', 16),
-                   snippet(search_ticket, 3, char(2), char(3), '…', 16),
-                   snippet(search_ticket, 4, char(2), char(3), '…', 16)
-            FROM search_ticket WHERE search_ticket MATCH %s AND rowid IN ({marks})""", [terms.fts5(), *ids])
-        return {row[0]: next((s for s in row[1:] if _MARK_OPEN in s), row[1]) for row in cursor.fetchall()}
+            SELECT {key}, substr(body || ' ' || messages || ' ' || customer, 1, {SNIPPET_READ})
+            FROM search_ticket WHERE {key} IN ({marks})""", list(ids))
+        return {pk: headline(text, terms) for pk, text in cursor.fetchall()}
 
 
 def tickets_search(text: str, filters: Filters = Filters(), *, page: int = 1, tz: tzinfo | None = None

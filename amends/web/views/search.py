@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from amends.customers.models import Account
 from amends.desk.models import Kind, State
-from amends.people.models import Agent, Team
+from amends.people.models import Agent, Team, person_name
 from amends.search.queries import ANY_CLOSED, ANY_OPEN, FLAGS, Filters, SearchError, tickets_search
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
@@ -29,6 +32,13 @@ def _date(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _options(choices: Iterable[tuple[int, str]], selected: int | None) -> SafeString:
+    """<option>s for a filter, written at once: a desk's hundreds of accounts cost a template loop milliseconds."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (pk, mark_safe(" selected") if pk == selected else "", label) for pk, label in choices
+    ))
 
 
 @agent_required
@@ -57,10 +67,14 @@ def search(request: AgentRequest) -> HttpResponse:
     context = {
         "text": text, "filters": filters, "results": results, "error": error,
         "state_choices": STATE_CHOICES, "kind_choices": Kind.choices, "flag_choices": list(FLAGS.items()),
-        "teams": Team.objects.order_by("name").only("pk", "name"),
-        "agents": Agent.objects.filter(user__is_active=True).select_related("user").order_by(
-            "user__first_name", "user__last_name"),
-        "accounts": Account.objects.order_by("name").only("pk", "name"),
+        "team_options": _options(Team.objects.order_by("name").values_list("pk", "name"), filters.team_id),
+        "owner_options": _options(
+            ((pk, person_name(first, last, username)) for pk, first, last, username in Agent.objects.filter(
+                user__is_active=True).order_by("user__first_name", "user__last_name", "pk").values_list(
+                "pk", "user__first_name", "user__last_name", "user__username")),
+            filters.owner_id,
+        ),
+        "account_options": _options(Account.objects.order_by("name").values_list("pk", "name"), filters.account_id),
         "created_from": get.get("from", ""), "created_to": get.get("to", ""),
         "prev_url": page_url(results.page - 1) if results and results.page > 1 else "",
         "next_url": page_url(results.page + 1) if results and results.has_next else "",
