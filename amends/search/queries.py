@@ -187,7 +187,7 @@ class Results:
 
 
 def snippet_html(text: str) -> SafeString:
-    """The database's snippet, escaped, with its match markers made into <mark> (balanced, whatever the text)."""
+    """A headline escaped, its match markers made into <mark> (balanced, whatever the text held)."""
     out, open_ = [], False
     for part in re.split(f"([{_MARK_OPEN}{_MARK_CLOSE}])", text or ""):
         if part == _MARK_OPEN:
@@ -274,16 +274,19 @@ def _snippets(terms: Terms, ids: Sequence[int]) -> dict[int, str]:
     key = "ticket_id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            SELECT {key}, substr(body || ' ' || messages || ' ' || customer, 1, {SNIPPET_READ})
+            SELECT {key}, substr(body, 1, {SNIPPET_READ}), substr(messages, 1, {SNIPPET_READ}), customer
             FROM search_ticket WHERE {key} IN ({marks})""", list(ids))
-        return {pk: headline(text, terms) for pk, text in cursor.fetchall()}
+        return {row[0]: next(filter(None, (headline(part, terms) for part in row[1:])), "")
+                for row in cursor.fetchall()}
 
 
-def tickets_search(text: str, filters: Filters = Filters(), *, page: int = 1, tz: tzinfo | None = None
-) -> Results:  # noqa: B008
+def tickets_search(
+    text: str, filters: Filters | None = None, *, page: int = 1, tz: tzinfo | None = None
+) -> Results:
     """The requests that `text` finds, best first, one page of PAGE_SIZE: 3 queries whatever the page (the
     matching ids, their snippets, the requests with account, contact, team and owner), 4 with a reference.
     Raises SearchError for a filter it cannot use."""
+    filters = filters or Filters()
     filters.check()
     page = max(1, min(page, CANDIDATES // PAGE_SIZE))
     terms = terms_parse(text)

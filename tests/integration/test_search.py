@@ -9,13 +9,17 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from amends.customers.models import Account
 from amends.customers.services import account_change, contact_change
 from amends.desk.intake import ticket_create
 from amends.desk.models import Kind, State, Ticket
 from amends.desk.services import ticket_set_state
+from amends.mail.models import Mailbox, MailDomain, Outcome
+from amends.mail.services import message_receive
 from amends.portal.services import portal_login_for, portal_reply
 from amends.search.queries import PAGE_SIZE, Filters, SearchError, tickets_search
 from tests.integration.api_support import Api
+from tests.mail.messages import email_bytes
 from tests.portal.support import portal_client
 from tests.web.support import NOW, client_for
 
@@ -28,7 +32,7 @@ def clock():
         yield traveller
 
 
-def refs(text: str, filters: Filters = Filters(), page: int = 1) -> list[str]:  # noqa: B008
+def refs(text: str, filters: Filters | None = None, page: int = 1) -> list[str]:
     return [hit.ticket.reference for hit in tickets_search(text, filters, page=page).hits]
 
 
@@ -73,6 +77,20 @@ def test_a_customer_message_in_the_portal_is_found(cast, clock):
     portal_reply(portal_login_for(cast.acme_ceo, now=NOW), ticket, text="It only happens on the HDMI cable",
                  now=NOW + timedelta(minutes=5))
     assert refs("hdmi cable") == [ticket.reference]
+
+
+def test_a_customer_email_that_joins_a_request_is_found(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = new(cast, "Copier noisy")
+    holding = Account.objects.create(name="Unconfirmed senders", team=cast.team, created_at=NOW)
+    MailDomain.objects.create(domain="acme.test", account=cast.acme)
+    mailbox = Mailbox.objects.create(name="support", address="support@desk.test", team=cast.team,
+                                     holding_account=holding)
+    received = message_receive(email_bytes(subject=f"Re: [{ticket.reference}] Copier noisy",
+                                           body="Now the fuser smells burnt.\n\nRob"),
+                               mailbox=mailbox, now=NOW + timedelta(minutes=5))
+    assert received.outcome == Outcome.JOINED and received.ticket_id == ticket.pk
+    assert refs("fuser smells burnt") == [ticket.reference]
 
 
 def test_a_contacts_new_email_and_an_accounts_new_name_are_found(cast):

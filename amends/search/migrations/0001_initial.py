@@ -11,7 +11,8 @@ Triggers keep it current, because the document spans four tables written on many
 portal, the admin, the API, the bench's plain-row builder, bulk UPDATEs) and two of those tables belong to
 `customers`, which sits below the desk: its services cannot call the desk's code without turning the layers
 around. The database updates the document in the same statement's transaction as the change, whatever made it
-(as desk 0005 did for the agents' open load). The migration indexes the requests that exist.
+(desk 0005 kept the agents' open load the same way, until desk 0008 made that count unnecessary). The migration
+indexes the requests that exist.
 """
 
 from django.db import migrations
