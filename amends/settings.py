@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "amends.api",
     "amends.web",
     "amends.portal",
+    "amends.search",
     "amends.demo",
     "amends.bench",
 ]

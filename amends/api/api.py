@@ -29,6 +29,7 @@ from amends.api import (
     requests,
     reviews,
     rota,
+    search,
     teams,
     webhooks,
 )
@@ -66,5 +67,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 for module in (requests, actions, customer_actions, replies, promises, agents, board, notifications, teams, rota,
-               calendars, policies, accounts, webhooks, remedies, learning, failures, reviews):
+               calendars, policies, accounts, webhooks, remedies, learning, failures, reviews, search):
     api.add_router("", module.router)

@@ -169,6 +169,24 @@ def fixture_create(scenario: Scenario, teams: int = TEAMS) -> None:
 
 # --- Requests in bulk ---------------------------------------------------------------------------
 
+# What the requests say, for search: 20 words each from this vocabulary (so each word is in about one request in
+# seven: a common word matches 140,000 of a million) and a part number (rare: a handful of requests each).
+WORDS = (  # noqa: SIM905 - a paragraph of words reads better than 120 quoted ones
+    "printer toner scanner laptop monitor keyboard router wifi network server backup email invoice order delivery "
+    "label paper cartridge screen password account login update licence phone headset camera projector cable "
+    "battery charger dock mouse drive folder share calendar meeting booking reception till receipt payment card "
+    "reader refund credit quote contract renewal install upgrade migrate restore outage slow broken error crash "
+    "freeze noise leak jam blank offline missing late damaged wrong urgent weekly monthly new old second spare "
+    "warehouse office shop studio library clinic kitchen lab depot van courier pallet box roll ink drum fuser tray "
+    "firmware driver antivirus spam phishing vpn firewall domain dns certificate mailbox archive tablet kiosk "
+    "poster banner flyer brochure sticker sign vinyl laminate bind staple fold trim proof artwork logo colour"
+).split()
+
+
+def _words(rnd: random.Random, n: int) -> str:
+    return " ".join(rnd.choice(WORDS) for _ in range(n))
+
+
 @dataclass
 class _Chunk:
     tickets: list[tuple] = field(default_factory=list)
@@ -194,6 +212,10 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
         raise ValueError(f"cannot grow {scenario.tickets}/{scenario.open} open to {total}/{open_total} open")
     rnd = random.Random(total)
     ts = timestamp_adapter()
+    # The ticks between two growths wrote rows of their own (events, promises, timers): continue after them.
+    for attr, model in (("next_event_id", Event), ("next_promise_id", Promise), ("next_timer_id", Timer)):
+        last = model.objects.aggregate(last=models.Max("id"))["last"] or 0
+        setattr(scenario, attr, max(getattr(scenario, attr), last + 1))
     now = scenario.now
     accounts, contacts = scenario.account_ids, scenario.contact_ids
     counts = {"tickets": 0, "events": 0, "promises": 0, "timers": 0}
@@ -235,7 +257,7 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
         opt = [ts(v) if v is not None else None for v in (extra.assign_by, extra.need_by, extra.at_risk_since)]
         chunk.tickets.append((
             tid, kind, "email" if tid % 2 else "api", "normal", state,
-            f"Bench request {tid}", "", accounts[a], contacts[a], scenario.team_ids[team], owner, ts(created), ts(updated),
+            f"{_words(rnd, 4).capitalize()} ({tid})", f"{_words(rnd, 16)} part P{rnd.randrange(200_000):06d}", accounts[a], contacts[a], scenario.team_ids[team], owner, ts(created), ts(updated),
             ts(closed_at) if closed_at else None, None if owner is None else ts(created), opt[0], ts(resolution_due),
             opt[1], opt[2], extra.chased, ts(extra.last_chased_at) if extra.last_chased_at else None,
             ts(next_deadline) if next_deadline else None,

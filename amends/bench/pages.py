@@ -34,6 +34,20 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("queue", "/queues/"),
     ("queue_open", "/queues/?state=open"),
 )
+# Searches (figure `search`): a rare part number and common words, two words, a prefix, a reference, a contact's
+# email address, an account's name, and two with filters (closed requests; an open state and a date range).
+SEARCHES: tuple[str, ...] = (
+    "/search/?q=P012345",
+    "/search/?q=fuser",
+    "/search/?q=printer",
+    "/search/?q=toner+jam",
+    "/search/?q=cartr",
+    "/search/?q=AM-4242",
+    "/search/?q=contact0042%40customer.test",
+    "/search/?q=Account+0417+invoice",
+    "/search/?q=router+offline&state=any_closed",
+    "/search/?q=label&state=any_open&from=2020-01-01&to=2099-12-31",
+)
 LEAD_USERNAME = "bench-lead"
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -102,15 +116,21 @@ class PageTiming:
         return round(statistics.quantiles(self.millis, n=100, method="inclusive")[q - 1], 1)
 
 
-def pages_time(port: int, username: str, password: str, *, warmup: int, runs: int) -> dict[str, PageTiming]:
-    """Sign in, then request each page `warmup` + `runs` times in a row on one connection."""
+def pages_time(
+    port: int, username: str, password: str, *, warmup: int, runs: int,
+    pages: tuple[tuple[str, str | tuple[str, ...]], ...] = PAGES,
+) -> dict[str, PageTiming]:
+    """Sign in, then request each page `warmup` + `runs` times in a row on one connection (a page given as
+    several paths asks for each in turn)."""
     browser = Browser(port)
     try:
         browser.sign_in(username, password)
         out: dict[str, PageTiming] = {}
-        for name, path in PAGES:
-            timing = PageTiming(path, [], 0, 0)
+        for name, paths in pages:
+            paths = (paths,) if isinstance(paths, str) else paths
+            timing = PageTiming(paths[0], [], 0, 0)
             for n in range(warmup + runs):
+                path = paths[n % len(paths)]
                 started = time.perf_counter()
                 status, _, body = browser.send("GET", path)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -140,7 +160,7 @@ def pages_queries(user: User, runs: int = 5) -> dict[str, PageQueries]:
     client = Client()
     client.force_login(user)
     out: dict[str, PageQueries] = {}
-    for name, path in PAGES:
+    for name, path in (*PAGES, ("search", SEARCHES[1])):
         best: PageQueries | None = None
         cpu: list[float] = []
         for _ in range(runs):

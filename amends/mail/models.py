@@ -134,6 +134,8 @@ class InboundMessage(models.Model):
             models.Index(fields=["outcome", "-received_at"], name="inbound_outcome_received"),
             # Threading: a reply names earlier messages by Message-ID.
             models.Index(fields=["message_id"], condition=Q(ticket__isnull=False), name="inbound_threads"),
+            # A request's customer messages, read into its search document (amends.search) at each change.
+            models.Index(fields=["ticket"], condition=Q(ticket__isnull=False), name="inbound_ticket"),
         ]
 
     def __str__(self) -> str:

@@ -112,6 +112,7 @@ def test_paths(schema):
         "GET /api/v1/requests/{ticket_id}/messages",
         "GET /api/v1/reviews/reports",
         "GET /api/v1/reviews/weeks/{week}",
+        "GET /api/v1/search",
         "GET /api/v1/teams",
         "GET /api/v1/teams/{team_id}",
         "GET /api/v1/teams/{team_id}/rota",

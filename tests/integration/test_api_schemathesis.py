@@ -122,6 +122,9 @@ def _breaks_a_rule_between_fields(case) -> bool:
     start, end = query.get("start"), query.get("end")  # the report period: it must start before it ends
     if isinstance(start, str) and start > (end if isinstance(end, str) else FRIDAY.date().isoformat()):
         return True
+    created_from, created_to = query.get("created_from"), query.get("created_to")  # search: the days in order
+    if isinstance(created_from, str) and isinstance(created_to, str) and created_from > created_to:
+        return True
     body = case.body
     if not isinstance(body, dict):
         return False

@@ -60,9 +60,31 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
+  /* ---- "/" focuses the search box: the search page's own, else the top bar's, else the one in the folded menu ---- */
+  function shown(el) { return !!(el && el.getClientRects().length); }
+
+  function searchFocus() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-search-input]"));
+    var box = boxes.filter(function (el) { return el.dataset.searchInput === "page" && shown(el); })[0]
+      || boxes.filter(shown)[0];
+    if (!box) {
+      var inMenu = document.querySelector(".nav [data-search-input]");
+      if (!inMenu || !navToggle()) return false;
+      setNavOpen(true);
+      box = inMenu;
+    }
+    box.focus();
+    box.select();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) return;
+    if (event.key === "/" && !document.querySelector("dialog[open]") && searchFocus()) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === "c" && document.getElementById("call-dialog")) {
       var open = document.querySelector("dialog[open]");
       if (open) return;
