@@ -18,8 +18,7 @@ LISTS = {
     "/queues/": ("team", "state", "sort"),
     "/customers/": ("q",),
     "/review/desk/": ("start", "end", "team"),
-    "/search/": ("q", "state", "owner", "team", "account", "kind", "flag", "from", "to", "created_from",
-                 "created_to"),
+    "/search/": ("q", "state", "owner", "team", "account", "kind", "flag", "from", "to"),
 }
 LIMIT = 50  # views per person
 

@@ -239,3 +239,15 @@ def test_the_request_page_links_its_account_and_contact(cast, clock):
     jam = request_from(cast.acme_ceo, "Printer jammed")
     page = client_for(cast.alice).get(f"/requests/{jam.pk}/").content.decode()
     assert f'href="/customers/{cast.acme.pk}/"' in page and f'href="/contacts/{cast.acme_ceo.pk}/"' in page
+
+
+def test_a_merge_is_found_by_search_under_the_contact_that_stays(cast, clock, duplicate):
+    """The search index follows the requests to the contact that stays (its triggers run in the merge's
+    transaction): the duplicate's name finds nothing any more, the survivor's email finds the moved request."""
+    from amends.search.queries import tickets_search
+
+    moved = request_from(duplicate, "Scanner offline")
+    assert [h.ticket.pk for h in tickets_search("R. Acme scanner").hits] == [moved.pk]
+    contact_merge(duplicate, cast.acme_ceo, now=NOW, actor=cast.lena)
+    assert [h.ticket.pk for h in tickets_search("rob@acme.test scanner").hits] == [moved.pk]
+    assert tickets_search("R. Acme scanner").hits == []  # "R." was the duplicate's name alone

@@ -17,6 +17,7 @@ from amends.people.models import Agent, Team, person_name
 from amends.search.queries import ANY_CLOSED, ANY_OPEN, FLAGS, Filters, SearchError, tickets_search
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required
+from amends.web.saved_views import saved_views_of
 
 MAX_QUERY = 200
 STATE_CHOICES = [("", "Any state"), (ANY_OPEN, "Any open state"), (ANY_CLOSED, "Resolved or closed"),
@@ -78,5 +79,6 @@ def search(request: AgentRequest) -> HttpResponse:
         "created_from": get.get("from", ""), "created_to": get.get("to", ""),
         "prev_url": page_url(results.page - 1) if results and results.page > 1 else "",
         "next_url": page_url(results.page + 1) if results and results.has_next else "",
+        "saved_views": saved_views_of(request.agent),
     }
     return render(request, "web/search.html", context)
