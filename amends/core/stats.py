@@ -6,6 +6,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -16,6 +17,11 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
     ordered = sorted(values)
     rank = max(math.ceil(pct / 100 * len(ordered)), 1)
     return ordered[rank - 1]
+
+
+def hours(delta: timedelta) -> float:
+    """A duration in hours, to the hundredth: what the reports' spreads are made of."""
+    return round(delta.total_seconds() / 3600, 2)
 
 
 def median(values: Sequence[float]) -> float | None:

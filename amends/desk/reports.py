@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour
 
 from amends.core.models import Event
-from amends.core.stats import Spread, spread
+from amends.core.stats import Spread, hours, spread
 from amends.desk.models import OPEN_Q, Channel, Kind, Promise, PromiseKind, PromiseState, Ticket
 from amends.people.models import Agent
 
@@ -96,33 +96,30 @@ class DeskReport:
     backlog: list[tuple[str, int]]
 
 
-def _hours(delta: timedelta) -> float:
-    return round(delta.total_seconds() / 3600, 2)
-
 
 def _first_response(cohort: QuerySet[Ticket]) -> Target:
     rows = Promise.objects.filter(ticket__in=cohort, kind=PromiseKind.FIRST_RESPONSE).values_list(
         "ticket__created_at", "due_at", "kept_at", "broken_at")
-    hours, met, measured = [], 0, 0
+    took, met, measured = [], 0, 0
     for created_at, due_at, kept_at, broken_at in rows:
         if kept_at is not None:
-            hours.append(_hours(kept_at - created_at))
+            took.append(hours(kept_at - created_at))
         if kept_at is not None or broken_at is not None:
             measured += 1
             met += kept_at is not None and kept_at <= due_at
-    return Target(spread(hours), met, measured)
+    return Target(spread(took), met, measured)
 
 
 def _resolution(cohort: QuerySet[Ticket]) -> Target:
     rows = cohort.filter(closed_at__isnull=False).values_list("created_at", "closed_at", "resolution_due")
-    hours, met, measured = [], 0, 0
+    took, met, measured = [], 0, 0
     for created_at, closed_at, due in rows:
         assert closed_at is not None  # filtered
-        hours.append(_hours(closed_at - created_at))
+        took.append(hours(closed_at - created_at))
         if due is not None:
             measured += 1
             met += closed_at <= due
-    return Target(spread(hours), met, measured)
+    return Target(spread(took), met, measured)
 
 
 # A promise kept late was broken first: it counts as broken, not kept.
@@ -185,7 +182,7 @@ def desk_report(start: datetime, end: datetime, *, now: datetime, zone: tzinfo, 
     owners = {a.pk: a.name for a in Agent.objects.filter(pk__in={r["owner_id"] for r in by_owner} - {None})
               .select_related("user")}
     channels = dict(cohort.order_by().values_list("channel").annotate(n=Count("pk")))
-    hours = dict(cohort.order_by().annotate(hour=ExtractHour("created_at", tzinfo=zone)).values_list("hour")
+    by_hour = dict(cohort.order_by().annotate(hour=ExtractHour("created_at", tzinfo=zone)).values_list("hour")
                  .annotate(n=Count("pk")))
     return DeskReport(
         start=start, end=end, team_id=team_id, opened=totals["opened"],
@@ -195,6 +192,6 @@ def desk_report(start: datetime, end: datetime, *, now: datetime, zone: tzinfo, 
         chasing=Chasing(totals["opened"], totals["chased"], totals["chases"] or 0),
         orders=_orders(cohort, now),
         by_channel=[(label, channels.get(value, 0)) for value, label in Channel.choices],
-        by_hour=[hours.get(h, 0) for h in range(24)],
+        by_hour=[by_hour.get(h, 0) for h in range(24)],
         backlog=_backlog(team_id, now),
     )

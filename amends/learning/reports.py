@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from amends.core.errors import DomainError
-from amends.core.stats import Spread, median, spread
+from amends.core.stats import Spread, hours, median, spread
 from amends.feedback.models import SurveyAnswer
 from amends.learning.models import CheckState, CorrectiveAction
 from amends.recovery.models import Failure, FailureAccount, FailureState, FailureTicket, Remedy, RemedyState
@@ -89,9 +89,6 @@ def period_parse(start: str | None, end: str | None, now: datetime) -> tuple[dat
     return since, until
 
 
-def _hours(delta: timedelta) -> float:
-    return round(delta.total_seconds() / 3600, 2)
-
 
 def reports(start: datetime, end: datetime) -> Reports:
     """The figures of failures detected in [start, end). Seven queries, whatever the period holds."""
@@ -139,8 +136,8 @@ def reports(start: datetime, end: datetime) -> Reports:
     return Reports(
         start=start, end=end, failures=len(failures),
         pareto=pareto([f.category.name if f.category else "Uncategorised" for f in failures]),
-        time_to_own=spread([_hours(f.owned_at - f.detected_at) for f in failures if f.owned_at]),
-        time_to_make_right=spread([_hours(f.made_right_at - f.detected_at) for f in failures if f.made_right_at]),
+        time_to_own=spread([hours(f.owned_at - f.detected_at) for f in failures if f.owned_at]),
+        time_to_make_right=spread([hours(f.made_right_at - f.detected_at) for f in failures if f.made_right_at]),
         repeats=repeats, recurrence_rate=(100 * repeats / len(failures)) if failures else None,
         remedy_ratio_median=median(ratios), remedy_bands=ratio_bands(ratios), remedies=len(ratios),
         after_recovery=satisfaction(after), overall=satisfaction(overall),

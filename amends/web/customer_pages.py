@@ -141,7 +141,7 @@ class ContactPage:
 
 
 def contact_page_data(contact_id: int) -> ContactPage | None:
-    contact = Contact.objects.select_related("account__team").filter(pk=contact_id).first()
+    contact = Contact.objects.select_related("account__team", "portal_login").filter(pk=contact_id).first()
     if contact is None:
         return None
     tickets = Ticket.objects.filter(contact_id=contact.pk)
@@ -155,8 +155,9 @@ def contact_page_data(contact_id: int) -> ContactPage | None:
 
 
 def _has_portal_login(contact: Contact) -> bool:
+    """Read from the contact's own row (selected with it): no query."""
     try:
-        contact.portal_login  # noqa: B018 (the reverse one-to-one: a query)
+        contact.portal_login  # noqa: B018
     except Contact.portal_login.RelatedObjectDoesNotExist:
         return False
     return True

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from amends.core.errors import DomainError
 from amends.customers.models import Account, Contact
 from amends.desk.models import Channel, Kind, PromiseKind, State
 from amends.people.models import END_OF_DAY, WEEKDAY_CHOICES, Agent
@@ -143,6 +144,11 @@ def capfirst_sentence(message: str) -> str:
         return message
     message = message[0].upper() + message[1:]
     return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def service_error(form: forms.Form, exc: DomainError) -> None:
+    """A service's refusal shown next to the field it names (or above the form when the form has no such field)."""
+    form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
 
 
 class AgentChoiceField(forms.ModelChoiceField):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from amends.people.models import Agent
@@ -13,6 +14,13 @@ class HtmxRequest(HttpRequest):
     """Any request: django-htmx's middleware attaches `request.htmx`."""
 
     htmx: HtmxDetails
+
+
+def safe_next(request: HttpRequest, fallback: str = "/", *, field: str = "next") -> str:
+    """Where to go back to: the address in `field` (the form's, else the query's) when it is on this site."""
+    url = request.POST.get(field) or request.GET.get(field) or ""
+    ok = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if ok else fallback
 
 
 class AgentRequest(HtmxRequest):

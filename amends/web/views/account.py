@@ -26,10 +26,9 @@ from amends.people.two_factor import (
     two_factor_require,
 )
 from amends.web.forms import CodeForm, capfirst_sentence
-from amends.web.http import AgentRequest
+from amends.web.http import AgentRequest, safe_next
 from amends.web.permissions import agent_required, forbidden
 from amends.web.two_factor import STEP_KEY
-from amends.web.views.auth import safe_next
 
 
 def secret_for_typing(device: TOTPDevice) -> str:

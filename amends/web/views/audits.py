@@ -26,7 +26,7 @@ from amends.learning.audits import (
 from amends.learning.weeks import review_zone
 from amends.people.models import Agent, Role
 from amends.people.permissions import AUDIT_RUN_RULE, Acting, may_record_audit
-from amends.web.forms import capfirst_sentence
+from amends.web.forms import capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_allows, role_required
 
@@ -81,7 +81,7 @@ def audit_template_new(request: AgentRequest) -> HttpResponse:
                 actor=request.agent,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
+            service_error(form, exc)
     if form.errors:
         return _page(request, form=form, status=422)
     return redirect("audits")

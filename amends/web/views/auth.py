@@ -14,7 +14,6 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from amends.core.clock import wall_now
@@ -24,6 +23,7 @@ from amends.people.models import Agent
 from amends.people.signin import Lockout, signin_lockout
 from amends.people.two_factor import two_factor_verify
 from amends.web.forms import CodeForm, capfirst_sentence
+from amends.web.http import safe_next
 from amends.web.permissions import NOT_STAFF
 from amends.web.two_factor import STEP_KEY, step_url
 
@@ -59,11 +59,6 @@ class SignInView(LoginView):
             return response
         return HttpResponseRedirect(step_url(step, self.get_redirect_url()))
 
-
-def safe_next(request: HttpRequest, fallback: str = "/") -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    ok = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return url if ok else fallback
 
 
 @require_http_methods(["GET", "POST"])

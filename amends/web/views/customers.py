@@ -15,7 +15,7 @@ from amends.customers.services import contact_change
 from amends.people.models import Role
 from amends.web.customer_forms import ContactForm, MergeForm
 from amends.web.customer_pages import account_page_data, accounts_list, contact_page_data
-from amends.web.forms import capfirst_sentence
+from amends.web.forms import capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, role_allows, role_required
 from amends.web.saved_views import saved_views_of
@@ -73,7 +73,7 @@ def contact_edit(request: AgentRequest, contact_id: int) -> HttpResponse:
         try:
             contact = contact_change(contact, form.cleaned_data, now=wall_now(), actor=request.agent)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
+            service_error(form, exc)
         else:
             messages.success(request, f"Saved {contact.name}’s details.")
             return redirect("customer_contact", contact_id)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from amends.core.clock import wall_now
@@ -41,7 +41,7 @@ from amends.people.permissions import (
     permit,
 )
 from amends.recovery.models import Failure, FailureState
-from amends.web.http import AgentRequest
+from amends.web.http import AgentRequest, safe_next
 from amends.web.permissions import agent_required
 
 
@@ -92,11 +92,7 @@ def failure_learning(request: AgentRequest, failure_id: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest, failure_id: int) -> HttpResponse:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("failure_learning", failure_id=failure_id)
+    return redirect(safe_next(request, reverse("failure_learning", args=[failure_id])))
 
 
 def _sentence(text: str) -> str:

@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -28,7 +27,7 @@ from amends.policies.models import Urgency
 from amends.web.csv_export import csv_response
 from amends.web.forms import BulkAssignForm, capfirst_sentence
 from amends.web.htmx import render_page_or_partial
-from amends.web.http import AgentRequest
+from amends.web.http import AgentRequest, safe_next
 from amends.web.permissions import agent_required, role_allows, role_required
 from amends.web.rows import QUEUE_COLUMNS, QueueRow, queue_rows_from
 from amends.web.saved_views import saved_views_of
@@ -274,13 +273,6 @@ def queues_csv(request: AgentRequest) -> StreamingHttpResponse:
     return csv_response(name, [label for label, _ in CSV_COLUMNS], (readable(r) for r in rows))
 
 
-def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/queues/"
-
-
 @require_POST
 @role_required(Role.LEAD)
 def queues_assign(request: AgentRequest) -> HttpResponse:
@@ -291,17 +283,17 @@ def queues_assign(request: AgentRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))  # iterating an ErrorList gives strings
-        return redirect(_back(request))
+        return redirect(safe_next(request, "/queues/"))
     agent: Agent = form.cleaned_data["agent"]
     team_id = None if role_allows(me, Role.MANAGER) else me.team_id
     try:
         result = tickets_assign_bulk(form.cleaned_data["ticket"], agent, now=wall_now(), actor=me, team_id=team_id)
     except DomainError as exc:
         messages.error(request, capfirst_sentence(exc.message))
-        return redirect(_back(request))
+        return redirect(safe_next(request, "/queues/"))
     if result.done:
         n = len(result.done)
         messages.success(request, f"Assigned {n} request{'s' if n != 1 else ''} to {agent.name}.")
     for _, message in result.errors:
         messages.error(request, f"Not assigned: {capfirst_sentence(message)}")
-    return redirect(_back(request))
+    return redirect(safe_next(request, "/queues/"))

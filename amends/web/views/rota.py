@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -24,7 +23,7 @@ from amends.people.rota_services import (
     rota_shift_add,
     rota_shift_remove,
 )
-from amends.web.forms import RotaOverrideForm, RotaShiftForm, capfirst_sentence
+from amends.web.forms import RotaOverrideForm, RotaShiftForm, capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_required
 
@@ -58,10 +57,6 @@ def _page(request: AgentRequest, team: Team, now: datetime, *, shift_form: RotaS
     }
     return render(request, "web/rota.html", context, status=status)
 
-
-def _service_error(form: forms.Form, exc: DomainError) -> None:
-    """A service's message shown next to the field it names (or above the form)."""
-    form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
 
 
 @agent_required
@@ -97,7 +92,7 @@ def rota_shift_new(request: AgentRequest, team_id: int) -> HttpResponse:
         shift = rota_shift_add(team, weekday=data["weekday"], starts=data["starts"], ends=data["ends"],
                                agent=data["agent"], now=now, actor=me)
     except DomainError as exc:
-        _service_error(form, exc)
+        service_error(form, exc)
         return _page(request, team, now, shift_form=form, status=422)
     messages.success(request, f"{shift.agent.name} is on duty {DAY_NAMES[shift.weekday]}s "
                               f"{clock(shift.starts)}–{clock(shift.ends, end=True)}.")
@@ -140,7 +135,7 @@ def rota_override_new(request: AgentRequest, team_id: int) -> HttpResponse:
         override = rota_override_add(team, starts_at=data["starts_at"], ends_at=data["ends_at"], agent=data["agent"],
                                      reason=data["reason"], now=now, actor=me)
     except DomainError as exc:
-        _service_error(form, exc)
+        service_error(form, exc)
         return _page(request, team, now, override_form=form, status=422)
     messages.success(request, f"{override.agent.name} is on duty {when(override.starts_at)} – "
                               f"{when(override.ends_at)} instead of the weekly rota.")

@@ -5,22 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.web.forms import capfirst_sentence
-from amends.web.http import AgentRequest
+from amends.web.http import AgentRequest, safe_next
 from amends.web.permissions import agent_required
 from amends.web.saved_views import saved_view_remove, saved_view_save
-
-
-def _back(request: AgentRequest) -> str:
-    target = request.POST.get("address", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return "/queues/"
 
 
 @require_POST
@@ -31,7 +23,7 @@ def saved_view_add(request: AgentRequest) -> HttpResponse:
                                address=request.POST.get("address", ""), now=wall_now())
     except DomainError as exc:
         messages.error(request, f"The view was not saved: {capfirst_sentence(exc.message)}")
-        return redirect(_back(request))
+        return redirect(safe_next(request, "/queues/", field="address"))
     messages.success(request, f"Saved this view as “{view.name}”: it is under “My views” on this page.")
     return redirect(view.url)
 
@@ -45,4 +37,4 @@ def saved_view_delete(request: AgentRequest, view_id: int) -> HttpResponse:
         messages.error(request, capfirst_sentence(exc.message))
     else:
         messages.success(request, f"Removed the view “{name}”.")
-    return redirect(_back(request))
+    return redirect(safe_next(request, "/queues/", field="address"))

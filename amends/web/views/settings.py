@@ -18,7 +18,7 @@ from amends.people.permissions import SETUP_RULE, Acting, may_change_setup
 from amends.policies.cover import covered_out_of_hours
 from amends.policies.models import URGENCY_ORDER, Policy
 from amends.policies.services import policy_change
-from amends.web.forms import capfirst_sentence
+from amends.web.forms import service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import forbidden, role_required
 from amends.web.settings_forms import PolicyForm
@@ -35,7 +35,8 @@ def _may_change(request: AgentRequest) -> bool:
 
 
 def minutes_text(minutes: int) -> str:
-    """90 -> "1 h 30 min": targets read in hours and minutes (opening hours or wall clock, as the policy says)."""
+    """90 -> "1 h 30 min". Never days (unlike the countdowns' spans): a target of 40 opening hours is a working
+    week, not "1 d 16 h"."""
     hours, rest = divmod(minutes, 60)
     return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
 
@@ -78,7 +79,7 @@ def policy_edit(request: AgentRequest, policy_id: int) -> HttpResponse:
             try:
                 policy = policy_change(policy, form.cleaned_data, now=wall_now(), actor=request.agent)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
+                service_error(form, exc)
             else:
                 messages.success(request, f"Saved the targets of {policy.get_tier_display()} / "
                                           f"{policy.get_urgency_display()}: new requests follow them from now on.")

@@ -30,7 +30,7 @@ from amends.people.services import absence_end, signin_unlock
 from amends.people.signin import accounts_locked_out
 from amends.people.two_factor import two_factor_reset, two_factor_user_ids
 from amends.policies.business_time import is_open
-from amends.web.forms import AbsenceForm, capfirst_sentence
+from amends.web.forms import AbsenceForm, capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import agent_required, forbidden, role_allows
 
@@ -244,8 +244,7 @@ def absence_new(request: AgentRequest) -> HttpResponse:
             reason=data["reason"], actor=me,
         )
     except DomainError as exc:
-        target = exc.field if exc.field in form.fields else None
-        form.add_error(target, capfirst_sentence(exc.message))
+        service_error(form, exc)
         return _page(request, agent, form, status=exc.status if exc.status in (409, 422) else 422)
     until = timezone.localtime(absence.ends_at).strftime("%a %-d %b %H:%M")
     who = f"{backup.name} (or whoever is reachable, if they are not)" if backup else "whoever is reachable then"

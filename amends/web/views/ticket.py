@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from amends.core.clock import wall_now
@@ -35,7 +35,7 @@ from amends.web.forms import (
     StateForm,
     WithdrawForm,
 )
-from amends.web.http import AgentRequest
+from amends.web.http import AgentRequest, safe_next
 from amends.web.permissions import agent_required
 from amends.web.reply_form import reply_context
 from amends.web.templatetags.workspace import local_time
@@ -155,11 +155,7 @@ def _act(
                 error += "."
         else:
             messages.success(request, done)
-            back = request.POST.get("next", "")
-            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                        require_https=request.is_secure()):
-                return redirect(back)
-            return redirect("ticket", ticket_id=ticket_id)
+            return redirect(safe_next(request, reverse("ticket", args=[ticket_id])))
     else:
         inline = FIELDS_SHOWN_INLINE.get(action, frozenset())
         error = " ".join(str(e) for name, errs in form.errors.items() if name not in inline for e in errs)

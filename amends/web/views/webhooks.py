@@ -27,7 +27,7 @@ from amends.core.webhook_endpoints import (
 )
 from amends.core.webhooks import EVENT_TYPE_LABELS
 from amends.people.models import Role
-from amends.web.forms import capfirst_sentence
+from amends.web.forms import capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import role_required
 
@@ -75,7 +75,7 @@ def webhook_add(request: AgentRequest) -> HttpResponse:
         endpoint, secret = webhook_endpoint_add(url=data["url"], description=data["description"],
                                                 events=data["events"], now=wall_now(), actor=request.agent)
     except DomainError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
+        service_error(form, exc)
         return _page(request, form=form, status=422)
     return _page(request, secret=secret, secret_for=endpoint)
 
