@@ -1,0 +1,1 @@
+"""Import: bring a team's history in from the desk it leaves (Zendesk, Freshdesk, osTicket, django-helpdesk)."""
