@@ -12,9 +12,11 @@ from amends.core.tokens import token_authenticate
 from amends.people.models import Agent
 from amends.people.permissions import (
     SETUP_RULE,
+    TARGETS_RULE,
     WEBHOOKS_RULE,
     Acting,
     may_change_setup,
+    may_change_targets,
     may_manage_webhooks,
     permit,
 )
@@ -49,6 +51,11 @@ class BearerToken(HttpBearer):
 def setup_permitted(request: TokenRequest) -> None:
     """Set-up data changes only with an admin's token (403 naming the rule otherwise)."""
     permit(may_change_setup(acting(request)), SETUP_RULE)
+
+
+def targets_permitted(request: TokenRequest) -> None:
+    """Response targets, calendars and closures, escalation chains: a lead's, manager's or admin's token."""
+    permit(may_change_targets(acting(request)), TARGETS_RULE)
 
 
 def webhooks_permitted(request: TokenRequest) -> None:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Status
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest, actor, setup_permitted
+from amends.api.auth import TokenRequest, actor, targets_permitted
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import HEADER, create_once
 from amends.api.parser import query_known
@@ -57,8 +57,8 @@ def calendar_get(request: HttpRequest, calendar_id: int):
 def calendar_post(
     request: TokenRequest, payload: CalendarIn, response: HttpResponse, idempotency_key: IdempotencyKey = None
 ):
-    """Opening hours in a time zone, with a country's public holidays. Admin tokens only."""
-    setup_permitted(request)
+    """Opening hours in a time zone, with a country's public holidays. Lead, manager and admin tokens."""
+    targets_permitted(request)
     now = wall_now()
 
     def make() -> dict:
@@ -76,8 +76,8 @@ def calendar_post(
 @router.patch("/calendars/{calendar_id}", response={200: CalendarOut, **WRITE_ERRORS}, summary="Change a calendar")
 def calendar_patch(request: TokenRequest, calendar_id: int, payload: CalendarChange):
     """Change only the fields given. Requests already taken in keep their deadlines; the next ones are
-    computed on the new hours. Admin tokens only."""
-    setup_permitted(request)
+    computed on the new hours. Lead, manager and admin tokens."""
+    targets_permitted(request)
     calendar = lookups.calendar_at(calendar_id)
     changes = payload.model_dump(exclude_unset=True)
     if payload.hours is not None:
@@ -92,8 +92,8 @@ def closure_post(
     request: TokenRequest, calendar_id: int, payload: ClosureIn, response: HttpResponse,
     idempotency_key: IdempotencyKey = None,
 ):
-    """The office is closed all that day (business time skips it). Admin tokens only."""
-    setup_permitted(request)
+    """The office is closed all that day (business time skips it). Lead, manager and admin tokens."""
+    targets_permitted(request)
     calendar = lookups.calendar_at(calendar_id)
     now = wall_now()
     return create_once(
@@ -107,8 +107,8 @@ def closure_post(
 @router.delete("/calendars/{calendar_id}/closures/{closure_id}", response={204: None, **WRITE_ERRORS},
                summary="Remove a closure")
 def closure_delete(request: TokenRequest, calendar_id: int, closure_id: int):
-    """The office opens that day after all. Admin tokens only."""
-    setup_permitted(request)
+    """The office opens that day after all. Lead, manager and admin tokens."""
+    targets_permitted(request)
     closure = lookups.closure_at(lookups.calendar_at(calendar_id), closure_id)
     closure_remove(closure, now=wall_now(), actor=actor(request), token=request.auth)
     return Status(204, None)

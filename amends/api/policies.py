@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest, actor, setup_permitted
+from amends.api.auth import TokenRequest, actor, targets_permitted
 from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import create_once
@@ -41,8 +41,8 @@ def policy_get(request: HttpRequest, policy_id: int):
 
 @router.post("/policies", response={201: PolicyOut, **WRITE_ERRORS}, summary="Create a policy")
 def policy_post(request: TokenRequest, payload: PolicyIn, response: HttpResponse, idempotency_key: IdempotencyKey = None):
-    """The targets for one tier and urgency (one policy each: a second is 409). Admin tokens only."""
-    setup_permitted(request)
+    """The targets for one tier and urgency (one policy each: a second is 409). Lead, manager and admin tokens."""
+    targets_permitted(request)
     now = wall_now()
     targets = _targets(payload.model_dump(exclude={"tier", "urgency"}))
     return create_once(
@@ -56,8 +56,8 @@ def policy_post(request: TokenRequest, payload: PolicyIn, response: HttpResponse
 
 @router.patch("/policies/{policy_id}", response={200: PolicyOut, **WRITE_ERRORS}, summary="Change a policy")
 def policy_patch(request: TokenRequest, policy_id: int, payload: PolicyChange):
-    """Change only the targets given. Requests already taken in keep their deadlines. Admin tokens only."""
-    setup_permitted(request)
+    """Change only the targets given. Requests already taken in keep their deadlines. Lead, manager and admin tokens."""
+    targets_permitted(request)
     policy = policy_change(lookups.policy_at(policy_id), _targets(payload.model_dump(exclude_unset=True)),
                            now=wall_now(), actor=actor(request), token=request.auth)
     return policy_out(policy)

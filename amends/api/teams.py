@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from amends.api import lookups
-from amends.api.auth import TokenRequest, actor, setup_permitted
+from amends.api.auth import TokenRequest, actor, setup_permitted, targets_permitted
 from amends.api.calendars import IdempotencyKey
 from amends.api.errors import READ_ERRORS, WRITE_ERRORS
 from amends.api.idempotency import create_once
@@ -106,8 +106,8 @@ def chain_get(request: HttpRequest, chain_id: int):
 @router.post("/chains", response={201: ChainOut, **WRITE_ERRORS}, summary="Create a team's escalation chain")
 def chain_post(request: TokenRequest, payload: ChainIn, response: HttpResponse, idempotency_key: IdempotencyKey = None):
     """Warn the owner `warn_before_minutes` before a deadline; at the deadline tell the lead;
-    `reassign_after_minutes` after it, reassign and tell the manager. One per team. Admin tokens only."""
-    setup_permitted(request)
+    `reassign_after_minutes` after it, reassign and tell the manager. One per team. Lead, manager and admin tokens."""
+    targets_permitted(request)
     now = wall_now()
     return create_once(
         request, response, key=idempotency_key, operation="POST /chains", payload=payload, now=now,
@@ -120,8 +120,8 @@ def chain_post(request: TokenRequest, payload: ChainIn, response: HttpResponse, 
 
 @router.patch("/chains/{chain_id}", response={200: ChainOut, **WRITE_ERRORS}, summary="Change an escalation chain")
 def chain_patch(request: TokenRequest, chain_id: int, payload: ChainChange):
-    """Change only the fields given. Admin tokens only."""
-    setup_permitted(request)
+    """Change only the fields given. Lead, manager and admin tokens."""
+    targets_permitted(request)
     chain = chain_change(lookups.chain_at(chain_id), payload.model_dump(exclude_unset=True), now=wall_now(),
                          actor=actor(request), token=request.auth)
     return chain_out(chain)

@@ -38,8 +38,12 @@ REPLY_RULE = (
 )
 ROTA_RULE = "Only this team’s lead, a manager or an admin can change its rota."
 SETUP_RULE = (
-    "Only an admin may change set-up data: teams and their members, calendars and closures, policies, "
-    "escalation chains, accounts and contacts."
+    "Only an admin may change set-up data: teams and their members, accounts and contacts, mailboxes and API "
+    "tokens."
+)
+TARGETS_RULE = (
+    "Only a lead, manager or admin may change response targets, calendars with their holidays and closures, and "
+    "escalation chains (an integration: a lead or admin token)."
 )
 
 WEBHOOKS_RULE = (
@@ -138,9 +142,18 @@ def may_edit_rota(acting: Acting, team_id: int) -> bool:
 
 
 def may_change_setup(acting: Acting) -> bool:
-    """Create or change set-up data (teams, agents, calendars, policies, chains, accounts, contacts): admins only
-    (an admin's own token, or an integration's admin token)."""
+    """Create or change set-up data (teams, agents, accounts, contacts, mailboxes, API tokens): admins only (an
+    admin's own token, or an integration's admin token)."""
     return role_allows(acting.role, Role.ADMIN)
+
+
+def may_change_targets(acting: Acting) -> bool:
+    """Change what the desk promises and when it works: response targets (policies), calendars with their
+    holidays and closures, escalation chains. Leads run the day against these, so they keep them true (a bank
+    holiday added, a target tightened after a review); every change is an event naming who made it, and the
+    Replay page shows beforehand what a change would have done. Leads, managers and admins (an integration: a
+    lead or admin token)."""
+    return role_allows(acting.role, Role.LEAD)
 
 
 def may_manage_webhooks(acting: Acting) -> bool:

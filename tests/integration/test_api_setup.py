@@ -13,7 +13,7 @@ from amends.core.models import ApiToken, Event, TokenRole
 from amends.core.tokens import token_create
 from amends.customers.models import Account, Contact
 from amends.people.models import Agent, BusinessCalendar, Closure, Role, Team
-from amends.people.permissions import SETUP_RULE
+from amends.people.permissions import SETUP_RULE, TARGETS_RULE
 from amends.policies.models import EscalationChain, Policy
 from tests.cast import T0, at
 from tests.integration.api_support import FRIDAY, Api, error_of, request_body
@@ -285,7 +285,7 @@ def at_(text: str):
     return datetime.fromisoformat(text)
 
 
-# --- roles: only admins change set-up data ----------------------------------------------------------------
+# --- roles: admins change set-up data; leads too the targets, calendars and chains ----------------------------------------------------------------
 
 TOKENS = {
     "integration agent": {"role": TokenRole.AGENT},
@@ -297,6 +297,10 @@ TOKENS = {
     "ada (admin)": {"agent": "ada"},
 }
 ALLOWED = {"integration admin", "ada (admin)"}
+# Targets, calendars and chains: what leads run the day against (`may_change_targets`).
+TARGET_EDITORS = {"integration lead", "integration admin", "lena (lead)", "marcus (manager)", "ada (admin)"}
+TARGET_ENDPOINTS = {"create calendar", "change calendar", "add closure", "remove closure", "create policy",
+                    "change policy", "create chain", "change chain"}
 
 
 @pytest.fixture
@@ -353,7 +357,7 @@ def _call(api: Api, method: str, path: str, body):
 
 @pytest.mark.parametrize("who", list(TOKENS))
 @pytest.mark.parametrize("endpoint", list(SETUP_ENDPOINTS))
-def test_only_admins_change_setup_data(setup_world, who, endpoint):
+def test_who_changes_setup_data(setup_world, who, endpoint):
     if endpoint in CONFLICTS:
         Policy.objects.filter(tier="standard", urgency="low").delete()
         EscalationChain.objects.all().delete()
@@ -362,9 +366,10 @@ def test_only_admins_change_setup_data(setup_world, who, endpoint):
     before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = _call(api, method, path, body)
     written = Event.objects.filter(id__gt=before)
-    if who not in ALLOWED:
+    targets = endpoint in TARGET_ENDPOINTS
+    if who not in (TARGET_EDITORS if targets else ALLOWED):
         error = error_of(response, 403, code="forbidden")
-        assert error["message"] == SETUP_RULE
+        assert error["message"] == (TARGETS_RULE if targets else SETUP_RULE)
         assert not written.exists()
         return
     assert response.status_code in (200, 201, 204), response.content

@@ -22,9 +22,9 @@ from amends.people.models import WEEKDAY_CHOICES, Agent, RotaShift, Team
 from amends.people.permissions import (
     LEARNING_LEAD_RULE,
     ROTA_RULE,
-    SETUP_RULE,
+    TARGETS_RULE,
     Acting,
-    may_change_setup,
+    may_change_targets,
     may_edit_rota,
     may_lead_learning,
 )
@@ -64,7 +64,7 @@ def _replay_of(data: QueryDict, now: datetime) -> Replay | None:
 
 def _may_adopt(acting: Acting, replay: Replay) -> bool:
     if replay.change == "policy":
-        return may_change_setup(acting)
+        return may_change_targets(acting)
     if replay.change == "rota":
         return may_edit_rota(acting, replay.params["team"])
     return may_lead_learning(acting, replay.params.get("team"))
@@ -108,8 +108,8 @@ def replay_adopt_view(request: AgentRequest) -> HttpResponse:
         replay = _replay_of(request.POST, now)
         if replay is None:
             raise DomainError("choose a change to adopt", field="change")
-        if replay.change == "policy" and not may_change_setup(acting):
-            raise DomainError(SETUP_RULE, status=403)
+        if replay.change == "policy" and not may_change_targets(acting):
+            raise DomainError(TARGETS_RULE, status=403)
         if replay.change == "guard" and not may_lead_learning(acting, replay.params.get("team")):
             raise DomainError(LEARNING_LEAD_RULE, status=403)
         adopted = replay_adopt(replay, now=now, actor=request.agent)

@@ -1,6 +1,6 @@
 """Settings in the workspace: the hub (what a lead or an admin can set up, and where), and the response
-targets (policies): every lead reads them and tries a change on the replay page; an admin changes them here,
-through the same service and rule as the API (`may_change_setup`)."""
+targets (policies), which leads, managers and admins change here through the same service and rule as the API
+(`may_change_targets`); a change can be tried on past weeks first on the Replay page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.customers.models import Tier
 from amends.people.models import Role, Team
-from amends.people.permissions import SETUP_RULE, Acting, may_change_setup
+from amends.people.permissions import TARGETS_RULE, Acting, may_change_setup, may_change_targets
 from amends.policies.cover import covered_out_of_hours
 from amends.policies.models import URGENCY_ORDER, Policy
 from amends.policies.services import policy_change
@@ -27,11 +27,13 @@ from amends.web.settings_forms import PolicyForm
 @role_required(Role.LEAD)
 def settings_hub(request: AgentRequest) -> HttpResponse:
     teams = Team.objects.order_by("name").only("pk", "name")
-    return render(request, "web/settings.html", {"teams": teams, "may_change_setup": _may_change(request)})
+    acting = Acting.of_agent(request.agent)
+    return render(request, "web/settings.html", {"teams": teams, "may_change_setup": may_change_setup(acting),
+                                                 "may_change_targets": may_change_targets(acting)})
 
 
 def _may_change(request: AgentRequest) -> bool:
-    return may_change_setup(Acting.of_agent(request.agent))
+    return may_change_targets(Acting.of_agent(request.agent))
 
 
 def minutes_text(minutes: int) -> str:
@@ -61,7 +63,7 @@ def _policies() -> list[PolicyRow]:
 @role_required(Role.LEAD)
 def policies_page(request: AgentRequest) -> HttpResponse:
     return render(request, "web/settings_policies.html",
-                  {"rows": _policies(), "may_change_setup": _may_change(request), "rule": SETUP_RULE})
+                  {"rows": _policies()})
 
 
 @role_required(Role.LEAD)
@@ -70,7 +72,7 @@ def policy_edit(request: AgentRequest, policy_id: int) -> HttpResponse:
     if policy is None:
         return render(request, "web/404.html", {"message": "There is no such policy."}, status=404)
     if not _may_change(request):
-        return forbidden(request, SETUP_RULE + " Try the change on the Replay page to see what it would do.")
+        return forbidden(request, TARGETS_RULE + " Try the change on the Replay page to see what it would do.")
     form = PolicyForm(request.POST) if request.method == "POST" else PolicyForm.of(policy)
     status = 200
     if request.method == "POST":
