@@ -15,6 +15,7 @@ import secrets
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
@@ -48,6 +49,21 @@ SEARCHES: tuple[str, ...] = (
     "/search/?q=router+offline&state=any_closed",
     "/search/?q=label&state=any_open&from=2020-01-01&to=2099-12-31",
 )
+
+
+def report_pages(now: datetime) -> tuple[tuple[str, str], ...]:
+    """Figure `reports`: the desk's report for every team over its default four weeks and over a year (a year of
+    the bench's closed requests is about half of them), the recovery reports, and the queues' resolved & closed
+    tab (the history a lead pages through)."""
+    year = (now - timedelta(days=364)).date().isoformat()
+    return (
+        ("desk_report", "/review/desk/"),
+        ("desk_report_year", f"/review/desk/?start={year}"),
+        ("recovery_reports", "/review/reports/"),
+        ("closed", "/queues/?state=closed"),
+    )
+
+
 LEAD_USERNAME = "bench-lead"
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -154,13 +170,15 @@ class PageQueries:
     cpu_ms: float = 0.0  # this process's CPU for the whole page (median of the runs): rendering included
 
 
-def pages_queries(user: User, runs: int = 5) -> dict[str, PageQueries]:
-    """Each page `runs` times in-process (test client, signed in as `user`) with its queries captured:
-    the query count and SQL time of the run with the least SQL time, and the median CPU time."""
+def pages_queries(
+    user: User, runs: int = 5, more: tuple[tuple[str, str], ...] = ()
+) -> dict[str, PageQueries]:
+    """Each page (and `more`) `runs` times in-process (test client, signed in as `user`) with its queries
+    captured: the query count and SQL time of the run with the least SQL time, and the median CPU time."""
     client = Client()
     client.force_login(user)
     out: dict[str, PageQueries] = {}
-    for name, path in (*PAGES, ("search", SEARCHES[1])):
+    for name, path in (*PAGES, ("search", SEARCHES[1]), *more):
         best: PageQueries | None = None
         cpu: list[float] = []
         for _ in range(runs):

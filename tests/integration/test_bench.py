@@ -33,9 +33,11 @@ def test_bench_runs_small_and_ends_with_json():
     assert figures["intake_per_s"] is None  # --skip-http
     assert figures["page_attention_p95_ms"] is None and figures["page_queue_p95_ms"] is None
     # The pages still render in-process (as the bench's lead) and their queries are counted.
-    for page in ("attention", "attention_all", "queue", "queue_open", "search"):
+    for page in ("attention", "attention_all", "queue", "queue_open", "search", "desk_report", "desk_report_year",
+                 "recovery_reports", "closed"):
         assert figures[f"page_{page}_queries"] > 0, page
     assert figures["search_p95_ms"] is None and figures["targets_met"]["search_p95_under_100ms"] is None
+    assert figures["reports_p95_ms"] is None and figures["targets_met"]["reports_p95_under_200ms"] is None
     assert figures["database"].split()[0] in ("sqlite", "postgresql")
     assert figures["due"] == 20 and figures["requests_1m"] == 600 and figures["open_1m"] == 90
     # Every tick found exactly the due set: nothing more, nothing less.
