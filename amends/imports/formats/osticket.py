@@ -161,7 +161,7 @@ def _user(export: _Export, where: str, row: _Row) -> None:
     if key in export.people:
         export.skip(
             "person",
-            key,
+            email,
             f"{where}: {email} is already listed ({export.people_rows[key]}); osTicket holds one user "
             "per address, whatever its case",
         )
