@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TypeVar
 
 import pytest
 
 from amends.imports.formats import freshdesk
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
 from tests.imports import samples_freshdesk as samples
+
+R = TypeVar("R", Organisation, Person, Ticket)
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -34,7 +37,7 @@ def phases(records: list[Record]) -> list[int]:
     ]
 
 
-def by_key(records: list[Record], kind: type) -> dict[str, Record]:
+def by_key(records: list[Record], kind: type[R]) -> dict[str, R]:
     return {r.key: r for r in records if isinstance(r, kind)}
 
 

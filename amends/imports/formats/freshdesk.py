@@ -250,7 +250,8 @@ def _json_ticket(export: _Export, name: str, number: int, row: dict[str, Any]) -
     if not subject and not body:
         export.skip("ticket", key, f"{where}: no subject and no description")
         return
-    stats = row.get("stats") if isinstance(row.get("stats"), dict) else {}
+    stats = row.get("stats")
+    stats = stats if isinstance(stats, dict) else {}
     status = STATUSES.get(_int(row.get("status")), CUSTOM_STATUS)
     comments = []
     for index, conversation in enumerate(row.get("conversations") or [], start=1):
