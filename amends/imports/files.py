@@ -28,10 +28,10 @@ def _mb(size: int) -> str:
 def upload_check(name: str, size: int) -> None:
     """Refuse a file too big to take in, or a .zip that would unpack into too much (checked again as it is read)."""
     if size > MAX_UPLOAD:
-        raise DomainError(f"{name} is {_mb(size)}; the most one file may be is {_mb(MAX_UPLOAD)}. "
+        raise DomainError(f"The file {name} is {_mb(size)}; the most one file may be is {_mb(MAX_UPLOAD)}. "
                           "Split the export, or zip it.", field="files")
     if size == 0:
-        raise DomainError(f"{name} is empty", field="files")
+        raise DomainError(f"The file {name} is empty", field="files")
 
 
 def zip_check(name: str, handle: IO[bytes]) -> None:
@@ -40,15 +40,15 @@ def zip_check(name: str, handle: IO[bytes]) -> None:
         with zipfile.ZipFile(handle) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
     except zipfile.BadZipFile:
-        raise DomainError(f"{name} is not a readable .zip file", field="files") from None
+        raise DomainError(f"The file {name} is not a readable .zip file", field="files") from None
     finally:
         handle.seek(0)
     if len(members) > MAX_MEMBERS:
-        raise DomainError(f"{name} holds {len(members)} files; an import reads at most {MAX_MEMBERS}", field="files")
+        raise DomainError(f"The file {name} holds {len(members)} files; an import reads at most {MAX_MEMBERS}", field="files")
     if sum(m.file_size for m in members) > MAX_UNPACKED:
-        raise DomainError(f"{name} unpacks to more than {_mb(MAX_UNPACKED)}; import it in parts", field="files")
+        raise DomainError(f"The file {name} unpacks to more than {_mb(MAX_UNPACKED)}; import it in parts", field="files")
     if not members:
-        raise DomainError(f"{name} holds no files", field="files")
+        raise DomainError(f"The file {name} holds no files", field="files")
 
 
 def files_read(files: Iterable[tuple[str, IO[bytes]]]) -> dict[str, bytes]:
@@ -61,11 +61,11 @@ def files_read(files: Iterable[tuple[str, IO[bytes]]]) -> dict[str, bytes]:
             try:
                 archive = zipfile.ZipFile(handle)
             except zipfile.BadZipFile:
-                raise DomainError(f"{name} is not a readable .zip file", field="files") from None
+                raise DomainError(f"The file {name} is not a readable .zip file", field="files") from None
             with archive:
                 members = [m for m in archive.infolist() if not m.is_dir()]
                 if len(members) > MAX_MEMBERS:
-                    raise DomainError(f"{name} holds {len(members)} files; an import reads at most {MAX_MEMBERS}",
+                    raise DomainError(f"The file {name} holds {len(members)} files; an import reads at most {MAX_MEMBERS}",
                                       field="files")
                 for member in members:
                     base = posixpath.basename(member.filename.replace("\\", "/"))
@@ -75,7 +75,7 @@ def files_read(files: Iterable[tuple[str, IO[bytes]]]) -> dict[str, bytes]:
                         with archive.open(member) as stream:
                             data = _read_within(stream, budget, name)
                     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
-                        raise DomainError(f"{member.filename} in {name} cannot be unpacked ({exc})",
+                        raise DomainError(f"The file {member.filename} in {name} cannot be unpacked ({exc})",
                                           field="files") from None
                     budget -= len(data)
                     contents[_unique(base, contents)] = data
@@ -92,7 +92,7 @@ def _read_within(stream: IO[bytes], budget: int, name: str) -> bytes:
     while chunk := stream.read(_CHUNK):
         size += len(chunk)
         if size > budget:
-            raise DomainError(f"{name} unpacks to more than {_mb(MAX_UNPACKED)}; import it in parts", field="files")
+            raise DomainError(f"The file {name} unpacks to more than {_mb(MAX_UNPACKED)}; import it in parts", field="files")
         parts.append(chunk)
     return b"".join(parts)
 

@@ -185,7 +185,10 @@ def run_next(now: datetime, *, clock: Callable[[], datetime] | None = None,
     if run is None:
         return None
     try:
-        return run_execute(run, now=now, clock=clock, stop=stop)
+        run = run_execute(run, now=now, clock=clock, stop=stop)
+        if run.state == RunState.RUNNING:  # stopped between batches: the next worker goes on at once
+            ImportRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(state=RunState.QUEUED)
+        return run
     except Exception as exc:
         log.exception("import %s failed", run.pk)
         run.refresh_from_db()
