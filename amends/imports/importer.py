@@ -273,8 +273,8 @@ class Importer:
         if contact is None and record.requester_key:
             self._note_unknown(record)
         if account is None:
-            account, new = self._account_named(f"{self.label} import: no requester")
-            if new:
+            account, added = self._account_named(f"{self.label} import: no requester")
+            if added:
                 self.count("organisation", "created")
         assignee = self._person_of(record.assignee_key)
         agent = assignee if isinstance(assignee, Agent) and assignee.user.is_active else None

@@ -134,10 +134,11 @@ def run_execute(
     except Exception as exc:  # a reader must not raise; if one does, the person still gets a message
         log.exception("import %s: the %s reader failed", run.pk, run.format)
         return _fail(run, f"these files could not be read as a {label} export ({exc})", now)
-    if not records or all(isinstance(r, Skipped) for r in records):
-        run.counts, run.skipped = counts_empty(), [[r.kind, r.key, r.reason] for r in records[:1000]]
-        first = records[0].reason if records else "the files hold nothing"
-        return _fail(run, f"nothing in these files could be read as a {label} export: {first}", now)
+    unusable = [r for r in records if isinstance(r, Skipped)]
+    if len(unusable) == len(records):
+        run.counts, run.skipped = counts_empty(), [[r.kind, r.key, r.reason] for r in unusable[:1000]]
+        reason = unusable[0].reason if unusable else "the files hold nothing"
+        return _fail(run, f"nothing in these files could be read as a {label} export: {reason}", now)
 
     if run.dry_run or run.processed == 0:  # a dry run keeps nothing, so it always starts again
         run.processed, run.counts, run.skipped = 0, counts_empty(), []
@@ -147,15 +148,15 @@ def run_execute(
     run.total = len(records)
     run.save(update_fields=["total", "processed", "counts", "skipped"])
     importer = Importer(run=run, label=label, now=now, team=run.team, keep=not run.dry_run)
-    for first in range(run.processed, len(records), batch):
-        chunk = records[first:first + batch]
+    for start in range(run.processed, len(records), batch):
+        chunk = records[start:start + batch]
         if importer.keep:
             with transaction.atomic():
                 importer.batch(chunk)
-                _progress(run, first + len(chunk), clock())
+                _progress(run, start + len(chunk), clock())
         else:
             importer.batch(chunk)
-            _progress(run, first + len(chunk), clock())
+            _progress(run, start + len(chunk), clock())
         if progress is not None:
             progress(run)
         if stop is not None and stop() and run.processed < run.total:

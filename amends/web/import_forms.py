@@ -29,7 +29,7 @@ class MultipleFileField(forms.FileField):
 
 class ImportForm(forms.Form):
     format = forms.ChoiceField(label="Export of", error_messages={"required": "Choose the desk the export comes from."})
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # the field is named as the page says it
         label="Files", help_text="The export's files (choose several at once), or one .zip of them.",
         error_messages={"required": "Choose the export's files, or one .zip of them.",
                         "empty": "That file is empty."},

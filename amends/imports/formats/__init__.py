@@ -22,7 +22,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format(
         "zendesk", "Zendesk",
         "tickets.json (the full JSON export, or the incremental export API's pages as JSON or NDJSON, with "
-        "`comments` inline when you have them), users.json and organizations.json; or the CSV export of a view.",
+        "“comments” inline when you have them), users.json and organizations.json; or the CSV export of a view.",
         "Admin Center › Account › Tools › Reports › Export (JSON), or GET /api/v2/incremental/tickets/cursor.json "
         "with ?include=comment_events; a view's CSV comes from its ⋯ menu › Export as CSV.",
     ),
@@ -38,7 +38,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     ),
     Format(
         "django_helpdesk", "django-helpdesk",
-        "One JSON fixture from `manage.py dumpdata helpdesk.queue helpdesk.ticket helpdesk.followup auth.user`.",
+        "One JSON fixture from manage.py dumpdata helpdesk.queue helpdesk.ticket helpdesk.followup auth.user.",
         "On the old server: python manage.py dumpdata helpdesk.queue helpdesk.ticket helpdesk.followup "
         "auth.user --indent 1 > helpdesk.json (add --natural-foreign if you like; both are read).",
     ),

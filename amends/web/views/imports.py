@@ -23,6 +23,7 @@ from amends.web.import_forms import ImportForm
 from amends.web.permissions import forbidden, role_required
 
 RUNS_LISTED = 20
+KIND_LABELS = {"organisation": "Organisations", "person": "People", "ticket": "Requests", "comment": "Comments"}
 IMPORT_RULE = SETUP_RULE + " Importing from another desk is set-up too."
 
 
@@ -68,7 +69,7 @@ def import_run(request: AgentRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(request, run_id)
     if isinstance(run, HttpResponse):
         return run
-    rows = [(kind, [run.counts.get(kind, {}).get(o, 0) for o in OUTCOMES]) for kind in KINDS]
+    rows = [(KIND_LABELS[kind], [run.counts.get(kind, {}).get(o, 0) for o in OUTCOMES]) for kind in KINDS]
     context = {"run": run, "label": FORMATS[run.format].label if run.format in FORMATS else run.format,
                "outcomes": OUTCOMES, "rows": rows, "skipped_shown": run.skipped[:200]}
     return render_page_or_partial(request, "web/import_run.html", "web/_import_run_body.html", context)
