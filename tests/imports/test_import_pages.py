@@ -117,3 +117,22 @@ def test_the_wrong_format_fails_the_run_with_a_message(cast, clock):
     assert other.status_code == 302
     failed = run_next(NOW)
     assert failed is not None and failed.state == RunState.FAILED and "Zendesk" in failed.error
+
+
+def test_the_list_of_runs_costs_the_same_queries_whatever_their_number(cast, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.imports.support import queued
+
+    client = client_for(_admin(cast))
+    queued(cast, "zendesk", zendesk_export(), by=cast.lena)
+    client.get("/settings/import/")  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        client.get("/settings/import/")
+    for _ in range(5):
+        queued(cast, "zendesk", zendesk_export(), by=cast.marcus)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/settings/import/")
+    assert page.content.decode().count("/settings/import/") >= 6
+    assert len(six) == len(one)
