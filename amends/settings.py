@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "amends.watchdog",
     "amends.mail",
     "amends.feedback",
+    "amends.imports",
     "amends.recovery",
     "amends.learning",
     "amends.api",

@@ -1,5 +1,5 @@
-"""The background worker: the watchdog tick, delivery of the outbox and the webhooks, and the mail poll, as
-loops that never wait on each other.
+"""The background worker: the watchdog tick, delivery of the outbox and the webhooks, the mail poll and the
+imports, as loops that never wait on each other.
 
 Every worker process runs both loops side by side (the `worker` command gives each its own thread and
 so its own database connection). The tick is claimed through the `Schedule` row "watchdog" by a
@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from amends.core.outbox import outbox_deliver_due
 from amends.core.retention import idempotency_keys_prune, webhook_deliveries_prune
+from amends.imports.services import run_next
 from amends.learning.review_schedule import review_schedule_check
 from amends.mail.imap import mailboxes_poll
 from amends.watchdog.models import Schedule
@@ -253,5 +254,33 @@ def mail_loop(
                 connection.close()
                 pause = ERROR_PAUSE_SECONDS
             wait(pause)
+    finally:
+        connection.close()
+
+
+def import_loop(
+    stop: threading.Event, clock: Callable[[], datetime], say: Callable[[str], None], *,
+    round_seconds: float = 2.0, wait: Callable[[float], object] | None = None,
+) -> None:
+    """Carry out queued imports one at a time (and take up one whose worker died), every `round_seconds` when
+    there is none, until `stop` is set; a run stopped by `stop` is left to be taken up again."""
+    wait = wait or stop.wait
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            pause = round_seconds
+            try:
+                now = clock()
+                run = run_next(now, clock=clock, stop=stop.is_set)
+                if run is not None:
+                    say(f"{now.isoformat(timespec='seconds')} import {run.pk}: {run.state}, {run.processed} of "
+                        f"{run.total} records")
+                    pause = 0
+            except Exception as exc:
+                log.exception("worker: import round failed (%s); retrying in %ss", exc, ERROR_PAUSE_SECONDS)
+                connection.close()
+                pause = ERROR_PAUSE_SECONDS
+            if pause:
+                wait(pause)
     finally:
         connection.close()

@@ -104,4 +104,5 @@ urlpatterns = [
     path("", include("amends.web.learning_urls")),
     path("", include("amends.web.review_urls")),
     path("", include("amends.web.settings_urls")),
+    path("", include("amends.web.import_urls")),
 ]

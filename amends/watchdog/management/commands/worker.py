@@ -1,5 +1,5 @@
 """`amends worker [--once [--now ISO8601]]`: the background worker (watchdog tick + outbox and webhook
-delivery + mail poll).
+delivery + mail poll + imports).
 
 The loops run in their own threads, each on its own database connection, so a slow or silent mail
 server or webhook receiver never delays a tick. The tick loop wakes when a tick is due (the period's end or
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from amends.core.clock import parse_now, wall_now
-from amends.watchdog.worker import delivery_loop, mail_loop, tick_loop, worker_step
+from amends.watchdog.worker import delivery_loop, import_loop, mail_loop, tick_loop, worker_step
 
 ROUND_SECONDS = 2.0
 TICK_JOIN_SECONDS = 60.0  # a tick is far shorter; this only bounds the wait for a stuck database
@@ -60,6 +60,9 @@ class Command(BaseCommand):
                                        kwargs={"round_seconds": round_seconds}, daemon=True),
             # Email in: its IMAP calls time out after AMENDS_IMAP_TIMEOUT, in its own thread.
             "mail": threading.Thread(target=mail_loop, args=(stop, wall_now, self.say), name="mail", daemon=True),
+            # Imports: one run at a time, in batches; stopping leaves the run to be taken up again.
+            "imports": threading.Thread(target=import_loop, args=(stop, wall_now, self.say), name="imports",
+                                        daemon=True),
         }
         self.say(f"worker: started; watchdog tick at each moment and at least every {settings.AMENDS_TICK_SECONDS}s, "
                  f"outbox every {round_seconds:g}s")
@@ -75,6 +78,7 @@ class Command(BaseCommand):
             longest_call = max(float(settings.EMAIL_TIMEOUT), float(settings.AMENDS_WEBHOOK_TIMEOUT_SECONDS))
             threads["outbox"].join(2 * longest_call + 5)
             threads["mail"].join(2 * float(settings.AMENDS_IMAP_TIMEOUT) + 5)
+            threads["imports"].join(TICK_JOIN_SECONDS)  # a batch is far shorter
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
