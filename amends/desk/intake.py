@@ -178,10 +178,10 @@ def intake_plan(
     return plan
 
 
-def _timers(plan: IntakePlan) -> list[Timer]:
+def _timers(plan: IntakePlan, now: datetime) -> list[Timer]:
     """Every timer of the new request: its resolution chain, its assignment deadline
     when nobody could take it, an order at risk later (unless flagged at once), each promise's chain."""
-    ticket, rules, now = plan.ticket, plan.rules, plan.ticket.created_at
+    ticket, rules = plan.ticket, plan.rules
     timers = timers_new(ticket, resolution_timers_at(ticket.resolution_due, rules, now))
     if ticket.assign_by is not None:
         timers += timers_new(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
@@ -190,6 +190,20 @@ def _timers(plan: IntakePlan) -> list[Timer]:
     for promise in plan.promises:
         timers += timers_new(ticket, promise_timers_at(promise.due_at, rules, now), promise=promise)
     return timers
+
+
+def intake_rows_write(plan: IntakePlan, *, now: datetime) -> list[Event]:
+    """Write a planned request's rows in the caller's transaction: the ticket, its promises and their timers
+    (planned at `now`), and return the events of its promises for the caller to record with its own. The
+    intake below tells people of the request; an import brings in an open request quietly through this."""
+    plan.ticket.save(force_insert=True)
+    Promise.objects.bulk_create(plan.promises)
+    Timer.objects.bulk_create(_timers(plan, now))
+    return [
+        promise_made_event(promise, now=now, actor=plan.actor if promise.source == PromiseSource.AGENT else None,
+                           token=plan.token)
+        for promise in plan.promises
+    ]
 
 
 @dataclass
@@ -240,13 +254,7 @@ def intake_commit(plan: IntakePlan) -> Intake:
             data={"answer_from": plan.answer_from.isoformat()},
         ))
     with transaction.atomic():
-        ticket.save(force_insert=True)
-        Promise.objects.bulk_create(plan.promises)
-        Timer.objects.bulk_create(_timers(plan))
-        for promise in plan.promises:
-            events.append(promise_made_event(
-                promise, now=now, actor=actor if promise.source == PromiseSource.AGENT else None, token=token
-            ))
+        events += intake_rows_write(plan, now=now)
         acknowledgement = acknowledgement_write(
             ticket, promises=plan.promises, answer_from=plan.answer_from, covered=plan.rules.covered_now(now),
             zone=plan.rules.calendar.tz, now=now, token=token, thread=plan.thread,

@@ -34,11 +34,9 @@ from amends.core.events import event_new
 from amends.core.models import Event
 from amends.customers.models import Account, Contact
 from amends.customers.services import account_create, contact_create
-from amends.desk.intake import intake_plan
-from amends.desk.models import Channel, Kind, Promise, State, Ticket, Timer, TimerKind
-from amends.desk.promises import promise_made_event
+from amends.desk.intake import intake_plan, intake_rows_write
+from amends.desk.models import Channel, Kind, State, Ticket
 from amends.desk.services import assignment_event
-from amends.desk.timers import promise_timers_at, resolution_timers_at, timers_new
 from amends.imports.models import SKIPPED_KEPT, ImportedRecord, ImportRun
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped
 from amends.imports.records import Ticket as TicketRecord
@@ -340,21 +338,14 @@ class Importer:
         ticket.created_at = record.created
         if not self.keep:
             return None
-        ticket.save(force_insert=True)
-        Promise.objects.bulk_create(plan.promises)
-        timers = timers_new(ticket, resolution_timers_at(ticket.resolution_due, plan.rules, self.now))
-        if ticket.assign_by is not None:
-            timers += timers_new(ticket, [(TimerKind.ASSIGN_DUE, ticket.assign_by)])
-        for promise in plan.promises:
-            timers += timers_new(ticket, promise_timers_at(promise.due_at, plan.rules, self.now), promise=promise)
-        Timer.objects.bulk_create(timers)
+        promise_events = intake_rows_write(plan, now=self.now)
         if ticket.owner is not None:
             self.events.append(assignment_event(ticket, ticket.owner, previous=None, now=self.now,
                                                 actor=self.run.started_by, reason=plan.why))
         else:
             self.events.append(event_new(ticket=ticket, kind="unassigned", now=self.now,
                                          message=f"Imported without an owner: {plan.why}"))
-        self.events += [promise_made_event(p, now=self.now, actor=None) for p in plan.promises]
+        self.events += promise_events
         return ticket
 
     def _comment(self, ticket: Ticket, comment: Comment) -> None:

@@ -130,7 +130,10 @@ def test_replay_page_shows_the_friday_order_caught_and_adopts(cast):
         assert bad.status_code == 422 and "choose one of" in bad.content.decode().lower()
         policy = lena.get("/replay/", {"change": "policy", "tier": "standard", "urgency": "normal",
                                        "resolution_minutes": "60"}).content.decode()
-        assert "An admin adopts policy changes." in policy
+        assert "Adopt this change" in policy  # a lead keeps the targets (may_change_targets)
+        agent = client_for(cast.alice).get("/replay/", {"change": "policy", "tier": "standard", "urgency": "normal",
+                                                        "resolution_minutes": "60"}).content.decode()
+        assert "A lead, manager or admin adopts policy changes." in agent and "Adopt this change" not in agent
         lena.post("/replay/adopt/", {"change": "guard", "kind": "order_pending", "value": "4"})
     assert GuardRule.objects.filter(kind="order_pending").exists()
 
