@@ -10,9 +10,11 @@ from django.test import Client
 
 from amends.core.models import ApiToken, Event
 from amends.core.tokens import token_authenticate, token_create
+from amends.customers.models import Account
 from amends.desk.intake import ticket_create
+from amends.mail.models import Mailbox
 from amends.people.models import Agent, Role, Team
-from tests.cast import make_agent
+from tests.cast import T0, make_agent
 from tests.web.support import NOW, client_for
 
 
@@ -241,3 +243,89 @@ def test_a_new_password_link_for_a_member(cast, clock, ada):
     response = client_for(ada).post(f"/settings/teams/members/{cast.bob.pk}/sign-in-link/")
     assert response.status_code == 200 and "A password link for Bob Backup" in _body(response)
     assert not Event.objects.exists()  # nothing changed yet
+
+
+# --- Mailboxes -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def holding(cast):
+    return Account.objects.create(name="Unconfirmed senders", team=cast.team, created_at=T0)
+
+
+def _mailbox_form(cast, holding, **overrides):
+    return {"name": "support", "address": "support@desk.test", "team": cast.team.pk, "holding_account": holding.pk,
+            "reopen_within_days": 14, "imap_host": "imap.desk.test", "imap_port": 993, "imap_security": "ssl",
+            "imap_user": "support", "imap_password_env": "", "imap_password": "typed-s3cret", "folder": "INBOX",
+            "processed_folder": "", **overrides}
+
+
+def test_only_an_admin_sees_the_mailboxes(cast, clock, holding):
+    mailbox = Mailbox.objects.create(name="support", address="support@desk.test", team=cast.team,
+                                     holding_account=holding)
+    lead = client_for(cast.lena)
+    for url in ("/settings/mailboxes/", "/settings/mailboxes/new/", f"/settings/mailboxes/{mailbox.pk}/"):
+        refused = lead.get(url)
+        assert refused.status_code == 403 and "Only an admin may see or change the mailboxes" in _body(refused)
+    assert lead.post(f"/settings/mailboxes/{mailbox.pk}/check/").status_code == 403
+    assert client_for(cast.alice).get("/settings/mailboxes/").status_code == 403
+
+
+def test_an_admin_adds_a_mailbox_whose_password_is_never_shown(cast, clock, ada, holding):
+    client = client_for(ada)
+    added = client.post("/settings/mailboxes/new/", _mailbox_form(cast, holding), follow=True)
+    assert "Added the mailbox support." in _body(added) and "typed-s3cret" not in _body(added)
+    mailbox = Mailbox.objects.get()
+    assert mailbox.imap_password == "typed-s3cret" and Event.objects.get(kind="mailbox_created").actor == ada
+    assert "A password is stored; it is never shown." in _body(added)
+    listing = _body(client.get("/settings/mailboxes/"))
+    assert "imap.desk.test:993" in listing and "Unconfirmed senders" in listing and "typed-s3cret" not in listing
+    # Blank keeps the password; a change of folder is recorded.
+    kept = client.post(f"/settings/mailboxes/{mailbox.pk}/", _mailbox_form(cast, holding, imap_password="",
+                                                                           folder="Support"))
+    assert kept.status_code == 302
+    mailbox.refresh_from_db()
+    assert mailbox.imap_password == "typed-s3cret" and mailbox.folder == "Support"
+    assert Event.objects.get(kind="mailbox_changed").data["changed"] == ["folder"]
+    # Moving the password to an environment variable: forget the typed one.
+    moved = client.post(f"/settings/mailboxes/{mailbox.pk}/", _mailbox_form(
+        cast, holding, imap_password="", folder="Support", imap_password_env="SUPPORT_PW", forget_password="on"))
+    assert moved.status_code == 302
+    mailbox.refresh_from_db()
+    assert mailbox.imap_password == "" and mailbox.imap_password_env == "SUPPORT_PW"
+    assert client.get("/settings/mailboxes/4242/").status_code == 404
+
+
+def test_the_connection_check_says_what_happened(cast, clock, ada, holding):
+    mailbox = Mailbox.objects.create(name="support", address="support@desk.test", team=cast.team,
+                                     holding_account=holding, imap_host="127.0.0.1", imap_port=1,
+                                     imap_security="plain", imap_user="u", imap_password="pw")
+    response = client_for(ada).post(f"/settings/mailboxes/{mailbox.pk}/check/")
+    assert response.status_code == 200
+    assert re.search(r"data-connection-check>127\.0\.0\.1:1 refused the connection", _body(response))
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"name": ""}, "name", "Give the mailbox a short name"),
+    ({"name": "Sales Team!"}, "name", "Use lower-case letters"),
+    ({"address": "nope"}, "address", "Give the address customers write to"),
+    ({"team": ""}, "team", "Choose the team."),
+    ({"holding_account": "4242"}, "holding_account", "Choose one of the accounts."),
+    ({"reopen_within_days": "soon"}, "reopen_within_days", "Give a whole number of days."),
+    ({"reopen_within_days": "400"}, "reopen_within_days", "At most 365 days."),
+    ({"imap_port": "0"}, "imap_port", "Give a port from 1 to 65535."),
+    ({"imap_security": "tls13"}, "imap_security", "Choose how the connection is secured."),
+    ({"imap_host": "", "imap_password": ""}, "imap_host", "Give the IMAP server"),
+    ({"imap_user": ""}, "imap_user", "Give the user"),
+    ({"imap_password": ""}, "imap_password_env", "Say where the IMAP password is"),
+    ({"imap_password": "", "imap_password_env": "bad name"}, "imap_password_env", "Give the name of an environment"),
+    ({"folder": ""}, "folder", "Give the folder to watch"),
+    ({"processed_folder": "INBOX"}, "processed_folder", "Processed mail must go to another folder"),
+])
+def test_bad_mailbox_fields_are_named(cast, clock, ada, holding, overrides, field, message):
+    response = client_for(ada).post("/settings/mailboxes/new/", _mailbox_form(cast, holding, **overrides))
+    body = _body(response)
+    assert response.status_code == 422, body
+    error = re.search(rf'id="id_{field}_error">([^<]*)<', body)
+    assert error is not None and message in error[1], body
+    assert "typed-s3cret" not in body  # not even put back into the form
+    assert not Mailbox.objects.exists() and not Event.objects.exists()
