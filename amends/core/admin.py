@@ -162,7 +162,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         now = wall_now()
         for token in queryset.filter(revoked_at__isnull=True):
             try:
-                token_revoke(token.name, now)
+                token_revoke(token.name, now, actor=admin_actor(request))
             except DomainError as exc:
                 self.message_user(request, f"{token.name}: {exc.message}", messages.ERROR)
             else:

@@ -1,5 +1,6 @@
 """API tokens: a random key shown once, stored only as its SHA-256. A token belongs to an agent (it acts as
-them, with their role) or to a named integration, with a role chosen when it is made."""
+them, with their role) or to a named integration, with a role chosen when it is made. Making and revoking one
+each record an event (never the key), whether the settings page, the admin or `amends token` did it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 from django.db import IntegrityError, transaction
 
 from amends.core.errors import Conflict, DomainError, NotFound
+from amends.core.events import event_record
 from amends.core.models import ApiToken, TokenRole
 
 if TYPE_CHECKING:
@@ -33,8 +35,15 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def token_owner(token: ApiToken) -> str:
+    """Whom the token acts for, in words: "agent alice (lead)" or "integration (admin)"."""
+    if token.agent is not None:
+        return f"agent {token.agent.user.username} ({token.agent.role})"
+    return f"integration ({token.role})"
+
+
 def token_create(
-    name: str, now: datetime, *, role: str | None = None, agent: Agent | None = None
+    name: str, now: datetime, *, role: str | None = None, agent: Agent | None = None, actor: Agent | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token and its raw key; the key is not stored and cannot be shown again. Either `agent` (the
     token acts as them, with the role they have at each call) or an integration's `role`."""
@@ -56,12 +65,17 @@ def token_create(
             token = ApiToken.objects.create(
                 name=name, key_hash=key_hash(raw), prefix=raw[:8], created_at=now, agent=agent, role=role
             )
+            event_record(
+                ticket=None, kind="token_created", now=now, actor=actor,
+                message=f"API token {token.name} ({token.prefix}…) created for {token_owner(token)}",
+                data={"token": token.pk, "agent": agent.pk if agent else None, "role": role},
+            )
     except IntegrityError:  # a concurrent create took the name
         raise taken from None
     return token, raw
 
 
-def token_revoke(name: str, now: datetime) -> ApiToken:
+def token_revoke(name: str, now: datetime, *, actor: Agent | None = None) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(name=_clean_name(name)).first()
         if token is None:
@@ -70,6 +84,11 @@ def token_revoke(name: str, now: datetime) -> ApiToken:
             raise Conflict(f"token {token.name!r} was already revoked", field="name")
         token.revoked_at = now
         token.save(update_fields=["revoked_at"])
+        event_record(
+            ticket=None, kind="token_revoked", now=now, actor=actor,
+            message=f"API token {token.name} ({token.prefix}…) revoked: its key no longer works",
+            data={"token": token.pk},
+        )
     return token
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from amends.web import settings_admin_urls
 from amends.web.views import settings
 
 urlpatterns = [
@@ -9,3 +10,4 @@ urlpatterns = [
     path("settings/policies/", settings.policies_page, name="settings_policies"),
     path("settings/policies/<int:policy_id>/", settings.policy_edit, name="settings_policy"),
 ]
+urlpatterns += settings_admin_urls.urlpatterns  # teams and members, mailboxes, API tokens (admins)

@@ -69,3 +69,35 @@ def test_each_page_takes_its_pinned_number_of_queries(cast, clock, rows):
         _count(lena, path)  # warm: the reference data this process keeps
         counts[path] = _count(lena, path)
     assert counts == pages
+
+
+# The admin settings pages (an admin's): teams with their members (the teams, the members), mailboxes (with
+# their teams and holding accounts), API tokens (with their agents, and the active agents for the form).
+ADMIN_PAGES = {"/settings/teams/": 7, "/settings/mailboxes/": 6, "/settings/tokens/": 7}
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_the_admin_settings_pages_take_their_pinned_number_of_queries(cast, clock, rows):
+    from amends.core.tokens import token_create
+    from amends.customers.models import Account
+    from amends.mail.models import Mailbox
+    from amends.people.models import Role, Team
+    from tests.cast import T0, make_agent
+
+    ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    holding = Account.objects.create(name="Unconfirmed senders", team=cast.team, created_at=T0)
+    for i in range(rows):
+        team = Team.objects.create(name=f"Team {i}", calendar=cast.calendar, lead=cast.lena)
+        agent = make_agent(f"agent{i}", "Agent", str(i), team)
+        agent.backup = cast.bob
+        agent.save()
+        Mailbox.objects.create(name=f"box{i}", address=f"box{i}@desk.test", team=team, holding_account=holding,
+                               imap_host="imap.desk.test" if i % 2 else "")
+        token_create(f"token {i}", NOW, role="lead")
+        token_create(f"agent token {i}", NOW, agent=agent)
+    client = client_for(ada)
+    counts = {}
+    for path in ADMIN_PAGES:
+        _count(client, path)
+        counts[path] = _count(client, path)
+    assert counts == ADMIN_PAGES

@@ -6,19 +6,13 @@ from django.utils import timezone
 
 from amends.core.clock import wall_now
 from amends.core.errors import DomainError
-from amends.core.models import ApiToken, TokenRole
-from amends.core.tokens import token_create, token_revoke, tokens_list
+from amends.core.models import TokenRole
+from amends.core.tokens import token_create, token_owner, token_revoke, tokens_list
 from amends.people.models import Agent
 
 
 def _when(ts) -> str:
     return timezone.localtime(ts).strftime("%Y-%m-%d %H:%M") if ts else "never"
-
-
-def _owner(token: ApiToken) -> str:
-    if token.agent is not None:
-        return f"agent {token.agent.user.username} ({token.agent.role})"
-    return f"integration ({token.role})"
 
 
 class Command(BaseCommand):
@@ -54,7 +48,7 @@ class Command(BaseCommand):
             if agent is None:
                 raise CommandError(f"no agent with the username {options['agent']!r}")
         token, raw = token_create(options["name"], now=wall_now(), role=options["role"], agent=agent)
-        self.stdout.write(f"Created API token {token.name!r} for {_owner(token)}. "
+        self.stdout.write(f"Created API token {token.name!r} for {token_owner(token)}. "
                           "Its key is shown only now; store it safely:\n")
         self.stdout.write(f"    {raw}\n")
         self.stdout.write("Send it with every API call as the header:\n")
@@ -68,7 +62,7 @@ class Command(BaseCommand):
         for token in tokens:
             state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
             self.stdout.write(
-                f"{token.name}  {token.prefix}…  {_owner(token)}  {state}  created {_when(token.created_at)}  "
+                f"{token.name}  {token.prefix}…  {token_owner(token)}  {state}  created {_when(token.created_at)}  "
                 f"last used {_when(token.last_used_at)}"
             )
 
