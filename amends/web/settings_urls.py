@@ -9,3 +9,6 @@ urlpatterns = [
     path("settings/policies/", settings.policies_page, name="settings_policies"),
     path("settings/policies/<int:policy_id>/", settings.policy_edit, name="settings_policy"),
 ]
+from amends.web.settings_target_urls import urlpatterns as target_urlpatterns  # noqa: E402 (calendars, chains)
+
+urlpatterns += target_urlpatterns
