@@ -201,8 +201,7 @@ class ClosureForm(forms.Form):
         error_messages={"required": "Say why the office is closed.", "max_length": "At most 200 characters."},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="closure", **kwargs)
+    prefix = "closure"
 
     def clean_day(self) -> date:
         day: date = self.cleaned_data["day"]

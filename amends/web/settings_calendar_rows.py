@@ -52,11 +52,16 @@ class DayOff:
     def label(self) -> str:
         return day_label(self.day)
 
+    @property
+    def text(self) -> str:
+        return f"{self.name} — {self.kind}"
+
 
 @dataclass(frozen=True)
 class ClockChange:
     day: date
     text: str
+    closed_anyway = False
 
     @property
     def label(self) -> str:
