@@ -32,7 +32,8 @@ def hours_words(hours: dict) -> str:
         else:
             runs.append((day, day, text))
     if len(runs) == 1:
-        return f"Every day {runs[0][2]}"
+        text = runs[0][2]
+        return {"open all day": "Open all day, every day", "closed": "Closed every day"}.get(text, f"Every day {text}")
     return "; ".join(f"{SHORT_DAYS[a]}{'' if a == b else '–' + SHORT_DAYS[b]} {text}" for a, b, text in runs)
 
 

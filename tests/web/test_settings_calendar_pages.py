@@ -259,3 +259,13 @@ def test_bad_chain_fields_are_said_next_to_their_field(cast, clock):
     assert not Event.objects.filter(kind__startswith="chain_").exists()
     assert lena.get("/settings/chains/4242/").status_code == 404
     assert timedelta(minutes=EscalationChain.objects.get(team=cast.team).warn_before_minutes) == timedelta(minutes=10)
+
+
+def test_a_week_in_words():
+    from amends.web.settings_calendar_rows import hours_words
+
+    assert hours_words({}) == "Closed every day"
+    assert hours_words({str(d): [["00:00", "24:00"]] for d in range(7)}) == "Open all day, every day"
+    assert hours_words({str(d): [["08:00", "18:00"]] for d in range(7)}) == "Every day 08:00–18:00"
+    assert hours_words({"0": [["09:00", "17:30"]], "2": [["09:00", "17:30"]], "5": [["10:00", "13:00"]]}) == (
+        "Mon 09:00–17:30; Tue closed; Wed 09:00–17:30; Thu–Fri closed; Sat 10:00–13:00; Sun closed")
