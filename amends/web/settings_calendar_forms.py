@@ -38,12 +38,22 @@ def _words(class_name: str) -> str:
 
 
 @cache
+def _country_names() -> dict[str, str]:
+    """Code to name, "GB": "United Kingdom", from the class names in the holidays library's registry (a plain
+    table: reading it imports no country's module)."""
+    return {entry[1]: _words(entry[0]) for entry in COUNTRIES.values()}
+
+
+def country_name(code: str) -> str:
+    return _country_names().get(code, code)
+
+
+@cache
 def holiday_countries() -> list[tuple[str, str]]:
-    """(code, name) of every country the holidays library knows, by name: "United Kingdom" from its class
-    UnitedKingdom (the library's registry; listing it imports every country's module once per process)."""
+    """(code, name) of every country the holidays library knows, by name. Listing them imports every country's
+    module, once per process: only the calendar form asks."""
     supported = holidays.list_supported_countries()
-    names = {entry[1]: _words(entry[0]) for entry in COUNTRIES.values()}
-    return sorted(((code, names.get(code, code)) for code in supported if len(code) == 2), key=lambda c: c[1])
+    return sorted(((code, country_name(code)) for code in supported if len(code) == 2), key=lambda c: c[1])
 
 
 def regions(country: str) -> list[tuple[str, str]]:

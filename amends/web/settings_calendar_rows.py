@@ -14,7 +14,7 @@ from amends.people.rota import DutyNow, teams_on_duty
 from amends.policies.business_time import CalendarSpec, holiday_name
 from amends.policies.deadlines import DEFAULT_CHAIN
 from amends.policies.models import EscalationChain
-from amends.web.settings_calendar_forms import day_text, holiday_countries
+from amends.web.settings_calendar_forms import country_name, day_text
 
 AHEAD_DAYS = 90
 PAST_CLOSURES = 20
@@ -87,8 +87,7 @@ class CalendarRow:
 def holidays_words(calendar: BusinessCalendar) -> str:
     if not calendar.holiday_country:
         return "None: open on public holidays"
-    names = dict(holiday_countries())
-    country = names.get(calendar.holiday_country, calendar.holiday_country)
+    country = country_name(calendar.holiday_country)
     return f"{country}, {calendar.holiday_subdivision}" if calendar.holiday_subdivision else country
 
 

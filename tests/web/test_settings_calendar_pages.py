@@ -269,3 +269,11 @@ def test_a_week_in_words():
     assert hours_words({str(d): [["08:00", "18:00"]] for d in range(7)}) == "Every day 08:00–18:00"
     assert hours_words({"0": [["09:00", "17:30"]], "2": [["09:00", "17:30"]], "5": [["10:00", "13:00"]]}) == (
         "Mon 09:00–17:30; Tue closed; Wed 09:00–17:30; Thu–Fri closed; Sat 10:00–13:00; Sun closed")
+
+
+def test_the_autumn_clock_change_shows_ahead(cast):
+    with time_machine.travel(at("2026-10-01 10:00"), tick=False):
+        page = client_for(cast.lena).get(f"/settings/calendars/{cast.calendar.pk}/").content.decode()
+    assert "Sun 25 Oct</span>: clocks go back an hour (GMT); opening hours stay at local time" in page
+    assert "Mon 28 Dec</span>: Boxing Day (observed) — public holiday" in page  # 88 days ahead
+    assert "New Year" not in page  # 1 January is 92 days ahead: past the 90 days shown
