@@ -101,3 +101,35 @@ def test_the_admin_settings_pages_take_their_pinned_number_of_queries(cast, cloc
         _count(client, path)
         counts[path] = _count(client, path)
     assert counts == ADMIN_PAGES
+
+
+# --- Calendars and escalation chains (the settings pages of leads) -------------------------------------------
+
+SETTINGS_PAGES = {
+    "/settings/calendars/": 8,  # 5, the calendars, their closures ahead, the teams using them
+    "/settings/chains/": 8,  # 5, the teams with their chains and people, their rota shifts and overrides
+}
+
+
+@pytest.mark.parametrize("calendars", [1, 12])
+def test_the_calendar_and_chain_settings_take_their_pinned_number_of_queries(cast, clock, calendars):
+    from datetime import date
+
+    from amends.people.models import BusinessCalendar, Closure, Team
+    from amends.policies.models import EscalationChain
+
+    for i in range(calendars - 1):
+        calendar = BusinessCalendar.objects.create(name=f"Office {i}", time_zone="Europe/Berlin", hours={
+            "0": [["08:00", "12:00"], ["13:00", "17:00"]]}, holiday_country="DE", holiday_subdivision="BY")
+        for day in range(1, 4):
+            Closure.objects.create(calendar=calendar, day=date(2026, 3, 10 + day), reason=f"Closed {day}")
+        team = Team.objects.create(name=f"Team {i}", calendar=calendar, lead=cast.lena, manager=cast.marcus)
+        if i % 2:
+            EscalationChain.objects.create(team=team, warn_before_minutes=5, reassign_after_minutes=20)
+    Closure.objects.create(calendar=cast.calendar, day=date(2026, 3, 9), reason="Office move")
+    lena = client_for(cast.lena)
+    counts = {}
+    for path in SETTINGS_PAGES:
+        _count(lena, path)  # warm: the reference data this process keeps
+        counts[path] = _count(lena, path)
+    assert counts == SETTINGS_PAGES
