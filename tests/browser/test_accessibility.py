@@ -86,7 +86,10 @@ def staff_pages(made: dict[str, Any], cast: Cast) -> list[str]:
         f"/accounts/{cast.acme.pk}/credit/", "/review/", "/review/reports/", "/review/desk/", "/audits/",
         f"/audits/runs/{made['audit'].pk}/", "/guards/", "/replay/", "/team/", "/team/absences/new/",
         f"/team/{cast.team.pk}/rota/", "/notifications/", "/mail/", f"/mail/{made['mail'].pk}/", "/mail/templates/",
-        "/account/", "/settings/", "/settings/policies/", "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",
+        "/account/", "/settings/", "/settings/policies/",
+        "/settings/calendars/", f"/settings/calendars/{cast.calendar.pk}/", f"/settings/calendars/{cast.calendar.pk}/change/",
+        "/settings/calendars/new/", "/settings/chains/", f"/settings/chains/{cast.team.pk}/", "/settings/teams/",
+        "/customers/", f"/customers/{cast.acme.pk}/", f"/contacts/{cast.acme_ceo.pk}/",
     ]
 
 
@@ -180,6 +183,13 @@ def test_every_staff_page_as_a_lead_and_as_an_agent(page: Page, open_cast: Cast,
     page.get_by_role("link", name="Change Standard / Normal").click()
     expect(page.get_by_role("heading", name="Standard / Normal", level=1)).to_be_visible()
     check(page, "a policy's targets (admin)", found)
+    for path in ("/settings/teams/", "/settings/teams/new/", f"/settings/teams/{open_cast.team.pk}/",
+                 "/settings/teams/members/new/", f"/settings/teams/members/{open_cast.bob.pk}/",
+                 "/settings/mailboxes/", "/settings/mailboxes/new/", f"/settings/mailboxes/{made['mail'].mailbox_id}/",
+                 "/settings/tokens/", "/settings/import/"):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        check(page, f"{path} (admin)", found)
     report(found)
 
 

@@ -62,6 +62,9 @@ def desk(open_cast: Cast, settings, tmp_path) -> dict[str, str]:
         "notifications": "/notifications/", "email in": "/mail/", "an email": f"/mail/{message.pk}/",
         "my account": "/account/", "customers": "/customers/", "an account": f"/customers/{cast.acme.pk}/",
         "a contact": f"/contacts/{cast.acme_ceo.pk}/", "settings": "/settings/", "response targets": "/settings/policies/",
+        "calendars": "/settings/calendars/", "a calendar": f"/settings/calendars/{cast.calendar.pk}/",
+        "a calendar's hours": f"/settings/calendars/{cast.calendar.pk}/change/", "chains": "/settings/chains/",
+        "a chain": f"/settings/chains/{cast.team.pk}/", "teams and members": "/settings/teams/",
     }
 
 

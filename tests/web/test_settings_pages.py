@@ -19,7 +19,10 @@ def test_the_hub_and_the_targets_for_a_lead(cast, clock):
     lena = client_for(cast.lena)
     hub = lena.get("/settings/").content.decode()
     assert "Response targets" in hub and "Duty rotas" in hub and f"/team/{cast.team.pk}/rota/" in hub
-    assert "/webhooks/" not in hub.split("<main", 1)[1]  # an admin's
+    main = hub.split("<main", 1)[1]
+    assert all(f"/settings/{part}/" in main for part in ("calendars", "chains", "teams"))  # a lead's (teams: read)
+    assert not any(f"{part}/" in main for part in ("/webhooks", "/settings/mailboxes", "/settings/tokens",
+                                                   "/settings/import"))  # an admin's
     page = lena.get("/settings/policies/").content.decode()
     policy = Policy.objects.get(tier="standard", urgency="normal")
     assert "Priority / Urgent" in page and f"/settings/policies/{policy.pk}/" in page  # a Change button each
@@ -47,6 +50,15 @@ def test_a_lead_manager_or_admin_changes_a_policy_and_the_next_request_follows_i
     after = ticket_create(account=cast.globex, subject="After", now=NOW, channel="email", kind="question")
     first = {t.subject: t.promises.get(kind="first_response").due_at for t in (before, after)}
     assert first["After"] == NOW + timedelta(minutes=15) and first["Before"] > first["After"]
+
+
+def test_an_admin_finds_every_part_on_the_hub(cast, clock):
+    ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    main = client_for(ada).get("/settings/").content.decode().split("<main", 1)[1]
+    for path in ("/settings/policies/", "/settings/calendars/", "/settings/chains/", "/settings/teams/",
+                 "/settings/mailboxes/", "/settings/tokens/", "/webhooks/", "/settings/import/", "/mail/templates/",
+                 "/guards/", "/replay/"):
+        assert path in main, path
 
 
 def test_bad_targets_are_said_next_to_their_field(cast, clock):
