@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,3 +39,24 @@ class Spread:
 
 def spread(hours: Sequence[float]) -> Spread:
     return Spread(len(hours), median(hours), percentile(hours, 90))
+
+
+def spread_counted(counts: Mapping[float, int]) -> Spread:
+    """The spread of values given as value -> how many times (a histogram the database counted), the same as
+    `spread` of the values written out: the median averages the two middle values of an even count, the 90th
+    percentile is the nearest rank."""
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return Spread(0, None, None)
+
+    def at(rank: int) -> float:  # the value at 1-based `rank` in the written-out order
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen >= rank:
+                return value
+        raise AssertionError(rank)
+
+    middle = (at(total // 2 + 1) if total % 2 else (at(total // 2) + at(total // 2 + 1)) / 2)
+    return Spread(total, middle, at(max(math.ceil(0.9 * total), 1)))

@@ -35,6 +35,7 @@ from amends.desk.models import (
     CustomerAction,
     Ticket,
 )
+from amends.desk.queries import scoped_by_request
 from amends.desk.reply_templates import ACTION_KINDS, PHRASES, language_of
 from amends.desk.services import ticket_lock
 from amends.people.models import Agent
@@ -411,8 +412,7 @@ def actions_needing_attention(*, team_id: int | None = None, waived_since: datet
     """Flagged actions (done, customer not told) and, for leads, recent waivers: the needs-attention page's."""
     flagged = CustomerAction.objects.filter(unsettled=True, flagged_at__isnull=False)
     waived = CustomerAction.objects.filter(waived_at__gte=waived_since)
-    if team_id is not None:
-        flagged, waived = flagged.filter(ticket__team_id=team_id), waived.filter(ticket__team_id=team_id)
+    flagged, waived = scoped_by_request(flagged, team_id=team_id), scoped_by_request(waived, team_id=team_id)
     related = ("ticket__account", "waived_by__user")
     return (list(flagged.select_related(*related).order_by("flagged_at", "id")[:limit]),
             list(waived.select_related(*related).order_by("-waived_at", "-id")[:limit]) if leads else [])

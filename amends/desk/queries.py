@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Model, Prefetch, QuerySet
 
 from amends.core.errors import NotFound
 from amends.desk.models import (
@@ -26,6 +27,25 @@ SOON = timedelta(minutes=30)
 OPEN_STATE_LIST = sorted(OPEN_STATES)
 PROMISE_KINDS = dict(PromiseKind.choices)
 BOARD_ORDER = ("next_deadline_at", "id")
+
+
+M = TypeVar("M", bound=Model)
+
+
+def scoped_by_request(
+    rows: QuerySet[M], *, owner_id: int | None = None, team_id: int | None = None
+) -> QuerySet[M]:
+    """`rows` (guard hits, customer actions: anything with a `ticket`) on requests that `owner_id` owns and that
+    are in team `team_id`, read from `rows`' own index. The owner and team are compared as `column + 0`, which no
+    index serves: otherwise SQLite, which keeps no statistics, walks every request the team ever had (40,000 at a
+    million requests) and probes each for a row, where the few open rows of the small table are all it needs
+    (290 ms for an empty table of guard hits at 1,000,000 requests). PostgreSQL plans by its statistics either
+    way."""
+    for column, value in (("owner_id", owner_id), ("team_id", team_id)):
+        if value is not None:
+            name = f"request_{column}"
+            rows = rows.alias(**{name: F(f"ticket__{column}") + 0}).filter(**{name: value})
+    return rows
 
 
 def open_for_team(open_tickets: QuerySet[Ticket], team_id: int) -> QuerySet[Ticket]:

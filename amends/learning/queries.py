@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import Case, Q, Value, When
 
+from amends.desk.queries import scoped_by_request
 from amends.learning.models import AuditRun, CheckState, CorrectiveAction, GuardHit, Review
 from amends.recovery.models import Failure, FailureState
 
@@ -59,11 +60,7 @@ def actions_late(now: datetime, *, owner_id: int | None = None, team_id: int | N
 def guard_hits_open(*, owner_id: int | None = None, team_id: int | None = None, limit: int = 20) -> list[GuardHit]:
     """Guard-rule hits not cleared, the oldest first, with their rule and request (one query over the partial
     index of open hits). `owner_id`: hits on requests they own; `team_id`: on the team's requests."""
-    rows = GuardHit.objects.filter(cleared_at__isnull=True)
-    if owner_id is not None:
-        rows = rows.filter(ticket__owner_id=owner_id)
-    if team_id is not None:
-        rows = rows.filter(ticket__team_id=team_id)
+    rows = scoped_by_request(GuardHit.objects.filter(cleared_at__isnull=True), owner_id=owner_id, team_id=team_id)
     return list(rows.select_related("rule", "ticket__account", "ticket__owner__user").order_by("found_at", "id")[:limit])
 
 
