@@ -1,19 +1,22 @@
-"""What every reader needs to read an export's values: instants in any of the forms desks write them, and
-plain text from HTML (Amends escapes on output, so bodies are kept as plain text)."""
+"""What every reader needs to read an export's values: its files' text and CSV rows, instants in any of the
+forms desks write them, and plain text from HTML (Amends escapes on output, so bodies are kept as plain text)."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from datetime import UTC, datetime
 
 import nh3
 
-_BREAKS = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>|</(?:div|li|tr|h[1-6]|blockquote|pre)\s*>", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"</p\s*>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MARKUP = re.compile(r"<[a-zA-Z/!][^>]*>|&[a-zA-Z#0-9]+;")
 _FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-            "%d %b %Y %H:%M", "%b %d, %Y %H:%M")
+            "%d %b %Y %H:%M:%S", "%d %b %Y %H:%M", "%b %d, %Y %H:%M")
 
 
 def instant(value: object) -> datetime | None:
@@ -47,12 +50,12 @@ def instant(value: object) -> datetime | None:
 
 def plain_text(markup: str) -> str:
     """HTML as the plain text a person reads: tags dropped (by nh3, which keeps no script or style text),
-    line breaks kept, entities decoded."""
+    entities decoded, paragraphs kept apart by a blank line and line breaks kept."""
     if not _MARKUP.search(markup):  # plain already ("a < b" stays as it is)
         return markup.strip()
-    with_breaks = _BREAKS.sub(lambda m: m.group(0) + "\n", markup)
-    text = html.unescape(nh3.clean(with_breaks, tags=set()))
-    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n")]
+    markup = _PARAGRAPH.sub("\n\n", _BREAK.sub("\n", re.sub(r"\s+", " ", markup)))
+    text = html.unescape(nh3.clean(markup, tags=set()))
+    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -62,8 +65,17 @@ def clean_text(value: object) -> str:
 
 
 def decode(data: bytes) -> str:
-    """A file's text: UTF-8 (with or without its byte-order mark), else Latin-1, which never fails."""
+    """A file's text: UTF-8 (with or without its byte-order mark), else Windows-1252, what older Windows
+    exports write (its few undefined bytes become a replacement mark rather than an error)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return data.decode("cp1252", errors="replace")
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    """The rows of a CSV export (decoded as `decode` does); the delimiter is the one of ',', ';' and tab that
+    the header line uses most (osTicket writes ';' where the decimal separator is a comma)."""
+    text = decode(data)
+    first_line = text.split("\n", 1)[0]
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=first_line.count)))

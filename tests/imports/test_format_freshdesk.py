@@ -10,6 +10,7 @@ import pytest
 
 from amends.imports.formats import freshdesk
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
+from amends.imports.text import plain_text
 from tests.imports import samples_freshdesk as samples
 
 R = TypeVar("R", Organisation, Person, Ticket)
@@ -269,4 +270,4 @@ def test_other_files_beside_the_export_are_left_alone():
 
 def test_html_to_text_keeps_paragraphs_and_lines():
     markup = "<p>Hello &amp; <b>welcome</b>,<br>line two</p>\n<p>Second   para</p><script>alert(1)</script><ul><li>a</li><li>b</li></ul>"
-    assert freshdesk.html_to_text(markup) == "Hello & welcome,\nline two\n\nSecond para\n\na\nb"
+    assert plain_text(markup) == "Hello & welcome,\nline two\n\nSecond para\n\na\nb"

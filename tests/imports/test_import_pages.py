@@ -71,7 +71,7 @@ def test_a_lead_is_refused(cast, clock):
 
 def test_bad_uploads_are_said_next_to_their_field(cast, clock, monkeypatch):
     client = client_for(_admin(cast))
-    missing = client.post("/settings/import/", {"format": "osticket", "team": cast.team.pk})
+    missing = client.post("/settings/import/", {"format": "kayako", "team": cast.team.pk})
     body = missing.content.decode()
     assert missing.status_code == 422
     assert "Choose one of the desks listed." in body and "Choose the export&#x27;s files" in body

@@ -107,4 +107,4 @@ def test_instants_and_plain_text():
     assert instant(1709717400) == datetime(2024, 3, 6, 9, 30, tzinfo=UTC)
     assert instant("31/02/2024") is None and instant(None) is None and instant(True) is None
     assert plain_text("a < b") == "a < b"
-    assert plain_text("<p>one</p><p>two &amp; three</p>") == "one\ntwo & three"
+    assert plain_text("<p>one</p><p>two &amp; three</p>") == "one\n\ntwo & three"  # a paragraph apart

@@ -29,19 +29,14 @@ contacts brought in by an earlier import): the key is passed on as it is, for th
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import nh3
-
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
+from amends.imports.text import csv_rows, instant, plain_text
 
 STATUSES = {2: "open", 3: "pending", 4: "solved", 5: "closed"}
 STATUS_WORDS = {"open": "open", "pending": "pending", "resolved": "solved", "closed": "closed"}
@@ -245,7 +240,7 @@ def _json_ticket(export: _Export, name: str, number: int, row: dict[str, Any]) -
     if created is None:
         export.skip("ticket", key, f"{where}: {_not_a_time('created time', row.get('created_at'))}")
         return
-    body = _text(row.get("description_text")) or html_to_text(_text(row.get("description")))
+    body = _text(row.get("description_text")) or plain_text(_text(row.get("description")))
     subject = _text(row.get("subject"))
     if not subject and not body:
         export.skip("ticket", key, f"{where}: no subject and no description")
@@ -298,7 +293,7 @@ def _json_comment(export: _Export, ticket_key: str, index: int, row: Any) -> Com
     if created is None:
         export.skip("comment", key, f"{where}: {_not_a_time('created time', row.get('created_at'))}")
         return None
-    body = _text(row.get("body_text")) or html_to_text(_text(row.get("body")))
+    body = _text(row.get("body_text")) or plain_text(_text(row.get("body")))
     if not body:
         export.skip("comment", key, f"{where}: empty message")
         return None
@@ -331,7 +326,7 @@ def _not_a_time(label: str, value: Any) -> str:
 
 
 def _csv_part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callable[[], None]]:
-    rows = decode_csv(data)
+    rows = csv_rows(data)
     columns = _Columns([_fold(column) for column in (rows[0] if rows else [])])
     reader: Callable[[_Export, str, _Row], None]
     if columns.find(TICKET_ID) is not None:
@@ -385,12 +380,12 @@ def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
     if not key:
         export.skip("ticket", "", f"{where}: no ticket id")
         return
-    created = parse_time(row.get(CREATED))
+    created = instant(row.get(CREATED))
     if created is None:
         export.skip("ticket", key, f"{where}: {_not_a_time('created time', row.get(CREATED))}")
         return
     description = row.get(DESCRIPTION)
-    body = html_to_text(description) if _TAG.search(description) else description.strip()
+    body = plain_text(description)
     subject = row.get(SUBJECT)
     if not subject and not body:
         export.skip("ticket", key, f"{where}: no subject and no description")
@@ -413,7 +408,7 @@ def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
     if agent:
         export.add_person(Person(key=assignee_key, name=agent, staff=True))
     status = STATUS_WORDS.get(_fold(row.get(STATUS)), CUSTOM_STATUS)
-    solved = parse_time(row.get(RESOLVED)) or parse_time(row.get(CLOSED))
+    solved = instant(row.get(RESOLVED)) or instant(row.get(CLOSED))
     export.tickets[key] = Ticket(
         key=key,
         subject=subject or _subject_from(body),
@@ -424,7 +419,7 @@ def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
         requester_key=requester_key,
         organisation_key=organisation_key,
         assignee_key=assignee_key,
-        updated=parse_time(row.get(UPDATED)),
+        updated=instant(row.get(UPDATED)),
         solved=solved if status in ("solved", "closed") else None,
         channel=SOURCE_WORDS.get(_fold(row.get(SOURCE)), ""),
     )
@@ -456,58 +451,6 @@ class _Row:
 
 
 # Shared helpers ---------------------------------------------------------------------------------------
-
-
-def decode_csv(data: bytes) -> list[list[str]]:
-    """The rows of a CSV export: UTF-8 (with or without a byte order mark), else Windows-1252; the
-    delimiter is the one of ',', ';' and tab the header line uses most."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-# Formats a CSV export prints times in (Freshdesk's are "2024-01-15 09:30:12"), tried in order.
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d %b %Y %H:%M:%S", "%d %b %Y %H:%M")
-
-
-def parse_time(value: str) -> datetime | None:
-    """A CSV time (UTC when it carries no offset), or None when it is empty or not a time."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        for fmt in TIME_FORMATS:
-            try:
-                parsed = datetime.strptime(value, fmt)  # noqa: DTZ007 (given a zone just below)
-                break
-            except ValueError:
-                continue
-        else:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-_TAG = re.compile(r"<[a-zA-Z/!]")
-_BREAK = re.compile(r"<br\s*/?>|</(?:div|li|tr|h[1-6]|blockquote|pre)\s*>", re.IGNORECASE)
-_PARAGRAPH = re.compile(r"</p\s*>", re.IGNORECASE)
-
-
-def html_to_text(markup: str) -> str:
-    """Plain text of an HTML body: tags dropped (nh3), entities unescaped, paragraphs kept apart by a
-    blank line and line breaks kept."""
-    if not markup.strip():
-        return ""
-    markup = re.sub(r"\s+", " ", markup)
-    markup = _PARAGRAPH.sub("\n\n", _BREAK.sub("\n", markup))
-    text = html.unescape(nh3.clean(markup, tags=set()))
-    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _subject_from(body: str) -> str:

@@ -29,14 +29,13 @@ default, US English, writes month first). Times are read as UTC.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from amends.imports.records import Organisation, Person, Record, Skipped, Ticket
+from amends.imports.text import csv_rows
 
 STATUSES = {"open": "open", "resolved": "solved", "closed": "closed", "archived": "closed"}
 DELETED = "deleted"
@@ -113,7 +112,7 @@ class _Export:
 
 
 def _part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callable[[], None]]:
-    rows = decode_csv(data)
+    rows = csv_rows(data)
     columns = _Columns([" ".join(column.split()).casefold() for column in (rows[0] if rows else [])])
     reader: Callable[[_Export, str, _Row], None]
     if columns.has(NUMBER):
@@ -265,19 +264,6 @@ class _Row:
 
     def time(self, names: tuple[str, ...]) -> datetime | None:
         return parse_time(self.get(names), day_first=self.columns.day_first)
-
-
-def decode_csv(data: bytes) -> list[list[str]]:
-    """The rows of a CSV export: UTF-8 (osTicket writes a byte order mark), else Windows-1252; the
-    delimiter is the one of ',', ';' and tab the header line uses most (osTicket writes ';' for locales
-    whose decimal separator is a comma)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 _NUMERIC = re.compile(
