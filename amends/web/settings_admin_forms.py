@@ -13,6 +13,7 @@ from amends.customers.models import Account
 from amends.mail.models import Mailbox, Security
 from amends.people.models import Agent, BusinessCalendar, Role, Team
 from amends.web.forms import AgentChoiceField
+from amends.web.settings_calendar_forms import WeeklyHours
 
 NO_ONE = "Nobody"
 
@@ -69,10 +70,12 @@ class TeamForm(_People):
 
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
+OFFICE_WEEK = {str(d): [["09:00", "17:00"]] for d in range(5)}  # what the week's fields offer until ticked
 
 
-class MemberForm(_People):
-    """A member's name, email, team, role and backup (as `agent_change` takes them)."""
+class MemberForm(_People, WeeklyHours):
+    """A member's name, email, team, role, backup and working hours (as `agent_change` takes them): the team's
+    hours, or their own week (a part-timer's days; every day closed: they take no new work at intake)."""
 
     people = ("backup",)
 
@@ -84,12 +87,24 @@ class MemberForm(_People):
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial=Role.AGENT,
                              error_messages={"required": "Choose the role.", "invalid_choice": "Choose one of the roles."})
     backup = _person("Backup", "Gets their open requests while they are away.")
+    own_hours = forms.BooleanField(
+        label="Works their own hours", required=False,
+        help_text="Unticked: the team’s opening hours. Ticked: only the hours below (new work goes to them then).",
+    )
 
     @classmethod
     def of(cls, agent: Agent, **kwargs: Any) -> MemberForm:
+        hours = agent.working_hours or {}
         return cls(initial={"first_name": agent.user.first_name, "last_name": agent.user.last_name,
                             "email": agent.user.email, "team": agent.team_id, "role": agent.role,
-                            "backup": agent.backup_id}, **kwargs)
+                            "backup": agent.backup_id, "own_hours": bool(hours),
+                            **cls.hours_initial(hours or OFFICE_WEEK)}, **kwargs)
+
+    def clean(self) -> dict:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
+        hours = self.hours_clean(data, closed_days=True)
+        data["working_hours"] = hours if data.get("own_hours") else {}
+        return data
 
 
 class MemberAddForm(MemberForm):
@@ -98,7 +113,7 @@ class MemberAddForm(MemberForm):
         error_messages={"required": "Give the username they will sign in with."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
-    field_order = ["username", "first_name", "last_name", "email", "team", "role", "backup"]
+    field_order = ["username", "first_name", "last_name", "email", "team", "role", "backup", "own_hours"]
 
 
 class MailboxForm(forms.Form):

@@ -103,7 +103,42 @@ class WeekdayHoursField(forms.CharField):
         return intervals_parse(super().clean(value))
 
 
-class CalendarForm(forms.Form):
+class WeeklyHours(forms.Form):
+    """A week of hours, one text field a weekday ("09:00–12:30, 13:30–17:30" or "closed"), each checked by the
+    service's rule (`hours_check`) on its own so that every bad day says so: a calendar's opening hours, a
+    member's working hours."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for weekday in range(7):
+            self.fields[f"hours_{weekday}"] = WeekdayHoursField(weekday)
+
+    @property
+    def weekday_fields(self) -> list[forms.BoundField]:
+        return [self[f"hours_{weekday}"] for weekday in range(7)]
+
+    @staticmethod
+    def hours_initial(hours: dict[str, list[list[str]]]) -> dict[str, str]:
+        return {f"hours_{d}": day_text(hours.get(str(d), [])) for d in range(7)}
+
+    def hours_clean(self, data: dict[str, Any], *, closed_days: bool = False) -> dict[str, list[list[str]]]:
+        """The week as the services store it: the open days (and with `closed_days`, the closed ones as [])."""
+        hours: dict[str, list[list[str]]] = {}
+        for weekday in range(7):
+            name = f"hours_{weekday}"
+            if name not in data:
+                continue  # not written readably: its field says so
+            try:
+                checked = hours_check({str(weekday): data[name]})  # the service's rule, one day at a time
+            except DomainError as exc:
+                self.add_error(name, f"{DAY_NAMES[weekday]}: {capfirst_sentence(exc.message)}")
+                continue
+            if checked[str(weekday)] or closed_days:
+                hours[str(weekday)] = checked[str(weekday)]
+        return hours
+
+
+class CalendarForm(WeeklyHours):
     """A calendar's name, time zone, weekly opening hours and public holidays."""
 
     name = forms.CharField(max_length=100, label="Name",
@@ -131,8 +166,6 @@ class CalendarForm(forms.Form):
         cast(forms.ChoiceField, self.fields["holiday_country"]).choices = [
             ("", "None: open on public holidays"), *[(code, f"{name} ({code})") for code, name in holiday_countries()]
         ]
-        for weekday in range(7):
-            self.fields[f"hours_{weekday}"] = WeekdayHoursField(weekday)
         country = self["holiday_country"].value() or ""
         known = regions(country)
         self.regions = known
@@ -142,10 +175,6 @@ class CalendarForm(forms.Form):
             if known else "Only for a country with regional holidays: choose the country first."
         )
 
-    @property
-    def weekday_fields(self) -> list[forms.BoundField]:
-        return [self[f"hours_{weekday}"] for weekday in range(7)]
-
     @classmethod
     def of(cls, calendar: BusinessCalendar) -> CalendarForm:
         hours = calendar.hours or {}
@@ -153,8 +182,7 @@ class CalendarForm(forms.Form):
             "name": calendar.name, "time_zone": calendar.time_zone, "holiday_country": calendar.holiday_country,
             "holiday_subdivision": calendar.holiday_subdivision,
         }
-        initial |= {f"hours_{d}": day_text(hours.get(str(d), [])) for d in range(7)}
-        return cls(initial=initial)
+        return cls(initial=initial | cls.hours_initial(hours))
 
     @classmethod
     def blank(cls) -> CalendarForm:
@@ -164,18 +192,7 @@ class CalendarForm(forms.Form):
 
     def clean(self) -> dict:
         data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
-        hours: dict[str, list[list[str]]] = {}
-        for weekday in range(7):
-            name = f"hours_{weekday}"
-            if name not in data:
-                continue  # not written readably: its field says so
-            try:
-                checked = hours_check({str(weekday): data[name]})  # the service's rule, one day at a time
-            except DomainError as exc:
-                self.add_error(name, f"{DAY_NAMES[weekday]}: {capfirst_sentence(exc.message)}")
-                continue
-            if checked[str(weekday)]:
-                hours[str(weekday)] = checked[str(weekday)]
+        hours = self.hours_clean(data)
         data["hours"] = hours
         data["holiday_subdivision"] = (data.get("holiday_subdivision") or "").strip().upper()
         return data

@@ -192,6 +192,27 @@ def test_an_admin_changes_a_member(cast, clock, ada):
     assert client.get("/settings/teams/members/4242/").status_code == 404
 
 
+def test_an_admin_sets_a_members_own_working_hours_and_back_to_the_teams(cast, clock, ada):
+    """A part-timer's week: Monday to Wednesday mornings; every other day closed. Unticked: the team's hours."""
+    client = client_for(ada)
+    base = {"first_name": "Alice", "last_name": "Agent", "email": "alice@amends.test", "team": cast.team.pk,
+            "role": "agent", "backup": ""}
+    week = {f"hours_{d}": "09:00–13:00" if d < 3 else "closed" for d in range(7)}
+    bad = client.post(f"/settings/teams/members/{cast.alice.pk}/", {**base, **week, "own_hours": "on",
+                                                                     "hours_1": "13:00-09:00"})
+    assert bad.status_code == 422 and "Tuesday: " in _body(bad)
+    assert client.post(f"/settings/teams/members/{cast.alice.pk}/", {**base, **week, "own_hours": "on"}).status_code == 302
+    cast.alice.refresh_from_db()
+    assert cast.alice.working_hours == {"0": [["09:00", "13:00"]], "1": [["09:00", "13:00"]],
+                                        "2": [["09:00", "13:00"]], "3": [], "4": [], "5": [], "6": []}
+    assert "working_hours" in Event.objects.get(kind="agent_changed").data["changed"]
+    page = _body(client.get(f"/settings/teams/members/{cast.alice.pk}/"))
+    assert "checked" in page.split('name="own_hours"', 1)[1].split(">", 1)[0] and 'value="09:00–13:00"' in page
+    assert client.post(f"/settings/teams/members/{cast.alice.pk}/", {**base, **week}).status_code == 302
+    cast.alice.refresh_from_db()
+    assert cast.alice.working_hours == {}  # the team's hours again
+
+
 @pytest.mark.parametrize(("form", "field", "message"), [
     ({"username": ""}, "username", "Give the username they will sign in with."),
     ({"username": "alice"}, "username", "There is already a user named &#x27;alice&#x27;"),

@@ -32,10 +32,11 @@ from amends.people.team_services import agent_add, agent_change, agent_deactivat
 from amends.web.forms import capfirst_sentence, service_error
 from amends.web.http import AgentRequest
 from amends.web.permissions import role_required
-from amends.web.settings_admin_forms import MemberAddForm, MemberForm, TeamForm
+from amends.web.settings_admin_forms import OFFICE_WEEK, MemberAddForm, MemberForm, TeamForm
+from amends.web.settings_calendar_rows import hours_words
 from amends.web.views.settings_access import may_change, setup_required
 
-MEMBER_FIELDS = ("first_name", "last_name", "email", "team", "role", "backup")
+MEMBER_FIELDS = ("first_name", "last_name", "email", "team", "role", "backup", "working_hours")
 
 
 @dataclass
@@ -51,6 +52,7 @@ def _teams() -> list[TeamRow]:
     members = Agent.objects.select_related("user", "backup__user").order_by("-user__is_active", "user__first_name",
                                                                             "user__username")
     for agent in members:
+        agent.hours_text = hours_words(agent.working_hours) if agent.working_hours else "the team’s hours"  # type: ignore[attr-defined]
         rows[agent.team_id].members.append(agent)
     return list(rows.values())
 
@@ -141,7 +143,8 @@ def member_new(request: AgentRequest) -> HttpResponse:
     if request.method != "POST":
         team = Team.objects.filter(pk=request.GET.get("team") or 0).first() if request.GET.get("team", "").isdigit() \
             else None
-        form = MemberAddForm(initial={"team": team.pk if team else None, "role": Role.AGENT})
+        form = MemberAddForm(initial={"team": team.pk if team else None, "role": Role.AGENT,
+                                      **MemberAddForm.hours_initial(OFFICE_WEEK)})
         return render(request, "web/settings_team_member.html", {"form": form, "member": None})
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -149,7 +152,7 @@ def member_new(request: AgentRequest) -> HttpResponse:
         try:
             agent = agent_add(username=data["username"], first_name=data["first_name"], last_name=data["last_name"],
                               email=data["email"], team=data["team"], role=data["role"], backup=data["backup"],
-                              now=wall_now(), actor=request.agent)
+                              working_hours=data["working_hours"], now=wall_now(), actor=request.agent)
         except DomainError as exc:
             service_error(form, exc)
         else:
