@@ -4,7 +4,7 @@ owner, how often customers had to chase, orders flagged at risk before their nee
 and by hour of the day; and the backlog's age now.
 
 One cohort, the requests opened in [start, end), answers every question, so each figure is about the same
-requests and the reads follow the `ticket_created` index. Seven queries whatever the period holds, and the
+requests and the reads follow the `ticket_cohort` index, which covers them. Seven queries whatever the period holds, and the
 database does the counting: durations come back as a count per whole minute and volume as a count per UTC hour
 and channel, never a row per request (a year at a million requests is half a million rows: reading them into
 Python took seconds; a minute's or an hour's count is a few thousand rows at most)."""
