@@ -133,3 +133,32 @@ def test_the_calendar_and_chain_settings_take_their_pinned_number_of_queries(cas
         _count(lena, path)  # warm: the reference data this process keeps
         counts[path] = _count(lena, path)
     assert counts == SETTINGS_PAGES
+
+
+# --- Import (an admin's): the form with the past runs, and a run's page with its report ----------------------
+
+
+IMPORT_PAGE = 8  # the same with 1 past run as with 12
+IMPORT_RUN = 6  # the run's report is kept in its row: the same whatever it holds
+
+
+@pytest.mark.parametrize("runs", [1, 12])
+def test_the_import_pages_take_their_pinned_number_of_queries(cast, clock, runs):
+    from amends.people.models import Role
+    from tests.cast import make_agent
+    from tests.imports.samples_zendesk import zendesk_export
+    from tests.imports.support import imported
+
+    ada = make_agent("ada", "Ada", "Admin", cast.team, Role.ADMIN)
+    run = None
+    for _ in range(runs):
+        run = imported(cast, "zendesk", zendesk_export(), dry_run=True)
+    assert run is not None
+    pages = {"/settings/import/": IMPORT_PAGE, f"/settings/import/{run.pk}/": IMPORT_RUN}
+    client = client_for(ada)
+    counts = {}
+    for path in pages:
+        _count(client, path)
+        counts[path] = _count(client, path)
+    assert counts == pages
+
