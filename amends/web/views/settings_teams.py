@@ -45,6 +45,12 @@ class TeamRow:
     members: list[Agent] = field(default_factory=list)
 
 
+def _hours_text(hours: dict) -> str:
+    if not hours:
+        return "the team’s hours"
+    return hours_words(hours) if any(hours.values()) else "none: takes no new work"
+
+
 def _teams() -> list[TeamRow]:
     """Every team with its members (active first), in three queries whatever their number."""
     teams = Team.objects.select_related("calendar", "lead__user", "manager__user", "on_duty__user", "chain")
@@ -52,7 +58,7 @@ def _teams() -> list[TeamRow]:
     members = Agent.objects.select_related("user", "backup__user").order_by("-user__is_active", "user__first_name",
                                                                             "user__username")
     for agent in members:
-        agent.hours_text = hours_words(agent.working_hours) if agent.working_hours else "the team’s hours"  # type: ignore[attr-defined]
+        agent.hours_text = _hours_text(agent.working_hours)  # type: ignore[attr-defined]
         rows[agent.team_id].members.append(agent)
     return list(rows.values())
 
