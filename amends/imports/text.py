@@ -79,3 +79,39 @@ def csv_rows(data: bytes) -> list[list[str]]:
     text = decode(data)
     first_line = text.split("\n", 1)[0]
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=max(",;\t", key=first_line.count)))
+
+
+def fold(value: str) -> str:
+    """A name as exports vary it: spacing and case ignored ("Ticket  ID" is "ticket id")."""
+    return " ".join(value.split()).casefold()
+
+
+class CsvColumns:
+    """A CSV export's header, its names folded, each column found by any of the names exports give it."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header = [fold(name) for name in header]
+
+    def find(self, names: tuple[str, ...]) -> int | None:
+        for name in names:
+            if name in self.header:
+                return self.header.index(name)
+        return None
+
+    def has(self, names: tuple[str, ...]) -> bool:
+        return self.find(names) is not None
+
+    def row(self, values: list[str]) -> CsvRow:
+        return CsvRow(self, values)
+
+
+class CsvRow:
+    def __init__(self, columns: CsvColumns, values: list[str]) -> None:
+        self.columns, self.values = columns, values
+
+    def get(self, names: tuple[str, ...]) -> str:
+        """The row's value in the first column found by `names`, stripped; "" when there is none."""
+        index = self.columns.find(names)
+        if index is None or index >= len(self.values):
+            return ""
+        return self.values[index].strip()

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
-from amends.imports.text import csv_rows, instant, plain_text
+from amends.imports.text import CsvColumns, CsvRow, csv_rows, fold, instant, plain_text
 
 STATUSES = {2: "open", 3: "pending", 4: "solved", 5: "closed"}
 STATUS_WORDS = {"open": "open", "pending": "pending", "resolved": "solved", "closed": "closed"}
@@ -113,7 +113,7 @@ class _Export:
 
     def add_organisation(self, org: Organisation) -> None:
         self.organisations.setdefault(org.key, org)
-        self.company_keys.setdefault(_fold(org.name), org.key)
+        self.company_keys.setdefault(fold(org.name), org.key)
 
     def add_person(self, person: Person) -> None:
         existing = self.people.get(person.key)
@@ -125,9 +125,9 @@ class _Export:
         name = name.strip()
         if not name:
             return ""
-        key = self.company_keys.get(_fold(name))
+        key = self.company_keys.get(fold(name))
         if key is None:
-            key = _fold(name)
+            key = fold(name)
             self.add_organisation(Organisation(key=key, name=name))
         return key
 
@@ -327,8 +327,8 @@ def _not_a_time(label: str, value: Any) -> str:
 
 def _csv_part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callable[[], None]]:
     rows = csv_rows(data)
-    columns = _Columns([_fold(column) for column in (rows[0] if rows else [])])
-    reader: Callable[[_Export, str, _Row], None]
+    columns = CsvColumns(rows[0] if rows else [])
+    reader: Callable[[_Export, str, CsvRow], None]
     if columns.find(TICKET_ID) is not None:
         rank, reader = TICKETS, _csv_ticket
     elif columns.find(CONTACT_ID) is not None or columns.find(EMAIL) is not None:
@@ -349,16 +349,16 @@ def _csv_part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callab
     return rank, name, read_part
 
 
-def _csv_company(export: _Export, where: str, row: _Row) -> None:
+def _csv_company(export: _Export, where: str, row: CsvRow) -> None:
     title = row.get(COMPANY_NAME)
-    key = row.get(COMPANY_ID) or _fold(title)
+    key = row.get(COMPANY_ID) or fold(title)
     if not title:
         export.skip("organisation", key, f"{where}: no company name")
         return
     export.add_organisation(Organisation(key=key, name=title))
 
 
-def _csv_contact(export: _Export, where: str, row: _Row) -> None:
+def _csv_contact(export: _Export, where: str, row: CsvRow) -> None:
     email = row.get(EMAIL)
     key = row.get(CONTACT_ID) or email.lower()
     if not key:
@@ -375,7 +375,7 @@ def _csv_contact(export: _Export, where: str, row: _Row) -> None:
     )
 
 
-def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
+def _csv_ticket(export: _Export, where: str, row: CsvRow) -> None:
     key = row.get(TICKET_ID)
     if not key:
         export.skip("ticket", "", f"{where}: no ticket id")
@@ -404,10 +404,10 @@ def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
             )
         )
     agent = row.get(AGENT)
-    assignee_key = f"agent:{_fold(agent)}" if agent else ""
+    assignee_key = f"agent:{fold(agent)}" if agent else ""
     if agent:
         export.add_person(Person(key=assignee_key, name=agent, staff=True))
-    status = STATUS_WORDS.get(_fold(row.get(STATUS)), CUSTOM_STATUS)
+    status = STATUS_WORDS.get(fold(row.get(STATUS)), CUSTOM_STATUS)
     solved = instant(row.get(RESOLVED)) or instant(row.get(CLOSED))
     export.tickets[key] = Ticket(
         key=key,
@@ -415,39 +415,14 @@ def _csv_ticket(export: _Export, where: str, row: _Row) -> None:
         body=body,
         created=created,
         status=status,
-        priority=PRIORITY_WORDS.get(_fold(row.get(PRIORITY)), "normal"),
+        priority=PRIORITY_WORDS.get(fold(row.get(PRIORITY)), "normal"),
         requester_key=requester_key,
         organisation_key=organisation_key,
         assignee_key=assignee_key,
         updated=instant(row.get(UPDATED)),
         solved=solved if status in ("solved", "closed") else None,
-        channel=SOURCE_WORDS.get(_fold(row.get(SOURCE)), ""),
+        channel=SOURCE_WORDS.get(fold(row.get(SOURCE)), ""),
     )
-
-
-class _Columns:
-    def __init__(self, header: list[str]) -> None:
-        self.header = header
-
-    def find(self, names: tuple[str, ...]) -> int | None:
-        for name in names:
-            if name in self.header:
-                return self.header.index(name)
-        return None
-
-    def row(self, values: list[str]) -> _Row:
-        return _Row(self, values)
-
-
-class _Row:
-    def __init__(self, columns: _Columns, values: list[str]) -> None:
-        self.columns, self.values = columns, values
-
-    def get(self, names: tuple[str, ...]) -> str:
-        index = self.columns.find(names)
-        if index is None or index >= len(self.values):
-            return ""
-        return self.values[index].strip()
 
 
 # Shared helpers ---------------------------------------------------------------------------------------
@@ -456,10 +431,6 @@ class _Row:
 def _subject_from(body: str) -> str:
     line = body.strip().split("\n", 1)[0].strip()
     return line if len(line) <= 80 else line[:79].rstrip() + "…"
-
-
-def _fold(value: str) -> str:
-    return " ".join(value.split()).casefold()
 
 
 def _text(value: Any) -> str:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from amends.imports.records import Organisation, Person, Record, Skipped, Ticket
-from amends.imports.text import csv_rows
+from amends.imports.text import CsvColumns, CsvRow, csv_rows
 
 STATUSES = {"open": "open", "resolved": "solved", "closed": "closed", "archived": "closed"}
 DELETED = "deleted"
@@ -113,7 +113,7 @@ class _Export:
 
 def _part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callable[[], None]]:
     rows = csv_rows(data)
-    columns = _Columns([" ".join(column.split()).casefold() for column in (rows[0] if rows else [])])
+    columns = _Columns(rows[0] if rows else [])
     reader: Callable[[_Export, str, _Row], None]
     if columns.has(NUMBER):
         rank, reader = TICKETS, _ticket
@@ -234,33 +234,17 @@ def _agent_key(name: str) -> str:
     return "agent:" + " ".join(name.split()).casefold()
 
 
-class _Columns:
-    def __init__(self, header: list[str]) -> None:
-        self.header = header
-        self.day_first = False
+class _Columns(CsvColumns):
+    """The header, and whether this file's numeric dates put the day first (read once for the file)."""
 
-    def find(self, names: tuple[str, ...]) -> int | None:
-        for name in names:
-            if name in self.header:
-                return self.header.index(name)
-        return None
-
-    def has(self, names: tuple[str, ...]) -> bool:
-        return self.find(names) is not None
+    day_first = False
 
     def row(self, values: list[str]) -> _Row:
         return _Row(self, values)
 
 
-class _Row:
-    def __init__(self, columns: _Columns, values: list[str]) -> None:
-        self.columns, self.values = columns, values
-
-    def get(self, names: tuple[str, ...]) -> str:
-        index = self.columns.find(names)
-        if index is None or index >= len(self.values):
-            return ""
-        return self.values[index].strip()
+class _Row(CsvRow):
+    columns: _Columns
 
     def time(self, names: tuple[str, ...]) -> datetime | None:
         return parse_time(self.get(names), day_first=self.columns.day_first)
