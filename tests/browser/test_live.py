@@ -86,3 +86,26 @@ def test_the_board_waits_while_a_person_works_in_it(page: Page, open_cast: Cast,
     expect(page.locator("#attention-board")).to_contain_text("Phones dead")
     assert not_reloaded(page)
     assert_accessible(page, "needs attention after the board caught up")
+
+
+def test_past_and_future_times_stay_true_without_a_reload(page: Page, open_cast: Cast, sign_in):
+    """The request page's "opened just now" and a live promise's countdown move on with the clock between the
+    page's refreshes: Playwright's clock stands in for the minutes passing."""
+    ticket = call(open_cast, "Booking system down")
+    page.clock.install()
+    sign_in("alice")
+    page.goto(f"/requests/{ticket.pk}/")
+    page.evaluate("window.amendsSamePage = true")
+    opened = page.locator(".ticket-head time[data-relative]").first
+    expect(opened).to_have_text("just now")
+    countdown = page.locator(".countdown[data-due]").first
+    expect(countdown).to_have_text(re.compile(r"^in (29|30) min$"))
+
+    page.clock.fast_forward("12:00")  # twelve minutes on: the page's 30-second timer fires in between
+    expect(opened).to_have_text("12 min ago")
+    expect(countdown).to_have_text(re.compile(r"^in (17|18) min$"))
+    page.clock.fast_forward("02:00:00")
+    expect(opened).to_have_text("2 h ago")
+    expect(countdown).to_have_text(re.compile(r"overdue$"))
+    expect(page.locator("time[data-relative]").filter(has_text=re.compile(r"^\d+ min ago$|^just now$"))).to_have_count(0)
+    assert not_reloaded(page)

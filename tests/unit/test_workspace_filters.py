@@ -61,11 +61,13 @@ def test_the_autumn_day_of_twenty_five_hours():
 def test_when_is_a_time_element_with_the_date_and_zone_on_hover():
     three_days = NOW - 3 * DAY
     assert when(three_days, NOW) == (
-        '<time datetime="2026-03-03T09:30:00+00:00" title="Tue 3 Mar 2026, 09:30 (Europe/London)">3 d ago</time>'
+        '<time datetime="2026-03-03T09:30:00+00:00" title="Tue 3 Mar 2026, 09:30 (Europe/London)" data-relative>'
+        '3 d ago</time>'
     )
     summer = at("2026-07-09 15:30")  # BST: the title is London's clock, the datetime attribute the instant
     assert when(summer, summer + 2 * HOUR) == (
-        '<time datetime="2026-07-09T15:30:00+01:00" title="Thu 9 Jul 2026, 15:30 (Europe/London)">2 h ago</time>'
+        '<time datetime="2026-07-09T15:30:00+01:00" title="Thu 9 Jul 2026, 15:30 (Europe/London)" data-relative>'
+        '2 h ago</time>'
     )
     assert when(None, NOW) == "" and relative(None, NOW) == "" and dated(None, NOW) == ""
 
@@ -74,10 +76,12 @@ def test_dated_gives_the_date_a_person_needs_and_how_far_off():
     monday = at("2026-03-09 10:00")
     assert dated(monday, NOW) == (
         '<time datetime="2026-03-09T10:00:00+00:00" title="Mon 9 Mar 2026, 10:00 (Europe/London)">Mon 9 Mar 10:00'
-        '</time> <span class="nowrap">(in 3 d)</span>'
+        '</time> <span class="nowrap">(<span data-relative="2026-03-09T10:00:00+00:00">in 3 d</span>)</span>'
     )
-    assert '>11:00</time> <span class="nowrap">(in 1 h)</span>' in dated(NOW + 90 * MIN, NOW)
-    assert '>Wed 4 Mar 17:00</time> <span class="nowrap">(2 d ago)</span>' in dated(at("2026-03-04 17:00"), NOW)
+    assert '>11:00</time> <span class="nowrap">(<span data-relative="2026-03-06T11:00:00+00:00">in 1 h</span>)</span>' in (
+        dated(NOW + 90 * MIN, NOW))
+    assert '>Wed 4 Mar 17:00</time> <span class="nowrap">(<span data-relative="2026-03-04T17:00:00+00:00">2 d ago</span>)' in (
+        dated(at("2026-03-04 17:00"), NOW))
 
 
 def test_local_time_always_names_the_day_off_today():

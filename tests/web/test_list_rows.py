@@ -129,7 +129,7 @@ BOARD_ROW = """
           <td class="col-promise">
 
             <div>Call back</div>
-            <div class="cell-sub"><span class="badge badge-broken">Broken</span> due <time datetime="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026, 09:15 (Europe/London)">09:15</time> <span class="nowrap">(15 min ago)</span></div>
+            <div class="cell-sub"><span class="badge badge-broken">Broken</span> due <time datetime="2026-03-06T09:15:00+00:00" title="Fri 6 Mar 2026, 09:15 (Europe/London)">09:15</time> <span class="nowrap">(<span data-relative="2026-03-06T09:15:00+00:00">15 min ago</span>)</span></div>
 
           </td>
         </tr>
@@ -141,7 +141,7 @@ QUEUE_ROW = """
             <td><span class="countdown is-none">—</span></td>
             <td class="cell-title">
               <a href="/requests/{pk}/"><span class="ref">AM-{pk}</span> No deadline</a>
-              <div class="cell-sub">Globex Print · updated <time datetime="2026-03-06T09:14:00+00:00" title="Fri 6 Mar 2026, 09:14 (Europe/London)">16 min ago</time></div>
+              <div class="cell-sub">Globex Print · updated <time datetime="2026-03-06T09:14:00+00:00" title="Fri 6 Mar 2026, 09:14 (Europe/London)" data-relative>16 min ago</time></div>
             </td>
             <td><span class="badge badge-normal">Normal</span></td>
             <td><span class="badge badge-info">Open</span></td>

@@ -314,7 +314,7 @@ def test_request_page_says_when_a_promise_was_reminded(cast, callback_ticket):
 
     warned = promise.due_at - timedelta(minutes=10)
     assert (f'reminded <time datetime="{warned.isoformat()}" '
-            f'title="{timezone.localtime(warned):%a %-d %b %Y, %H:%M} (Europe/London)">') in html
+            f'title="{timezone.localtime(warned):%a %-d %b %Y, %H:%M} (Europe/London)" data-relative>') in html
 
 
 def test_unknown_request_is_a_404_page(cast):

@@ -120,10 +120,11 @@ class Times:
         return f"in {span}" if future else f"{span} ago"
 
     def when(self, value: datetime | None) -> SafeString:
-        """`<time datetime="ISO" title="Thu 12 Mar 2026, 15:30 (Europe/London)">3 d ago</time>`: an event."""
+        """`<time datetime="ISO" title="Thu 12 Mar 2026, 15:30 (Europe/London)" data-relative>3 d ago</time>`: an
+        event. app.js keeps the words current (under a day) between the page's refreshes."""
         if not value:
             return mark_safe("")
-        return mark_safe(f'<time datetime="{_esc(value.isoformat())}" title="{_esc(self.full(value))}">'
+        return mark_safe(f'<time datetime="{_esc(value.isoformat())}" title="{_esc(self.full(value))}" data-relative>'
                          f"{_esc(self.relative(value))}</time>")
 
     def dated(self, value: datetime | None) -> SafeString:
@@ -131,7 +132,8 @@ class Times:
         if not value:
             return mark_safe("")
         return mark_safe(f'<time datetime="{_esc(value.isoformat())}" title="{_esc(self.full(value))}">'
-                         f'{_esc(self.local_time(value))}</time> <span class="nowrap">({_esc(self.relative(value))})</span>')
+                         f'{_esc(self.local_time(value))}</time> <span class="nowrap">(<span data-relative="{_esc(value.isoformat())}">'
+                         f'{_esc(self.relative(value))}</span>)</span>')
 
     def countdown(self, value: datetime | None) -> str:
         """Human time left: "in 12 min", "8 min overdue", "in 2 h 5 min", or "in 3 d" / "tomorrow" when far off."""

@@ -36,6 +36,34 @@
     });
   }
 
+  /* Keep "12 min ago" and "in 2 h" true between refreshes, as the server words them (templatetags/workspace.py,
+     Times.relative). Under a day only: beyond it the server counts calendar days in the desk's zone, and the next
+     refresh brings those words. */
+  function relativeWords(ms) {
+    var future = ms > 0;
+    var seconds = Math.abs(ms) / 1000;
+    if (seconds < 60) return future ? "in < 1 min" : "just now";
+    var minutes = Math.floor(seconds / 60);
+    if (minutes >= 1440) return null;
+    var words = minutes < 60 ? minutes + " min" : Math.floor(minutes / 60) + " h";
+    return future ? "in " + words : words + " ago";
+  }
+
+  function updateRelativeTimes(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll("[data-relative]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("data-relative") || el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var words = relativeWords(at - now);
+      if (words && el.textContent !== words) el.textContent = words;
+    });
+  }
+
+  function updateTimes(root) {
+    updateCountdowns(root);
+    updateRelativeTimes(root);
+  }
+
   /* ---- Log a call dialog ---- */
   function callDialog() { return document.getElementById("call-dialog"); }
 
@@ -310,11 +338,11 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var own = event.target.closest && event.target.closest("#unread-count");
     if (!own) updateUnreadBadge();  // the badge's own poll is newer than the list's count
-    updateCountdowns(event.target);
+    updateTimes(event.target);
     var dialog = event.target.closest && event.target.closest("dialog");
     if (dialog && dialog.open) focusFirst(dialog);
   });
 
-  document.addEventListener("DOMContentLoaded", function () { updateCountdowns(document); });
-  setInterval(function () { updateCountdowns(document); }, 30 * 1000);
+  document.addEventListener("DOMContentLoaded", function () { updateTimes(document); });
+  setInterval(function () { updateTimes(document); }, 30 * 1000);
 })();
