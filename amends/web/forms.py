@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -149,6 +150,22 @@ def capfirst_sentence(message: str) -> str:
 def service_error(form: forms.Form, exc: DomainError) -> None:
     """A service's refusal shown next to the field it names (or above the form when the form has no such field)."""
     form.add_error(exc.field if exc.field in form.fields else None, capfirst_sentence(exc.message))
+
+
+Changed = TypeVar("Changed")
+
+
+def form_apply(form: forms.Form, change: Callable[[dict[str, Any]], Changed],
+               refused: Callable[[Any, DomainError], None] = service_error) -> Changed | None:
+    """A page's POST through its service: what `change(form.cleaned_data)` returns, or None when the form is not
+    valid or the service refuses (its refusal then shown by `refused` next to the field it names)."""
+    if not form.is_valid():
+        return None
+    try:
+        return change(form.cleaned_data)
+    except DomainError as exc:
+        refused(form, exc)
+        return None
 
 
 class AgentChoiceField(forms.ModelChoiceField):

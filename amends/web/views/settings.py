@@ -11,14 +11,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from amends.core.clock import wall_now
-from amends.core.errors import DomainError
 from amends.customers.models import Tier
 from amends.people.models import Role, Team
 from amends.people.permissions import TARGETS_RULE, Acting, may_change_setup, may_change_targets
 from amends.policies.cover import covered_out_of_hours
 from amends.policies.models import URGENCY_ORDER, Policy
 from amends.policies.services import policy_change
-from amends.web.forms import service_error
+from amends.web.forms import form_apply
 from amends.web.http import AgentRequest
 from amends.web.permissions import forbidden, role_required
 from amends.web.settings_forms import PolicyForm
@@ -73,17 +72,12 @@ def policy_edit(request: AgentRequest, policy_id: int) -> HttpResponse:
         return render(request, "web/404.html", {"message": "There is no such policy."}, status=404)
     if not _may_change(request):
         return forbidden(request, TARGETS_RULE + " Try the change on the Replay page to see what it would do.")
-    form = PolicyForm(request.POST) if request.method == "POST" else PolicyForm.of(policy)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                policy = policy_change(policy, form.cleaned_data, now=wall_now(), actor=request.agent)
-            except DomainError as exc:
-                service_error(form, exc)
-            else:
-                messages.success(request, f"Saved the targets of {policy.get_tier_display()} / "
-                                          f"{policy.get_urgency_display()}: new requests follow them from now on.")
-                return redirect("settings_policies")
-    return render(request, "web/settings_policy.html", {"policy": policy, "form": form}, status=status)
+    if request.method != "POST":
+        return render(request, "web/settings_policy.html", {"policy": policy, "form": PolicyForm.of(policy)})
+    form = PolicyForm(request.POST)
+    changed = form_apply(form, lambda data: policy_change(policy, data, now=wall_now(), actor=request.agent))
+    if changed is None:
+        return render(request, "web/settings_policy.html", {"policy": policy, "form": form}, status=422)
+    messages.success(request, f"Saved the targets of {changed.get_tier_display()} / "
+                              f"{changed.get_urgency_display()}: new requests follow them from now on.")
+    return redirect("settings_policies")

@@ -14,7 +14,7 @@ from amends.core.errors import DomainError
 from amends.people.calendar_services import calendar_change, calendar_create, closure_add, closure_remove
 from amends.people.models import BusinessCalendar, Closure, Role
 from amends.people.permissions import TARGETS_RULE, Acting, may_change_targets
-from amends.web.forms import capfirst_sentence, service_error
+from amends.web.forms import capfirst_sentence, form_apply
 from amends.web.http import AgentRequest
 from amends.web.permissions import forbidden, role_required
 from amends.web.settings_calendar_forms import CalendarForm, ClosureForm, calendar_service_error, time_zones
@@ -57,15 +57,12 @@ def calendar_new(request: AgentRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, CalendarForm.blank(), None, 200)
     form = CalendarForm(request.POST)
-    if form.is_valid():
-        try:
-            calendar = calendar_create(**form.changes(), now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            calendar_service_error(form, exc)
-        else:
-            messages.success(request, f"Added the calendar {calendar.name}: {hours_words(calendar.hours)}.")
-            return redirect("settings_calendar", calendar_id=calendar.pk)
-    return _form_page(request, form, None, 422)
+    calendar = form_apply(form, lambda _: calendar_create(**form.changes(), now=wall_now(), actor=request.agent),
+                          calendar_service_error)
+    if calendar is None:
+        return _form_page(request, form, None, 422)
+    messages.success(request, f"Added the calendar {calendar.name}: {hours_words(calendar.hours)}.")
+    return redirect("settings_calendar", calendar_id=calendar.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,16 +76,13 @@ def calendar_edit(request: AgentRequest, calendar_id: int) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, CalendarForm.of(calendar), calendar, 200)
     form = CalendarForm(request.POST)
-    if form.is_valid():
-        try:
-            calendar = calendar_change(calendar, form.changes(), now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            calendar_service_error(form, exc)
-        else:
-            messages.success(request, f"Saved {calendar.name}: {hours_words(calendar.hours)}. The next requests’ "
-                                      "deadlines count these hours; those already in keep theirs.")
-            return redirect("settings_calendar", calendar_id=calendar.pk)
-    return _form_page(request, form, calendar, 422)
+    changed = form_apply(form, lambda _: calendar_change(calendar, form.changes(), now=wall_now(), actor=request.agent),
+                         calendar_service_error)
+    if changed is None:
+        return _form_page(request, form, calendar, 422)
+    messages.success(request, f"Saved {changed.name}: {hours_words(changed.hours)}. The next requests’ "
+                              "deadlines count these hours; those already in keep theirs.")
+    return redirect("settings_calendar", calendar_id=changed.pk)
 
 
 def _calendar_page(request: AgentRequest, calendar: BusinessCalendar, form: ClosureForm, status: int) -> HttpResponse:
@@ -109,17 +103,13 @@ def calendar_detail(request: AgentRequest, calendar_id: int) -> HttpResponse:
     if request.method != "POST":
         return _calendar_page(request, calendar, ClosureForm(), 200)
     form = ClosureForm(request.POST)
-    if form.is_valid():
-        try:
-            closure = closure_add(calendar, day=form.cleaned_data["day"], reason=form.cleaned_data["reason"],
-                                  now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"{calendar.name} is closed on {day_label(closure.day)} {closure.day.year}: "
-                                      f"{closure.reason}.")
-            return redirect("settings_calendar", calendar_id=calendar.pk)
-    return _calendar_page(request, calendar, form, 422)
+    closure = form_apply(form, lambda data: closure_add(calendar, day=data["day"], reason=data["reason"],
+                                                        now=wall_now(), actor=request.agent))
+    if closure is None:
+        return _calendar_page(request, calendar, form, 422)
+    messages.success(request, f"{calendar.name} is closed on {day_label(closure.day)} {closure.day.year}: "
+                              f"{closure.reason}.")
+    return redirect("settings_calendar", calendar_id=calendar.pk)
 
 
 @require_http_methods(["GET", "POST"])

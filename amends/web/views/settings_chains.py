@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from amends.core.clock import wall_now
-from amends.core.errors import DomainError
 from amends.people.chain_services import chain_change, chain_create
 from amends.people.models import Role, Team
 from amends.people.permissions import TARGETS_RULE, Acting, may_change_targets
 from amends.policies.deadlines import DEFAULT_CHAIN
-from amends.web.forms import service_error
+from amends.policies.models import EscalationChain
+from amends.web.forms import form_apply
 from amends.web.http import AgentRequest
 from amends.web.permissions import forbidden, role_required
 from amends.web.settings_calendar_forms import ChainForm
@@ -40,24 +40,21 @@ def chain_edit(request: AgentRequest, team_id: int) -> HttpResponse:
         return forbidden(request, TARGETS_RULE)
     chain = team_chain(team)
     shown = chain or DEFAULT_CHAIN
-    form = (ChainForm(request.POST) if request.method == "POST"
-            else ChainForm.of(shown.warn_before_minutes, shown.reassign_after_minutes))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            now, data = wall_now(), form.cleaned_data
-            try:
-                if chain is None:
-                    chain = chain_create(team, warn_before_minutes=data["warn_before_minutes"],
-                                         reassign_after_minutes=data["reassign_after_minutes"], now=now,
-                                         actor=request.agent)
-                else:
-                    chain = chain_change(chain, data, now=now, actor=request.agent)
-            except DomainError as exc:
-                service_error(form, exc)
-            else:
-                messages.success(request, f"Saved the escalation chain of {team.name}: warn {chain.warn_before_minutes} "
-                                          f"min before a deadline, reassign {chain.reassign_after_minutes} min after.")
-                return redirect("settings_chains")
-    return render(request, "web/settings_chain.html", {"team": team, "chain": chain, "form": form}, status=status)
+    if request.method != "POST":
+        form = ChainForm.of(shown.warn_before_minutes, shown.reassign_after_minutes)
+        return render(request, "web/settings_chain.html", {"team": team, "chain": chain, "form": form})
+    form = ChainForm(request.POST)
+
+    def save(data: dict) -> EscalationChain:
+        if chain is None:
+            return chain_create(team, warn_before_minutes=data["warn_before_minutes"],
+                                reassign_after_minutes=data["reassign_after_minutes"], now=wall_now(),
+                                actor=request.agent)
+        return chain_change(chain, data, now=wall_now(), actor=request.agent)
+
+    saved = form_apply(form, save)
+    if saved is None:
+        return render(request, "web/settings_chain.html", {"team": team, "chain": chain, "form": form}, status=422)
+    messages.success(request, f"Saved the escalation chain of {team.name}: warn {saved.warn_before_minutes} "
+                              f"min before a deadline, reassign {saved.reassign_after_minutes} min after.")
+    return redirect("settings_chains")

@@ -11,10 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amends.core.clock import wall_now
-from amends.core.errors import DomainError
 from amends.mail.mailbox_services import mailbox_change, mailbox_connection_check, mailbox_create
 from amends.mail.models import Mailbox
-from amends.web.forms import service_error
+from amends.web.forms import form_apply
 from amends.web.http import AgentRequest
 from amends.web.settings_admin_forms import MailboxForm
 from amends.web.views.settings_access import MAILBOXES_RULE, setup_required
@@ -42,15 +41,11 @@ def mailbox_new(request: AgentRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, MailboxForm(), None)
     form = MailboxForm(request.POST)
-    if form.is_valid():
-        try:
-            mailbox = mailbox_create(**form.values(), now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"Added the mailbox {mailbox.name}.")
-            return redirect("settings_mailbox", mailbox.pk)
-    return _form_page(request, form, None, status=422)
+    mailbox = form_apply(form, lambda _: mailbox_create(**form.values(), now=wall_now(), actor=request.agent))
+    if mailbox is None:
+        return _form_page(request, form, None, status=422)
+    messages.success(request, f"Added the mailbox {mailbox.name}.")
+    return redirect("settings_mailbox", mailbox.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,15 +57,11 @@ def mailbox_edit(request: AgentRequest, mailbox_id: int) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, MailboxForm.of(mailbox), mailbox)
     form = MailboxForm(request.POST, mailbox=mailbox)
-    if form.is_valid():
-        try:
-            mailbox = mailbox_change(mailbox, form.values(), now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"Saved the mailbox {mailbox.name}.")
-            return redirect("settings_mailboxes")
-    return _form_page(request, form, mailbox, status=422)
+    changed = form_apply(form, lambda _: mailbox_change(mailbox, form.values(), now=wall_now(), actor=request.agent))
+    if changed is None:
+        return _form_page(request, form, mailbox, status=422)
+    messages.success(request, f"Saved the mailbox {changed.name}.")
+    return redirect("settings_mailboxes")
 
 
 @require_POST

@@ -29,7 +29,7 @@ from amends.desk.models import OPEN_Q, PromiseState
 from amends.people.models import Agent, Role, Team
 from amends.people.permissions import SETUP_RULE
 from amends.people.team_services import agent_add, agent_change, agent_deactivate, team_change, team_create
-from amends.web.forms import capfirst_sentence, service_error
+from amends.web.forms import capfirst_sentence, form_apply
 from amends.web.http import AgentRequest
 from amends.web.permissions import role_required
 from amends.web.settings_admin_forms import OFFICE_WEEK, MemberAddForm, MemberForm, TeamForm
@@ -79,17 +79,13 @@ def team_new(request: AgentRequest) -> HttpResponse:
     if request.method != "POST":
         return _team_form_page(request, TeamForm(), None)
     form = TeamForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            team = team_create(name=data["name"], calendar=data["calendar"], lead=data["lead"],
-                               manager=data["manager"], on_duty=data["on_duty"], now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"Added the team {team.name}. Add its members next.")
-            return redirect("settings_teams")
-    return _team_form_page(request, form, None, status=422)
+    team = form_apply(form, lambda data: team_create(
+        name=data["name"], calendar=data["calendar"], lead=data["lead"], manager=data["manager"],
+        on_duty=data["on_duty"], now=wall_now(), actor=request.agent))
+    if team is None:
+        return _team_form_page(request, form, None, status=422)
+    messages.success(request, f"Added the team {team.name}. Add its members next.")
+    return redirect("settings_teams")
 
 
 def _missing(request: AgentRequest, what: str) -> HttpResponse:
@@ -105,15 +101,11 @@ def team_edit(request: AgentRequest, team_id: int) -> HttpResponse:
     if request.method != "POST":
         return _team_form_page(request, TeamForm.of(team), team)
     form = TeamForm(request.POST)
-    if form.is_valid():
-        try:
-            team = team_change(team, form.cleaned_data, now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"Saved the team {team.name}.")
-            return redirect("settings_teams")
-    return _team_form_page(request, form, team, status=422)
+    changed = form_apply(form, lambda data: team_change(team, data, now=wall_now(), actor=request.agent))
+    if changed is None:
+        return _team_form_page(request, form, team, status=422)
+    messages.success(request, f"Saved the team {changed.name}.")
+    return redirect("settings_teams")
 
 
 def _member(agent_id: int) -> Agent | None:
@@ -153,17 +145,13 @@ def member_new(request: AgentRequest) -> HttpResponse:
                                       **MemberAddForm.hours_initial(OFFICE_WEEK)})
         return render(request, "web/settings_team_member.html", {"form": form, "member": None})
     form = MemberAddForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            agent = agent_add(username=data["username"], first_name=data["first_name"], last_name=data["last_name"],
-                              email=data["email"], team=data["team"], role=data["role"], backup=data["backup"],
-                              working_hours=data["working_hours"], now=wall_now(), actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            return _link_page(request, agent, added=True)
-    return render(request, "web/settings_team_member.html", {"form": form, "member": None}, status=422)
+    agent = form_apply(form, lambda data: agent_add(
+        username=data["username"], first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
+        team=data["team"], role=data["role"], backup=data["backup"], working_hours=data["working_hours"],
+        now=wall_now(), actor=request.agent))
+    if agent is None:
+        return render(request, "web/settings_team_member.html", {"form": form, "member": None}, status=422)
+    return _link_page(request, agent, added=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -175,16 +163,12 @@ def member_edit(request: AgentRequest, agent_id: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "web/settings_team_member.html", {"form": MemberForm.of(agent), "member": agent})
     form = MemberForm(request.POST)
-    if form.is_valid():
-        try:
-            agent = agent_change(agent, {k: form.cleaned_data[k] for k in MEMBER_FIELDS}, now=wall_now(),
-                                 actor=request.agent)
-        except DomainError as exc:
-            service_error(form, exc)
-        else:
-            messages.success(request, f"Saved {agent.name}.")
-            return redirect("settings_teams")
-    return render(request, "web/settings_team_member.html", {"form": form, "member": agent}, status=422)
+    changed = form_apply(form, lambda data: agent_change(agent, {k: data[k] for k in MEMBER_FIELDS}, now=wall_now(),
+                                                         actor=request.agent))
+    if changed is None:
+        return render(request, "web/settings_team_member.html", {"form": form, "member": agent}, status=422)
+    messages.success(request, f"Saved {changed.name}.")
+    return redirect("settings_teams")
 
 
 @require_POST

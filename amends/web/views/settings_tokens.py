@@ -15,7 +15,7 @@ from amends.core.clock import wall_now
 from amends.core.errors import DomainError
 from amends.core.models import ApiToken
 from amends.core.tokens import token_create, token_revoke, tokens_list
-from amends.web.forms import capfirst_sentence, service_error
+from amends.web.forms import capfirst_sentence, form_apply
 from amends.web.http import AgentRequest
 from amends.web.settings_admin_forms import TokenForm
 from amends.web.views.settings_access import TOKENS_RULE, setup_required
@@ -33,15 +33,11 @@ def tokens_page(request: AgentRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request)
     form = TokenForm(request.POST)
-    if not form.is_valid():
+    made = form_apply(form, lambda data: token_create(data["name"], wall_now(), role=data["role"],
+                                                      agent=data["agent"], actor=request.agent))
+    if made is None:
         return _page(request, form, status=422)
-    data = form.cleaned_data
-    try:
-        token, key = token_create(data["name"], wall_now(), role=data["role"], agent=data["agent"],
-                                  actor=request.agent)
-    except DomainError as exc:
-        service_error(form, exc)
-        return _page(request, form, status=422)
+    token, key = made
     response = render(request, "web/settings_token_created.html", {"token": token, "key": key}, status=201)
     add_never_cache_headers(response)  # the key must not stay in any cache
     return response
