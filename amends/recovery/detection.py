@@ -41,8 +41,9 @@ def bad_checkin_propose(checkin: CheckIn, ticket: Ticket, now: datetime) -> Fail
 
 def chased_twice_propose(now: datetime, limit: int = LIMIT) -> list[str]:
     """Requests chased twice or more that have not been proposed yet (open chased requests are flagged,
-    read through the flagged partial index)."""
-    rows = list(Ticket.objects.filter(flagged=True, chased_count__gte=CHASES).order_by("pk")
+    read through the flagged partial index in its own order: ordered by id, SQLite walks the whole table by id
+    instead, 160 ms at a million requests)."""
+    rows = list(Ticket.objects.filter(flagged=True, chased_count__gte=CHASES).order_by("next_deadline_at", "pk")
                 .values_list("pk", flat=True)[: limit * 5])
     known = set(Failure.objects.filter(source_key__in=[f"chase:{pk}" for pk in rows]).values_list("source_key", flat=True))
     fresh = [pk for pk in rows if f"chase:{pk}" not in known][:limit]
@@ -62,7 +63,7 @@ def chased_twice_propose(now: datetime, limit: int = LIMIT) -> list[str]:
 def silent_actions_propose(now: datetime, limit: int = LIMIT) -> list[str]:
     """Customer-affecting actions the desk flagged as done without a notice (read through the partial index of
     unsettled actions)."""
-    rows = list(CustomerAction.objects.filter(unsettled=True, flagged_at__isnull=False).order_by("pk")
+    rows = list(CustomerAction.objects.filter(unsettled=True, flagged_at__isnull=False).order_by("done_at", "pk")
                 .values_list("pk", flat=True)[: limit * 5])
     known = set(Failure.objects.filter(source_key__in=[f"action:{pk}" for pk in rows]).values_list("source_key", flat=True))
     fresh = [pk for pk in rows if f"action:{pk}" not in known][:limit]
