@@ -27,7 +27,10 @@ PAGE_SIZE = 25
 CANDIDATES = 1000
 MAX_WORDS = 12
 MAX_TOKEN = 64
-PREFIX_FROM = 3  # the last word matches as a prefix from this many characters ("print" finds "printer")
+# The last word matches as a prefix from this many characters ("print" finds "printer"), when it is a word of its
+# own: an email address or part number typed whole is matched as typed. (A prefix makes FTS5 merge the match lists
+# of every word it starts; "contact0042@customer.test" with "test*" took 100 ms at a million requests, 21 without.)
+PREFIX_FROM = 3
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what the index's tokenizers keep as words
 _REFERENCE = re.compile(r"^\s*(?:AM\s*-?\s*|#)?(\d{1,18})\s*$", re.IGNORECASE)
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
@@ -89,7 +92,7 @@ def terms_parse(text: str) -> Terms:
             phrases.append(tokens)
         if len(phrases) == MAX_WORDS:
             break
-    last = phrases[-1][-1] if phrases else ""
+    last = phrases[-1][-1] if phrases and len(phrases[-1]) == 1 else ""
     prefix = len(last) >= PREFIX_FROM and not last.isdigit() and not (text or "").endswith((" ", '"'))
     return Terms(tuple(phrases), prefix)
 

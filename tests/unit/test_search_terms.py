@@ -8,7 +8,8 @@ from amends.search.queries import reference_parse, snippet_html, terms_parse
 @pytest.mark.parametrize(("typed", "fts5", "tsquery"), [
     ("printer", '"printer"*', "('printer':*)"),
     ("Printer JAMS", '"printer" "jams"*', "('printer') & ('jams':*)"),
-    ("gary@inkwellprint.test", '"gary inkwellprint test"*', "('gary' <-> 'inkwellprint' <-> 'test':*)"),
+    ("gary@inkwellprint.test", '"gary inkwellprint test"', "('gary' <-> 'inkwellprint' <-> 'test')"),  # as typed
+    ("toner gary@inkwellprint.test", '"toner" "gary inkwellprint test"', "('toner') & ('gary' <-> 'inkwellprint' <-> 'test')"),
     ('say "hello" OR (bye) -no', '"say" "hello" "or" "bye" "no"', "('say') & ('hello') & ('or') & ('bye') & ('no')"),
     ("AM-5829", '"am 5829"', "('am' <-> '5829')"),
     ("toner* NEAR(a b)", '"toner" "near a" "b"', "('toner') & ('near' <-> 'a') & ('b')"),
