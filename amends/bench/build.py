@@ -221,16 +221,21 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
     counts = {"tickets": 0, "events": 0, "promises": 0, "timers": 0}
     chunk = _Chunk()
     first_id = scenario.tickets + 1
-    for k in range(new):
+    # Ids follow time, as in a desk that numbers its requests as they come (what the search's "newest matches
+    # first" relies on): the phase's ages are drawn first (open requests opened in the last 20 days, closed ones 3
+    # weeks to 2 years ago) and handed out oldest first.
+    ages = sorted((
+        (rnd.randrange(1, 20 * 86400), True) if (k * new_open) // new != ((k + 1) * new_open) // new
+        else (rnd.randrange(21 * 86400, 730 * 86400), False) for k in range(new)), reverse=True)
+    for k, (age, is_open) in enumerate(ages):
         tid = first_id + k
         a = rnd.randrange(len(accounts))
         team = scenario.account_team[a]
         owner: int | None = scenario.workers[team][tid % len(scenario.workers[team])]
-        is_open = (k * new_open) // new != ((k + 1) * new_open) // new
         kind = "question" if tid % 5 else "incident"
         extra = _Extra()
+        created = now - timedelta(seconds=age)
         if is_open:
-            created = now - timedelta(seconds=rnd.randrange(1, 20 * 86400))
             resolution_due = now + timedelta(seconds=rnd.randrange(3600, 10 * 86400))
             state, closed_at, updated = ("open" if tid % 3 else "in_progress"), None, created
             due = len(scenario.due_ticket_ids) < scenario.due
@@ -249,7 +254,6 @@ def tickets_grow(scenario: Scenario, total: int, open_total: int, say: Callable[
             if due:
                 next_deadline = _due_promise_add(scenario, chunk, tid, owner, ts)
         else:
-            created = now - timedelta(seconds=rnd.randrange(21 * 86400, 730 * 86400))
             closed_at = created + timedelta(seconds=rnd.randrange(3600, 5 * 86400))
             resolution_due = created + timedelta(days=5)
             next_deadline, updated = None, closed_at
