@@ -9,6 +9,7 @@ Django (about 70 MB), so the embedded set-up runs at most two, with threads to o
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -29,3 +30,11 @@ def server_command(host: str, port: int, workers: int, threads: int = WEB_THREAD
         "--respawn-failed-workers", "--workers-kill-timeout", "10", "--log-level", "warning",
         "amends.wsgi:application",
     ]
+
+
+def heap_settle() -> None:
+    """What a long-running process (a web process, the worker) has loaded by now lives as long as it does: keep
+    it out of the collector's generations, so a collection walks only what the requests or ticks since made.
+    Measured on the tick at a million requests: 227/145 ms median (two runs of ten) without, 208/143 with, and
+    slow outliers of a page (148 ms max against 53) gone."""
+    gc.freeze()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from amends.core.clock import parse_now, wall_now
+from amends.core.serving import heap_settle
 from amends.watchdog.worker import delivery_loop, import_loop, mail_loop, tick_loop, worker_step
 
 ROUND_SECONDS = 2.0
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         self.loop(max(round_seconds, 0.1))
 
     def loop(self, round_seconds: float) -> None:
+        heap_settle()  # the ticks' collections walk only what ticks made
         stop = threading.Event()
 
         def request_stop(signum, frame):
