@@ -31,6 +31,8 @@ class ImportRun(models.Model):
                              help_text="The team of the accounts the import adds.")
     started_by = models.ForeignKey("people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dry_run = models.BooleanField(default=True)
+    time_zone = models.CharField(max_length=64, default="UTC",
+                                 help_text="Where the times the export prints without an offset were written.")
     dry_run_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    help_text="The dry run whose files this run imports for real.")
     state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.QUEUED)

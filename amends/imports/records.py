@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Protocol
 
 # Where a ticket stands, in the words every source maps to. `open` covers new, open and in progress;
@@ -82,4 +82,6 @@ Record = Organisation | Person | Ticket | Skipped
 
 
 class Reader(Protocol):
-    def __call__(self, files: Mapping[str, bytes]) -> Iterator[Record]: ...
+    """`zone`: where the times an export prints without an offset were written (the old desk's own zone)."""
+
+    def __call__(self, files: Mapping[str, bytes], *, zone: tzinfo = ...) -> Iterator[Record]: ...

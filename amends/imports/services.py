@@ -11,7 +11,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
@@ -33,10 +35,13 @@ LEASE = timedelta(minutes=5)  # a running run with no batch done for this long l
 
 def run_queue(
     *, format: str, team: Team | None, uploads: Sequence[tuple[str, IO[bytes], int]], now: datetime,
-    dry_run: bool = True, by: Agent | None = None, start: bool = False,
+    dry_run: bool = True, by: Agent | None = None, start: bool = False, time_zone: str = "",
 ) -> ImportRun:
     """Keep the uploaded files (name, open file, size) and queue a run of them; `start`: the caller runs it at
-    once (the command), so no worker takes it."""
+    once (the command), so no worker takes it. `time_zone`: where the times the export prints without an offset
+    were written (the old desk's zone; this desk's by default)."""
+    time_zone = time_zone or settings.TIME_ZONE
+    zone_check(time_zone)
     if format not in FORMATS:
         raise DomainError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", field="format")
     if reader(format) is None:
@@ -53,7 +58,7 @@ def run_queue(
             zip_check(name, handle)
     with transaction.atomic():
         run = ImportRun.objects.create(
-            format=format, team=team, started_by=by, dry_run=dry_run, created_at=now,
+            format=format, team=team, started_by=by, dry_run=dry_run, time_zone=time_zone, created_at=now,
             state=RunState.RUNNING if start else RunState.QUEUED, started_at=now if start else None,
             heartbeat_at=now if start else None,
         )
@@ -64,6 +69,15 @@ def run_queue(
     return run
 
 
+def zone_check(name: str) -> None:
+    """A time zone name the machine knows ("Europe/London"), or a DomainError naming the field."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(f"{name!r} is not a time zone this server knows; give one such as Europe/London",
+                          field="time_zone") from None
+
+
 def run_for_real(dry: ImportRun, *, now: datetime, by: Agent | None) -> ImportRun:
     """Queue the files of a finished dry run again, to be kept this time."""
     if not dry.dry_run:
@@ -72,7 +86,7 @@ def run_for_real(dry: ImportRun, *, now: datetime, by: Agent | None) -> ImportRu
         raise DomainError("only a dry run that finished can be imported for real", field="run")
     with transaction.atomic():
         run = ImportRun.objects.create(format=dry.format, team=dry.team, started_by=by, dry_run=False,
-                                       dry_run_of=dry, created_at=now)
+                                       time_zone=dry.time_zone, dry_run_of=dry, created_at=now)
         ImportFile.objects.bulk_create(ImportFile(run=run, name=f.name, file=f.file.name, size=f.size)
                                        for f in dry.files.all())
     return run
@@ -130,7 +144,7 @@ def run_execute(
     except OSError as exc:
         return _fail(run, f"the uploaded files cannot be read back from storage ({exc})", now)
     try:
-        records = list(read(contents))
+        records = list(read(contents, zone=ZoneInfo(run.time_zone)))
     except Exception as exc:  # a reader must not raise; if one does, the person still gets a message
         log.exception("import %s: the %s reader failed", run.pk, run.format)
         return _fail(run, f"these files could not be read as a {label} export ({exc})", now)

@@ -7,7 +7,7 @@ import csv
 import html
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import nh3
 
@@ -19,10 +19,10 @@ _FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S", "%
             "%d %b %Y %H:%M:%S", "%d %b %Y %H:%M", "%b %d, %Y %H:%M")
 
 
-def instant(value: object) -> datetime | None:
+def instant(value: object, zone: tzinfo = UTC) -> datetime | None:
     """An export's date and time as an aware instant, or None when it is not one. ISO 8601 with or without
-    a zone ("Z", "+02:00"), "2024-03-06 09:30:00 +0100", or a Unix timestamp; one without a zone is read as
-    UTC (what the API exports give)."""
+    a zone ("Z", "+02:00"), "2024-03-06 09:30:00 +0100", or a Unix timestamp; one without a zone is read in
+    `zone` (the CSV exports print the old desk's local time; the API exports always say their zone)."""
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -39,13 +39,14 @@ def instant(value: object) -> datetime | None:
     except ValueError:
         for fmt in _FORMATS:
             try:
-                parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 (a naive result is made UTC below)
+                parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 (a naive result is put in `zone` below)
                 break
             except ValueError:
                 continue
     if parsed is None:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    # In UTC: an hour the clocks went back over is then one instant (the first), equal to itself in any zone.
+    return parsed.replace(tzinfo=zone).astimezone(UTC) if parsed.tzinfo is None else parsed
 
 
 def plain_text(markup: str) -> str:

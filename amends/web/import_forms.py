@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from amends.imports.formats import formats_available
@@ -39,6 +40,13 @@ class ImportForm(forms.Form):
         help_text="Accounts the import adds are this team's; existing accounts keep theirs.",
         error_messages={"required": "Choose a team.", "invalid_choice": "Choose one of the teams."},
     )
+    time_zone = forms.CharField(
+        max_length=64, label="Times in the files are in", required=False,
+        help_text="CSV exports print the old desk's local time without saying its zone; give that zone "
+                  "(JSON exports say theirs). Left empty: this desk's.",
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"max_length": "A time zone name has at most 64 characters."},
+    )
     dry_run = forms.BooleanField(
         label="Dry run: read and match everything, keep nothing", required=False, initial=True,
         help_text="See what would be created, matched and skipped; then import for real from the report.",
@@ -50,3 +58,4 @@ class ImportForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(f.name, f.label) for f in formats_available()]
         field.error_messages["invalid_choice"] = "Choose one of the desks listed."
+        self.fields["time_zone"].initial = settings.TIME_ZONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import threading
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,6 +14,7 @@ from amends.desk.models import Ticket
 from amends.imports.models import ImportRun, RunState
 from amends.watchdog.worker import import_loop
 from tests.imports.samples_django_helpdesk import helpdesk_fixture
+from tests.imports.samples_freshdesk import freshdesk_csv_export
 from tests.imports.samples_zendesk import zendesk_export
 from tests.imports.support import queued
 from tests.web.support import NOW
@@ -34,6 +36,22 @@ def test_the_command_imports_and_reports(cast, tmp_path):
         call_command("import", "kayako", *paths, stdout=io.StringIO())
     with pytest.raises(CommandError, match="no such file"):
         call_command("import", "zendesk", str(tmp_path / "missing.json"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="'Mars/Olympus' is not a time zone"):
+        call_command("import", "zendesk", *paths, "--zone", "Mars/Olympus", stdout=io.StringIO())
+
+
+def test_the_command_reads_local_times_in_the_zone_given(cast, tmp_path):
+    """A Freshdesk CSV export from a desk in New York: ticket 1001 was opened at 09:30 there, 14:30 UTC."""
+    paths = []
+    for name, data in freshdesk_csv_export().items():
+        path = tmp_path / name.rsplit("/", 1)[-1]
+        path.write_bytes(data)
+        paths.append(str(path))
+    call_command("import", "freshdesk", *paths, "--zone", "America/New_York", "--now", NOW.isoformat(),
+                 stdout=io.StringIO())
+    assert ImportRun.objects.get().time_zone == "America/New_York"
+    opened = Ticket.objects.get(subject="Printer offline on floor 2").created_at
+    assert opened == datetime(2024, 3, 4, 14, 30, tzinfo=UTC)
 
 
 @pytest.mark.django_db(transaction=True)

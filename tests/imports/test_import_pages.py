@@ -37,6 +37,7 @@ def test_an_admin_imports_a_zip_dry_then_for_real(cast, clock):
     assert "Zendesk" in page and "django-helpdesk" in page and "dumpdata" in page
     assert all(f'value="{name}"' in page for name in ("zendesk", "freshdesk", "osticket", "django_helpdesk"))
     assert "checked" in page.split('name="dry_run"', 1)[1].split(">", 1)[0]  # a dry run by default
+    assert 'name="time_zone" value="Europe/London"' in page  # the desk's zone, for the CSVs' local times
     upload = SimpleUploadedFile("zendesk.zip", _zip(zendesk_export()), content_type="application/zip")
     response = client.post("/settings/import/", {"format": "zendesk", "files": upload, "team": cast.team.pk,
                                                  "dry_run": "on"})
@@ -52,6 +53,8 @@ def test_an_admin_imports_a_zip_dry_then_for_real(cast, clock):
     assert "kind,key,reason" in csv and "1008,deleted in Zendesk" in csv
     real = client.post(f"/settings/import/{run.pk}/for-real/")
     real_run = ImportRun.objects.exclude(pk=run.pk).get()
+    assert run.time_zone == real_run.time_zone == "Europe/London"
+    assert "read as Europe/London" in client.get(real["Location"]).content.decode()
     assert real["Location"] == f"/settings/import/{real_run.pk}/" and not real_run.dry_run
     run_next(NOW)
     assert Ticket.objects.count() == 6
@@ -82,6 +85,11 @@ def test_bad_uploads_are_said_next_to_their_field(cast, clock, monkeypatch):
     many = client.post("/settings/import/", {"format": "zendesk", "team": cast.team.pk,
                                              "files": SimpleUploadedFile("z.zip", _zip(zendesk_export()))})
     assert many.status_code == 422 and "The file z.zip holds 3 files; an import reads at most 2" in many.content.decode()
+    mars = client.post("/settings/import/", {"format": "zendesk", "team": cast.team.pk, "time_zone": "Mars/Olympus",
+                                             "files": SimpleUploadedFile("z.zip", _zip(zendesk_export()))})
+    assert mars.status_code == 422
+    assert "&#x27;Mars/Olympus&#x27; is not a time zone this server knows" in mars.content.decode().split(
+        'name="time_zone"', 1)[1]  # said under its own field
     assert not ImportRun.objects.exists()
     assert client.get("/settings/import/4242/").status_code == 404
 

@@ -4,13 +4,18 @@ out; none raises on a bad row."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from amends.imports.formats import FORMATS, formats_available, reader
 from amends.imports.formats.django_helpdesk import read as helpdesk_read
+from amends.imports.formats.freshdesk import read as freshdesk_read
+from amends.imports.formats.osticket import read as osticket_read
 from amends.imports.formats.zendesk import read as zendesk_read
 from amends.imports.records import Organisation, Person, Skipped, Ticket
 from amends.imports.text import instant, plain_text
 from tests.imports.samples_django_helpdesk import helpdesk_fixture
+from tests.imports.samples_freshdesk import freshdesk_csv_export
+from tests.imports.samples_osticket import osticket_csv_export
 from tests.imports.samples_zendesk import zendesk_export, zendesk_view_csv
 
 
@@ -108,3 +113,39 @@ def test_instants_and_plain_text():
     assert instant("31/02/2024") is None and instant(None) is None and instant(True) is None
     assert plain_text("a < b") == "a < b"
     assert plain_text("<p>one</p><p>two &amp; three</p>") == "one\n\ntwo & three"  # a paragraph apart
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_times_without_a_zone_are_read_in_the_zone_the_import_is_given():
+    """A CSV export prints the old desk's local time: 09:30 on a summer day in London is 08:30 UTC, on a winter
+    day 09:30; a time that says its zone keeps it, whatever the import is given."""
+    assert instant("2024-07-01 09:30:00", LONDON) == datetime(2024, 7, 1, 8, 30, tzinfo=UTC)
+    assert instant("2024-01-15 09:30:00", LONDON) == datetime(2024, 1, 15, 9, 30, tzinfo=UTC)
+    assert instant("2024-07-01T09:30:00Z", LONDON) == datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
+    assert instant("2024-07-01 09:30:00") == datetime(2024, 7, 1, 9, 30, tzinfo=UTC)  # none given: UTC
+    # The autumn night the clocks go back: 01:30 happens twice; the first (still summer time) is taken.
+    assert instant("2024-10-27 01:30:00", LONDON) == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
+
+
+def test_every_csv_reader_reads_its_local_times_in_the_zone_given():
+    def created(records, key):
+        return next(r for r in records if isinstance(r, Ticket) and r.key == key).created
+
+    utc = list(freshdesk_read(freshdesk_csv_export()))
+    london = list(freshdesk_read(freshdesk_csv_export(), zone=LONDON))
+    assert created(utc, "1001") == datetime(2024, 3, 4, 9, 30, tzinfo=UTC)  # March 4th: London is on GMT
+    assert created(london, "1001") == datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
+    new_york = list(freshdesk_read(freshdesk_csv_export(), zone=ZoneInfo("America/New_York")))
+    assert created(new_york, "1001") == datetime(2024, 3, 4, 14, 30, tzinfo=UTC)
+    osticket_utc = [r for r in osticket_read(osticket_csv_export()) if isinstance(r, Ticket)]
+    osticket_ny = [r for r in osticket_read(osticket_csv_export(), zone=ZoneInfo("America/New_York")) if isinstance(r, Ticket)]
+    new_york_clock = [t.created.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None) for t in osticket_ny]
+    assert osticket_utc and [t.created.replace(tzinfo=None) for t in osticket_utc] == new_york_clock
+    zendesk_ny = [r for r in zendesk_read(zendesk_view_csv(), zone=ZoneInfo("America/New_York"))
+                  if isinstance(r, Ticket)]
+    zendesk_utc = [r for r in zendesk_read(zendesk_view_csv()) if isinstance(r, Ticket)]
+    assert zendesk_ny and all(ny.created > utc.created for ny, utc in zip(zendesk_ny, zendesk_utc, strict=True))
+    # The JSON exports say their zone: the zone given changes nothing.
+    assert list(zendesk_read(zendesk_export(), zone=ZoneInfo("America/New_York"))) == list(zendesk_read(zendesk_export()))

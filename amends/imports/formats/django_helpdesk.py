@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from amends.imports.records import Comment, Person, Record, Skipped, Ticket
@@ -33,9 +33,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def read(files: Mapping[str, bytes]) -> Iterator[Record]:
+def read(files: Mapping[str, bytes], *, zone: tzinfo = UTC) -> Iterator[Record]:
     """The records of a django-helpdesk fixture: people, then tickets with their follow-ups, and a Skipped for
-    each object that could not be used."""
+    each object that could not be used. Times without an offset (a site with USE_TZ off) are read in `zone`."""
     objects: list[dict] = []
     problems: list[Record] = []
     for name, data in sorted(files.items()):
@@ -105,7 +105,7 @@ def read(files: Mapping[str, bytes]) -> Iterator[Record]:
             tickets.append(Skipped("person", email, "the submitter's email is not an address; the ticket comes in "
                                    "without a requester"))
         for skipped_or_ticket in _ticket(key, fields, followups.get(key, []), requester_key, user_key, staff_keys,
-                                         customer_users):
+                                         customer_users, zone):
             tickets.append(skipped_or_ticket)
     yield from people
     yield from submitters.values()
@@ -120,7 +120,7 @@ def _full_name(fields: dict) -> str:
 
 def _ticket(
     key: str, fields: dict, followups: list[dict], requester_key: str, user_key, staff_keys: dict[str, str],
-    customer_users: dict[str, str],
+    customer_users: dict[str, str], zone: tzinfo,
 ) -> Iterator[Record]:
     status_number = _int(fields.get("status"))
     if status_number not in STATUS:
@@ -131,11 +131,11 @@ def _ticket(
     if not subject:
         yield Skipped("ticket", key, "no title and no description")
         return
-    created = instant(fields.get("created"))
+    created = instant(fields.get("created"), zone)
     if created is None:
         yield Skipped("ticket", key, f"created date {fields.get('created')!r} is not a date")
         return
-    updated = instant(fields.get("modified"))
+    updated = instant(fields.get("modified"), zone)
     status = STATUS[status_number]
     if status == "open" and fields.get("on_hold"):
         status = "pending"
@@ -144,7 +144,7 @@ def _ticket(
     for followup in followups:
         f = followup["fields"]
         comment_key = f"followup:{clean_text(followup.get('pk'))}"
-        date = instant(f.get("date"))
+        date = instant(f.get("date"), zone)
         if date is None:
             yield Skipped("comment", comment_key, f"date {f.get('date')!r} is not a date")
             continue

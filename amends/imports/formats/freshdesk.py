@@ -21,7 +21,7 @@ and 10 Outbound email -> email; 2 Portal, 7 Chat and 9 Feedback widget -> web; 3
 others (social, bots) -> "" (unknown).
 
 Times: the API's are ISO 8601 with their offset. The CSV exports print the helpdesk's local time without
-saying which zone; they are read as UTC.
+saying which zone; they are read in the zone the import is given.
 
 A ticket or a person may name someone this upload does not hold (a contact deleted in Freshdesk, or
 contacts brought in by an earlier import): the key is passed on as it is, for the importer to resolve.
@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
@@ -75,11 +75,11 @@ COMPANY_ID = ("company id",)
 COMPANY_NAME = ("company name", "company", "name")
 
 
-def read(files: Mapping[str, bytes]) -> Iterator[Record]:
+def read(files: Mapping[str, bytes], *, zone: tzinfo = UTC) -> Iterator[Record]:
     """Organisations, then people, then tickets (with their comments); rows it cannot use as Skipped.
 
     Raises ValueError, naming the file, only for a .json or .csv file that is not a Freshdesk export."""
-    export = _Export()
+    export = _Export(zone=zone)
     parts: list[tuple[int, str, Callable[[], None]]] = []
     for name in sorted(files):
         lower = name.lower()
@@ -100,6 +100,7 @@ def read(files: Mapping[str, bytes]) -> Iterator[Record]:
 
 @dataclass
 class _Export:
+    zone: tzinfo = UTC  # of the CSV exports' times
     organisations: dict[str, Organisation] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     tickets: dict[str, Ticket] = field(default_factory=dict)
@@ -380,7 +381,7 @@ def _csv_ticket(export: _Export, where: str, row: CsvRow) -> None:
     if not key:
         export.skip("ticket", "", f"{where}: no ticket id")
         return
-    created = instant(row.get(CREATED))
+    created = instant(row.get(CREATED), export.zone)
     if created is None:
         export.skip("ticket", key, f"{where}: {_not_a_time('created time', row.get(CREATED))}")
         return
@@ -408,7 +409,7 @@ def _csv_ticket(export: _Export, where: str, row: CsvRow) -> None:
     if agent:
         export.add_person(Person(key=assignee_key, name=agent, staff=True))
     status = STATUS_WORDS.get(fold(row.get(STATUS)), CUSTOM_STATUS)
-    solved = instant(row.get(RESOLVED)) or instant(row.get(CLOSED))
+    solved = instant(row.get(RESOLVED), export.zone) or instant(row.get(CLOSED), export.zone)
     export.tickets[key] = Ticket(
         key=key,
         subject=subject or _subject_from(body),
@@ -419,7 +420,7 @@ def _csv_ticket(export: _Export, where: str, row: CsvRow) -> None:
         requester_key=requester_key,
         organisation_key=organisation_key,
         assignee_key=assignee_key,
-        updated=instant(row.get(UPDATED)),
+        updated=instant(row.get(UPDATED), export.zone),
         solved=solved if status in ("solved", "closed") else None,
         channel=SOURCE_WORDS.get(fold(row.get(SOURCE)), ""),
     )

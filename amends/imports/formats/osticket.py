@@ -24,7 +24,7 @@ Times: osTicket prints them in the administrator's format and time zone, without
 ("2024-01-15 09:30:00") and numeric dates with "/", "." or "-" and an optional time ("1/15/24 9:30 AM",
 "15.01.2024 09:30") are read. Whether "03/04/2024" is 3 April or 4 March is decided once per file: day
 first when any date in it starts with a number above 12 or uses dots, month first otherwise (osTicket's
-default, US English, writes month first). Times are read as UTC.
+default, US English, writes month first). Times are read in the zone the import is given.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from amends.imports.records import Organisation, Person, Record, Skipped, Ticket
 from amends.imports.text import CsvColumns, CsvRow, csv_rows
@@ -63,11 +63,11 @@ USERNAME = ("username",)
 TICKET_DATES = (CREATED, UPDATED, CLOSED)
 
 
-def read(files: Mapping[str, bytes]) -> Iterator[Record]:
+def read(files: Mapping[str, bytes], *, zone: tzinfo = UTC) -> Iterator[Record]:
     """Organisations, then people, then tickets; rows it cannot use as Skipped.
 
     Raises ValueError, naming the file, only for a .csv file that is not an osTicket export."""
-    export = _Export()
+    export = _Export(zone=zone)
     parts = [_part(export, name, files[name]) for name in sorted(files) if name.lower().endswith(".csv")]
     if not parts:
         found = ", ".join(sorted(files)) or "no files"
@@ -82,6 +82,7 @@ ORGANISATIONS, AGENTS, USERS, TICKETS = range(4)  # the order files are read in
 
 @dataclass
 class _Export:
+    zone: tzinfo = UTC  # of the times printed
     organisations: dict[str, Organisation] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     people_rows: dict[str, str] = field(default_factory=dict)  # key -> where it was first seen
@@ -130,7 +131,7 @@ def _part(export: _Export, name: str, data: bytes) -> tuple[int, str, Callable[[
         )
     body = rows[1:]
     dates = [row.get(column) for row in (columns.row(values) for values in body) for column in TICKET_DATES]
-    columns.day_first = _day_first(dates)
+    columns.day_first, columns.zone = _day_first(dates), export.zone
 
     def read_part() -> None:
         for number, values in enumerate(body, start=2):
@@ -238,6 +239,7 @@ class _Columns(CsvColumns):
     """The header, and whether this file's numeric dates put the day first (read once for the file)."""
 
     day_first = False
+    zone: tzinfo = UTC
 
     def row(self, values: list[str]) -> _Row:
         return _Row(self, values)
@@ -247,7 +249,7 @@ class _Row(CsvRow):
     columns: _Columns
 
     def time(self, names: tuple[str, ...]) -> datetime | None:
-        return parse_time(self.get(names), day_first=self.columns.day_first)
+        return parse_time(self.get(names), day_first=self.columns.day_first, zone=self.columns.zone)
 
 
 _NUMERIC = re.compile(
@@ -265,8 +267,8 @@ def _day_first(values: list[str]) -> bool:
     return False
 
 
-def parse_time(value: str, *, day_first: bool = False) -> datetime | None:
-    """A time as osTicket prints it, in UTC when it carries no offset; None when empty or not a time."""
+def parse_time(value: str, *, day_first: bool = False, zone: tzinfo = UTC) -> datetime | None:
+    """A time as osTicket prints it, in `zone` when it carries no offset; None when empty or not a time."""
     value = value.strip()
     if not value:
         return None
@@ -291,4 +293,4 @@ def parse_time(value: str, *, day_first: bool = False) -> datetime | None:
             parsed = datetime(year, month, day, hours, int(minute or 0), int(second_of_minute or 0))  # noqa: DTZ001
         except ValueError:
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone).astimezone(UTC)

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, tzinfo
 from typing import Any
 
 from amends.imports.records import Comment, Organisation, Person, Record, Skipped, Ticket
@@ -27,16 +28,16 @@ CHANNEL = {"email": "email", "mail": "email", "web": "web", "web_form": "web", "
 STAFF_ROLES = {"agent", "admin"}
 
 
-def read(files: Mapping[str, bytes]) -> Iterator[Record]:
+def read(files: Mapping[str, bytes], *, zone: tzinfo = UTC) -> Iterator[Record]:
     """The records of a Zendesk export: organisations, then people, then tickets (with their comments), and
-    a Skipped for each row that could not be used."""
+    a Skipped for each row that could not be used. A view's CSV prints times in `zone`; the JSON says its own."""
     organisations: list[Record] = []
     people: list[Record] = []
     tickets: list[Record] = []
     for name, data in sorted(files.items()):
         lower = name.lower().rsplit("/", 1)[-1]
         if lower.endswith(".csv"):
-            _csv(name, data, organisations, people, tickets)
+            _csv(name, data, organisations, people, tickets, zone)
             continue
         for what, item, where in _objects(name, data, tickets):
             if what == "organizations":
@@ -201,7 +202,8 @@ _COLUMNS = {
 }
 
 
-def _csv(name: str, data: bytes, organisations: list[Record], people: list[Record], tickets: list[Record]) -> None:
+def _csv(name: str, data: bytes, organisations: list[Record], people: list[Record], tickets: list[Record],
+         zone: tzinfo) -> None:
     rows = csv.DictReader(io.StringIO(decode(data), newline=""))
     headers = {h.strip().lower(): h for h in rows.fieldnames or [] if h}
     column = {field: next((headers[c] for c in choices if c in headers), None) for field, choices in _COLUMNS.items()}
@@ -237,13 +239,13 @@ def _csv(name: str, data: bytes, organisations: list[Record], people: list[Recor
         if not subject:
             tickets.append(Skipped("ticket", key, "no subject and no description"))
             continue
-        created = instant(value(row, "created"))
+        created = instant(value(row, "created"), zone)
         if created is None:
             tickets.append(Skipped("ticket", key, f"created date {value(row, 'created')!r} is not a date"))
             continue
-        updated = instant(value(row, "updated"))
+        updated = instant(value(row, "updated"), zone)
         status = STATUS[raw_status]
-        solved = (instant(value(row, "solved")) or updated or created) if status in ("solved", "closed") else None
+        solved = (instant(value(row, "solved"), zone) or updated or created) if status in ("solved", "closed") else None
         tickets.append(Ticket(
             key=key, subject=subject[:200], body=body, created=created, status=status,
             priority=PRIORITY.get(value(row, "priority").lower(), "normal"), requester_key=requester_key,

@@ -21,6 +21,7 @@ from amends.web.htmx import render_page_or_partial
 from amends.web.http import AgentRequest
 from amends.web.import_forms import ImportForm
 from amends.web.permissions import forbidden, role_required
+from amends.web.settings_calendar_forms import time_zones
 
 RUNS_LISTED = 20
 KIND_LABELS = {"organisation": "Organisations", "person": "People", "ticket": "Requests", "comment": "Comments"}
@@ -45,13 +46,15 @@ def import_page(request: AgentRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 run = run_queue(format=data["format"], team=data["team"], dry_run=data["dry_run"], now=wall_now(),
-                                by=request.agent, uploads=[(f.name, f, f.size) for f in data["files"]])
+                                by=request.agent, uploads=[(f.name, f, f.size) for f in data["files"]],
+                                time_zone=data["time_zone"].strip())
             except DomainError as exc:
                 service_error(form, exc)
             else:
                 return redirect("import_run", run_id=run.pk)
     runs = ImportRun.objects.select_related("started_by__user")[:RUNS_LISTED]
     return render(request, "web/import.html", {"form": form, "runs": runs, "formats": formats_available(),
+                                               "time_zones": time_zones(),
                                                "labels": {f.name: f.label for f in FORMATS.values()}}, status=status)
 
 

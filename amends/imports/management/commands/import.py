@@ -24,9 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", help="The export's files, or one .zip of them.")
         parser.add_argument("--dry-run", action="store_true", help="Read and match everything, keep nothing.")
         parser.add_argument("--now", help="Import as if at this ISO 8601 instant (deadlines of open requests count from it).")
+        parser.add_argument("--zone", default="", help="Where the export's times without an offset were written "
+                            "(its CSV files'; default: this desk's TIME_ZONE).")
         parser.add_argument("--team", help="The team of the accounts the import adds (default: the only team, or the first by name).")
 
-    def handle(self, *args, format, files, dry_run=False, now=None, team=None, **options):
+    def handle(self, *args, format, files, dry_run=False, now=None, team=None, zone="", **options):
         try:
             at = parse_now(now)
         except ValueError as exc:
@@ -41,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {', '.join(missing)}")
         handles = [p.open("rb") for p in paths]
         try:
-            run = run_queue(format=format, team=chosen, dry_run=dry_run, now=at, start=True,
+            run = run_queue(format=format, team=chosen, dry_run=dry_run, now=at, start=True, time_zone=zone,
                             uploads=[(p.name, h, p.stat().st_size) for p, h in zip(paths, handles, strict=True)])
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
