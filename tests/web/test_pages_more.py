@@ -379,7 +379,7 @@ def test_notifications_newest_first_with_unread_highlighted(cast, clock):
     assert "Not for Lena" not in page
     assert f'href="/requests/{ticket.pk}/"' in page and "Escalated" in page
     assert ">5 min ago</time>" in page and ">1 h ago</time>" in page  # ninety minutes: an hour ago, past the hour
-    assert 'title="Fri 6 Mar 2026, 08:00 (Europe/London)">1 h ago</time>' in page  # the date on hover
+    assert 'title="Fri 6 Mar 2026, 08:00 (Europe/London)" data-relative>1 h ago</time>' in page  # the date on hover
     assert page.count("is-unread") == 2
     assert 'nav-count">2<span class="sr-only"> unread</span>' in page  # the nav count from the context processor
 
