@@ -41,7 +41,7 @@ class ImportForm(forms.Form):
         error_messages={"required": "Choose a team.", "invalid_choice": "Choose one of the teams."},
     )
     time_zone = forms.CharField(
-        max_length=64, label="Times in the files are in", required=False,
+        max_length=64, label="The old desk's time zone", required=False,
         help_text="CSV exports print the old desk's local time without saying its zone; give that zone "
                   "(JSON exports say theirs). Left empty: this desk's.",
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
