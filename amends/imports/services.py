@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import IO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
@@ -25,6 +25,7 @@ from amends.imports.formats import FORMATS, reader
 from amends.imports.importer import Importer
 from amends.imports.models import ImportFile, ImportRun, RunState, counts_empty
 from amends.imports.records import Skipped
+from amends.people.calendar_services import zone_check
 from amends.people.models import Agent, Team
 
 log = logging.getLogger(__name__)
@@ -67,15 +68,6 @@ def run_queue(
             stored.file.save(name[-100:], File(handle), save=False)
             stored.save()
     return run
-
-
-def zone_check(name: str) -> None:
-    """A time zone name the machine knows ("Europe/London"), or a DomainError naming the field."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(f"{name!r} is not a time zone this server knows; give one such as Europe/London",
-                          field="time_zone") from None
 
 
 def run_for_real(dry: ImportRun, *, now: datetime, by: Agent | None) -> ImportRun:

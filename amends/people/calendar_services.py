@@ -59,7 +59,8 @@ def hours_check(hours: Any, field: str = "hours") -> dict[str, list[list[str]]]:
     return out
 
 
-def _zone_check(time_zone: str) -> None:
+def zone_check(time_zone: str) -> None:
+    """A time zone name this server knows, or a DomainError on the `time_zone` field (calendars, imports)."""
     if time_zone not in available_timezones():
         raise DomainError(f"{time_zone!r} is not a time zone name; write one like Europe/London", field="time_zone")
 
@@ -83,7 +84,7 @@ def _holidays_check(country: str, subdivision: str) -> None:
 def _calendar_check(calendar: BusinessCalendar) -> None:
     if not calendar.name.strip():
         raise DomainError("give the calendar a name", field="name")
-    _zone_check(calendar.time_zone)
+    zone_check(calendar.time_zone)
     calendar.hours = hours_check(calendar.hours)
     _holidays_check(calendar.holiday_country, calendar.holiday_subdivision)
 

@@ -16,7 +16,7 @@ from amends.imports.services import run_for_real, run_queue
 from amends.people.models import Role
 from amends.people.permissions import SETUP_RULE, Acting, may_change_setup
 from amends.web.csv_export import csv_response
-from amends.web.forms import capfirst_sentence, service_error
+from amends.web.forms import capfirst_sentence, form_apply
 from amends.web.htmx import render_page_or_partial
 from amends.web.http import AgentRequest
 from amends.web.import_forms import ImportForm
@@ -41,17 +41,12 @@ def import_page(request: AgentRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     status = 200
     if request.method == "POST":
+        run = form_apply(form, lambda data: run_queue(
+            format=data["format"], team=data["team"], dry_run=data["dry_run"], now=wall_now(), by=request.agent,
+            uploads=[(f.name, f, f.size) for f in data["files"]], time_zone=data["time_zone"].strip()))
+        if run is not None:
+            return redirect("import_run", run_id=run.pk)
         status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                run = run_queue(format=data["format"], team=data["team"], dry_run=data["dry_run"], now=wall_now(),
-                                by=request.agent, uploads=[(f.name, f, f.size) for f in data["files"]],
-                                time_zone=data["time_zone"].strip())
-            except DomainError as exc:
-                service_error(form, exc)
-            else:
-                return redirect("import_run", run_id=run.pk)
     runs = ImportRun.objects.select_related("started_by__user")[:RUNS_LISTED]
     return render(request, "web/import.html", {"form": form, "runs": runs, "formats": formats_available(),
                                                "time_zones": time_zones(),
